@@ -1,0 +1,153 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dmsd/dmsd"
+)
+
+// config is dmsd's configuration, from flags with environment fallbacks.
+type config struct {
+	Listen      string
+	DataDir     string
+	DatabaseURL string
+	Credentials string
+	LogLevel    string
+}
+
+// parseConfig reads args, falling back to DMSD_* environment variables and then
+// to defaults. It returns flag.ErrHelp for -h.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("dmsd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Listen, "listen", env("DMSD_LISTEN", "127.0.0.1:9780"), "address to serve the API on (DMSD_LISTEN)")
+	fs.StringVar(&c.DataDir, "data-dir", env("DMSD_DATA_DIR", "./dmsd-data"), "directory for the database, the generated credentials and the Kafka data (DMSD_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DMSD_DATABASE_URL", ""), "database: sqlite:PATH; default a SQLite file in the data dir (DMSD_DATABASE_URL)")
+	fs.StringVar(&c.Credentials, "credentials", env("DMSD_CREDENTIALS", ""), "JSON file of access keys; default: generated in the data dir (DMSD_CREDENTIALS)")
+	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+// sqlitePath returns the SQLite file the database URL names. It returns an
+// error for any other kind of database.
+func (c config) sqlitePath() (string, error) {
+	u := c.DatabaseURL
+	switch {
+	case u == "":
+		return filepath.Join(c.DataDir, "dmsd.db"), nil
+	case strings.HasPrefix(u, "sqlite://"):
+		return strings.TrimPrefix(u, "sqlite://"), nil
+	case strings.HasPrefix(u, "sqlite:"):
+		return strings.TrimPrefix(u, "sqlite:"), nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "", errors.New("--database-url: the PostgreSQL backend is not available yet; use sqlite:PATH or leave it empty")
+	}
+	return "", fmt.Errorf("--database-url: unsupported database %q; use sqlite:PATH or leave it empty", redactURL(u))
+}
+
+// redactURL drops everything after the scheme, which may hold a password.
+func redactURL(u string) string {
+	if i := strings.Index(u, ":"); i >= 0 {
+		return u[:i] + ":..."
+	}
+	return "..."
+}
+
+type credentialsFile struct {
+	Credentials []dmsd.Credential `json:"credentials"`
+}
+
+// loadCredentials reads the credentials file at path. It returns an error if
+// the file cannot be read, is not valid JSON, holds no credential, holds an
+// invalid one, or names an access key twice.
+func loadCredentials(path string) ([]dmsd.Credential, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f credentialsFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(f.Credentials) == 0 {
+		return nil, fmt.Errorf("%s: no credentials", path)
+	}
+	seen := make(map[string]bool)
+	for i := range f.Credentials {
+		c := &f.Credentials[i]
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %s", path, dmsd.ErrorMessage(err))
+		}
+		if seen[c.AccessKey] {
+			return nil, fmt.Errorf("%s: access key %s appears twice", path, c.AccessKey)
+		}
+		seen[c.AccessKey] = true
+		if c.UserID == "" {
+			c.UserID = dmsd.NewID()
+		}
+		if c.UserName == "" {
+			c.UserName = c.AccessKey
+		}
+	}
+	return f.Credentials, nil
+}
+
+// generatedCredentials returns the credentials dmsd generated in dataDir,
+// generating them on first use with mode 0600. It returns the file's path.
+func generatedCredentials(dataDir string) ([]dmsd.Credential, string, error) {
+	path := filepath.Join(dataDir, "credentials.json")
+	if _, err := os.Stat(path); err == nil {
+		creds, err := loadCredentials(path)
+		return creds, path, err
+	}
+	f := credentialsFile{Credentials: []dmsd.Credential{{
+		AccessKey: randomString(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+		SecretKey: randomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+		ProjectID: dmsd.NewID(),
+		UserID:    dmsd.NewID(),
+		UserName:  "dmsd-admin",
+	}}}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, "", err
+	}
+	// Written aside and renamed, so that a crash never leaves half a file.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return nil, "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, "", err
+	}
+	return f.Credentials, path, nil
+}
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

@@ -1,0 +1,20 @@
+// Command dmsd serves the DMS for Kafka v2 management API on Kafka clusters it
+// runs itself, with its state in SQLite.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "dmsd:", err)
+		os.Exit(1)
+	}
+}

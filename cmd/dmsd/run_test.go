@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
+	sdkconfig "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
+	kafkasdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd"
+)
+
+// testServer is a dmsd started through run, as a user starts it.
+type testServer struct {
+	t       testing.TB
+	dataDir string
+	url     string
+	creds   []dmsd.Credential
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+// startServer runs dmsd on dataDir with two projects' credentials and waits
+// until it serves /healthz.
+func startServer(t testing.TB, dataDir string) *testServer {
+	t.Helper()
+	credPath := filepath.Join(dataDir, "test-credentials.json")
+	if _, err := os.Stat(credPath); err != nil {
+		require.NoError(t, os.MkdirAll(dataDir, 0o700))
+		creds := credentialsFile{Credentials: []dmsd.Credential{
+			{AccessKey: "AKPROJECTONE", SecretKey: "secret-one", ProjectID: dmsd.NewID(), UserID: dmsd.NewID(), UserName: "alice"},
+			{AccessKey: "AKPROJECTTWO", SecretKey: "secret-two", ProjectID: dmsd.NewID(), UserID: dmsd.NewID(), UserName: "bob"},
+		}}
+		data, err := json.Marshal(creds)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(credPath, data, 0o600))
+	}
+	creds, err := loadCredentials(credPath)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1)}
+	args := []string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}
+	go func() {
+		err := run(ctx, args, func(string) string { return "" }, pw, io.Discard)
+		pw.CloseWithError(errors.New("run returned"))
+		s.done <- err
+	}()
+
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
+			s.url = addr
+			break
+		}
+	}
+	require.NotEmpty(t, s.url, "dmsd did not start: %v", lines.Err())
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(s.stop)
+
+	resp, err := http.Get(s.url + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return s
+}
+
+// stop shuts the server down as SIGTERM would and waits for run to return.
+func (s *testServer) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	require.NoError(s.t, <-s.done)
+}
+
+// client returns the official SDK's client signed with the i-th credential.
+func (s *testServer) client(i int) *kafkasdk.KafkaClient {
+	c := s.creds[i]
+	cred, err := basic.NewCredentialsBuilder().WithAk(c.AccessKey).WithSk(c.SecretKey).WithProjectId(c.ProjectID).SafeBuild()
+	require.NoError(s.t, err)
+	hc, err := kafkasdk.KafkaClientBuilder().
+		WithEndpoints([]string{s.url}).
+		WithCredential(cred).
+		WithHttpConfig(sdkconfig.DefaultHttpConfig().WithTimeout(30 * time.Second)).
+		SafeBuild()
+	require.NoError(s.t, err)
+	return kafkasdk.NewKafkaClient(hc)
+}
+
+func newCreateRequest(name string, brokers int32, autoTopic bool) *model.CreateInstanceByEngineRequest {
+	return &model.CreateInstanceByEngineRequest{
+		Engine: model.GetCreateInstanceByEngineRequestEngineEnum().KAFKA,
+		Body: &model.CreateInstanceByEngineReq{
+			Name:            name,
+			Engine:          model.GetCreateInstanceByEngineReqEngineEnum().KAFKA,
+			EngineVersion:   "3.x",
+			BrokerNum:       brokers,
+			StorageSpace:    300,
+			VpcId:           "vpc-1",
+			SecurityGroupId: "sg-1",
+			SubnetId:        "subnet-1",
+			AvailableZones:  []string{"az-1"},
+			ProductId:       "c6.2u4g.cluster",
+			StorageSpecCode: model.GetCreateInstanceByEngineReqStorageSpecCodeEnum().DMS_PHYSICAL_STORAGE_ULTRA_V2,
+			EnableAutoTopic: &autoTopic,
+		},
+	}
+}
+
+// createInstance creates an instance and waits for it to be RUNNING.
+func createInstance(t testing.TB, c *kafkasdk.KafkaClient, name string, brokers int32, autoTopic bool) *model.ShowInstanceResponse {
+	t.Helper()
+	resp, err := c.CreateInstanceByEngine(newCreateRequest(name, brokers, autoTopic))
+	require.NoError(t, err)
+	require.NotNil(t, resp.InstanceId)
+	return waitInstance(t, c, *resp.InstanceId, string(dmsd.InstanceRunning))
+}
+
+// waitInstance polls an instance until it reaches status.
+func waitInstance(t testing.TB, c *kafkasdk.KafkaClient, id, status string) *model.ShowInstanceResponse {
+	t.Helper()
+	var inst *model.ShowInstanceResponse
+	require.Eventually(t, func() bool {
+		var err error
+		inst, err = c.ShowInstance(&model.ShowInstanceRequest{InstanceId: id})
+		require.NoError(t, err)
+		return *inst.Status == status
+	}, 30*time.Second, 5*time.Millisecond, "instance %s never reached %s", id, status)
+	return inst
+}
+
+// waitTask polls a task until it is finished and returns it.
+func waitTask(t testing.TB, c *kafkasdk.KafkaClient, instanceID, taskID string) model.ListBackgroundTasksRespTasks {
+	t.Helper()
+	var task model.ListBackgroundTasksRespTasks
+	require.Eventually(t, func() bool {
+		resp, err := c.ShowBackgroundTask(&model.ShowBackgroundTaskRequest{InstanceId: instanceID, TaskId: taskID})
+		require.NoError(t, err)
+		task = (*resp.Tasks)[0]
+		return dmsd.TaskStatus(*task.Status).Finished()
+	}, 30*time.Second, 5*time.Millisecond, "task %s never finished", taskID)
+	return task
+}
+
+func listTasks(t testing.TB, c *kafkasdk.KafkaClient, req *model.ListBackgroundTasksRequest) *model.ListBackgroundTasksResponse {
+	t.Helper()
+	resp, err := c.ListBackgroundTasks(req)
+	require.NoError(t, err)
+	return resp
+}
+
+// requireDMSError asserts that err is the service's error with the given HTTP
+// status and DMS code.
+func requireDMSError(t testing.TB, err error, status int, code string) {
+	t.Helper()
+	var se *sdkerr.ServiceResponseError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, status, se.StatusCode, "error %s: %s", se.ErrorCode, se.ErrorMessage)
+	require.Equal(t, code, se.ErrorCode, se.ErrorMessage)
+	require.NotEmpty(t, se.ErrorMessage)
+	require.NotEmpty(t, se.RequestId)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func Example_run_help() {
+	err := run(context.Background(), []string{"-h"}, func(string) string { return "" }, io.Discard, io.Discard)
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+// signedGet sends GET pathAndQuery signed by the SDK's own signer with the
+// i-th credential, for queries the SDK's typed client cannot express, and
+// returns the status and body.
+func (s *testServer) signedGet(t testing.TB, i int, pathAndQuery string) (int, string) {
+	t.Helper()
+	c := s.creds[i]
+	path, rawQuery, _ := strings.Cut(pathAndQuery, "?")
+	b := request.NewHttpRequestBuilder().
+		WithEndpoint(s.url).
+		WithMethod(http.MethodGet).
+		WithPath(path).
+		WithSigningAlgorithm(algorithm.HmacSHA256).
+		AddHeaderParam(signer.HeaderXDate, time.Now().UTC().Format(signer.BasicDateFormat))
+	q, err := url.ParseQuery(rawQuery)
+	require.NoError(t, err)
+	for k, vs := range q {
+		b.AddQueryParam(k, reflect.ValueOf(vs[0]))
+	}
+	req := b.Build()
+	sn, err := signer.GetSigner(algorithm.HmacSHA256)
+	require.NoError(t, err)
+	headers, err := sn.Sign(req, c.AccessKey, c.SecretKey)
+	require.NoError(t, err)
+	for k, v := range headers {
+		req.AddHeaderParam(k, v)
+	}
+	hr, err := req.ConvertRequest()
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(hr)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NotEmpty(t, resp.Header.Get("X-Request-Id"))
+	return resp.StatusCode, string(body)
+}
+
+func mustRequest(t testing.TB, method, url string, body io.Reader) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(method, url, body)
+	require.NoError(t, err)
+	return r
+}

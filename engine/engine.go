@@ -1,0 +1,172 @@
+// Package engine runs dmsd's background tasks: it turns instance operations
+// into task records, and works their River jobs step by step, recording each
+// step's progress so that a task interrupted by a crash or a shutdown resumes
+// at the step it was in.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/dmsd/dmsd"
+)
+
+// stepTimeout bounds one step, so that a cluster that never answers fails its
+// task instead of holding the instance forever.
+const stepTimeout = 2 * time.Minute
+
+// Engine runs background tasks against a store and the clusters.
+type Engine struct {
+	store    dmsd.Store
+	clusters dmsd.ClusterService
+	logger   *slog.Logger
+	duration *prometheus.HistogramVec
+}
+
+// New returns an engine. It registers its task duration histogram with reg
+// when reg is not nil.
+func New(store dmsd.Store, clusters dmsd.ClusterService, logger *slog.Logger, reg prometheus.Registerer) *Engine {
+	e := &Engine{
+		store:    store,
+		clusters: clusters,
+		logger:   logger,
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "dmsd_task_duration_seconds",
+			Help:    "Time from a task's creation to its end, by task name and final status.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}, []string{"name", "status"}),
+	}
+	if reg != nil {
+		reg.MustRegister(e.duration)
+	}
+	return e
+}
+
+// Workers returns the River workers that run tasks, for the store's queue.
+func (e *Engine) Workers() *river.Workers {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &taskWorker{engine: e})
+	return workers
+}
+
+// StartClusters starts the cluster of every RUNNING instance, as they were
+// when the previous process stopped. Instances in the middle of an operation
+// are brought up by their task when it resumes. It returns the errors of the
+// clusters that failed to start, having tried them all.
+func (e *Engine) StartClusters(ctx context.Context) error {
+	instances, err := e.store.ListAllInstances(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, inst := range instances {
+		if inst.Status != dmsd.InstanceRunning {
+			continue
+		}
+		if _, err := e.clusters.StartCluster(ctx, inst); err != nil {
+			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type taskWorker struct {
+	river.WorkerDefaults[dmsd.TaskJob]
+	engine *Engine
+}
+
+// Work runs the task's remaining steps. A step error fails the task and
+// returns nil, as a failed operation is reported, not retried; only when ctx
+// ends (shutdown) does it return an error, leaving the task EXECUTING for
+// River to work again on the next start.
+func (w *taskWorker) Work(ctx context.Context, job *river.Job[dmsd.TaskJob]) error {
+	return w.engine.runTask(ctx, job.Args.TaskID)
+}
+
+func (e *Engine) runTask(ctx context.Context, taskID string) error {
+	t, err := e.store.FindTaskByID(ctx, taskID)
+	if dmsd.ErrorCode(err) == dmsd.ETASKNOTFOUND {
+		return nil // Its instance was deleted meanwhile: nothing is left to do.
+	} else if err != nil {
+		return err
+	}
+	if t.Status.Finished() {
+		return nil
+	}
+	k, ok := kinds[t.Name]
+	if !ok {
+		t.Status, t.Reason, t.UpdatedAt = dmsd.TaskFailed, "unknown task kind "+t.Name, dmsd.Now()
+		return e.store.UpdateTask(ctx, t, "")
+	}
+	logger := e.logger.With("task_id", t.ID, "task", t.Name, "instance_id", t.InstanceID)
+	if t.Status == dmsd.TaskCreated {
+		t.Status, t.UpdatedAt = dmsd.TaskExecuting, dmsd.Now()
+		if err := e.store.UpdateTask(ctx, t, ""); err != nil {
+			return err
+		}
+		logger.Info("task started")
+	} else {
+		logger.Info("task resumed")
+	}
+
+	for i, s := range k.steps {
+		if t.Steps[i].Status == dmsd.StepSuccess {
+			continue
+		}
+		t.Steps[i].Status, t.Steps[i].StartedAt = dmsd.StepExecuting, dmsd.Now()
+		t.UpdatedAt = t.Steps[i].StartedAt
+		if err := e.store.UpdateTask(ctx, t, ""); err != nil {
+			return err
+		}
+		err := e.runStep(ctx, t, s)
+		if err != nil && ctx.Err() != nil {
+			logger.Info("task interrupted; it resumes at this step", "step", s.name)
+			return err
+		}
+		now := dmsd.Now()
+		t.Steps[i].EndedAt, t.UpdatedAt = now, now
+		if err != nil {
+			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, s.name+": "+err.Error()
+			logger.Warn("task failed", "step", s.name, "error", err)
+			e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(now.Sub(t.CreatedAt).Seconds())
+			return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onFailure)
+		}
+		t.Steps[i].Status = dmsd.StepSuccess
+		if k.removesRecord && i == len(k.steps)-1 {
+			break // The last step deleted the instance and this record with it.
+		}
+		if i < len(k.steps)-1 {
+			if err := e.store.UpdateTask(ctx, t, ""); err != nil {
+				return err
+			}
+		}
+	}
+	t.Status = dmsd.TaskSuccess
+	e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(t.UpdatedAt.Sub(t.CreatedAt).Seconds())
+	logger.Info("task succeeded", "duration", t.UpdatedAt.Sub(t.CreatedAt))
+	if k.removesRecord {
+		return nil
+	}
+	return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onSuccess)
+}
+
+func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	inst, err := e.store.FindInstance(ctx, t.ProjectID, t.InstanceID)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx, e, t, inst)
+}

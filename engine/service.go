@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/dmsd/dmsd"
+)
+
+var _ dmsd.InstanceService = (*Engine)(nil)
+
+// CreateInstance validates inst, fills in its id, project, owner and status,
+// and starts createInstance. It returns the validation's *dmsd.Error or the
+// store's.
+func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dmsd.Instance) (*dmsd.Task, error) {
+	if inst.RetentionPolicy == "" {
+		inst.RetentionPolicy = "time_base"
+	}
+	if err := inst.Validate(); err != nil {
+		return nil, err
+	}
+	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
+	inst.UserID, inst.UserName = actor.UserID, actor.UserName
+	inst.Status, inst.CreatedAt, inst.Ports = dmsd.InstanceCreating, dmsd.Now(), nil
+	t := newTask(actor, inst.ID, "createInstance", map[string]any{
+		"name":              inst.Name,
+		"engine_version":    inst.EngineVersion,
+		"broker_num":        inst.BrokerNum,
+		"storage_space":     inst.StorageSpace,
+		"enable_auto_topic": inst.EnableAutoTopic,
+		"retention_policy":  inst.RetentionPolicy,
+	})
+	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, NewInstance: inst})
+}
+
+// RestartInstance starts restartInstance on a RUNNING or ERROR instance; the
+// instance is RESTARTING until it ends. It returns the store's errors.
+func (e *Engine) RestartInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
+	t := newTask(actor, instanceID, "restartInstance", map[string]any{"instance_id": instanceID})
+	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
+		Task:            t,
+		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError},
+		InstanceStatus:  dmsd.InstanceRestarting,
+	})
+}
+
+// DeleteInstance starts deleteInstance on a RUNNING or ERROR instance; the
+// instance is DELETING until it and its tasks are gone. It returns the store's
+// errors.
+func (e *Engine) DeleteInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
+	t := newTask(actor, instanceID, "deleteInstance", map[string]any{"instance_id": instanceID})
+	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
+		Task:            t,
+		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError},
+		InstanceStatus:  dmsd.InstanceDeleting,
+	})
+}
+
+// SetAutoTopic starts modifyAutoTopic on a RUNNING instance, which restarts
+// its brokers with automatic topic creation enabled or disabled. It returns
+// the store's errors.
+func (e *Engine) SetAutoTopic(ctx context.Context, actor dmsd.Actor, instanceID string, enable bool) (*dmsd.Task, error) {
+	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	t := newTask(actor, instanceID, "modifyAutoTopic", autoTopicParams{Old: inst.EnableAutoTopic, New: enable})
+	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
+		Task:            t,
+		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
+	})
+}
+
+func newTask(actor dmsd.Actor, instanceID, name string, params any) *dmsd.Task {
+	p, _ := json.Marshal(params) // Params are maps and structs of plain values.
+	now := dmsd.Now()
+	t := &dmsd.Task{
+		ID:         dmsd.NewID(),
+		ProjectID:  actor.ProjectID,
+		InstanceID: instanceID,
+		Name:       name,
+		UserID:     actor.UserID,
+		UserName:   actor.UserName,
+		Params:     string(p),
+		Status:     dmsd.TaskCreated,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	for _, s := range kinds[name].steps {
+		t.Steps = append(t.Steps, dmsd.Step{Name: s.name, Status: dmsd.StepWaiting})
+	}
+	return t
+}

@@ -1,0 +1,89 @@
+package dmsd
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes are the DMS error codes the API answers with. The HTTP layer maps
+// each to its status in one table; any error that is not an *Error is reported
+// as EINTERNAL without its text.
+const (
+	EINVALID           = "DMS.00400800" // Invalid request parameter.
+	EINVALIDPROJECTID  = "DMS.00400002" // The project ID format is invalid.
+	EEMPTYBODY         = "DMS.00400004" // The request body is empty.
+	EINVALIDJSON       = "DMS.00400005" // The message body is not in JSON format.
+	EUNSUPPORTEDENGINE = "DMS.00400007" // Unsupported type (engine).
+	EINVALIDNAME       = "DMS.00400010" // Invalid instance name.
+	EINVALIDDESC       = "DMS.00400011" // The instance description is too long.
+	EEMPTYVPC          = "DMS.00400013" // vpc_id in the request is empty.
+	EEMPTYSECGROUP     = "DMS.00400014" // security_group_id in the request is empty.
+	EEMPTYSUBNET       = "DMS.00400016" // subnet_id in the request is empty.
+	ETASKRUNNING       = "DMS.00400017" // A background task of this instance is running.
+	EINSTANCESTATUS    = "DMS.00400026" // Not allowed in the instance's status.
+	EINVALIDINSTANCEID = "DMS.00400061" // Invalid instance ID format.
+	EINVALIDACTION     = "DMS.00400064" // The action must be delete or restart.
+	EEMPTYINSTANCES    = "DMS.00400065" // The instances parameter is empty.
+	EINVALIDAZ         = "DMS.00400067" // available_zones must hold one AZ ID.
+	EINVALIDTASKID     = "DMS.00400070" // Invalid task ID format.
+	ETOOMANYINSTANCES  = "DMS.00400100" // At most 50 instance IDs.
+	EINVALIDWINDOW     = "DMS.00400106" // Invalid maintenance time window.
+	EINVALIDTIME       = "DMS.00400142" // Timestamp is invalid.
+	EINVALIDDISK       = "DMS.00400500" // Invalid disk space.
+	ELIMIT             = "DMS.10240042" // Page size exceeds the upper limit.
+	EOFFSET            = "DMS.10240043" // Skipped records exceed the upper limit.
+	ETOKENINVALID      = "DMS.10240101" // Invalid token (signature).
+	ETOKENEXPIRED      = "DMS.10240102" // Expired token (request date outside the allowed skew).
+	ETOKENMISSING      = "DMS.10240103" // Missing token (no Authorization header).
+	EPROJECTMISMATCH   = "DMS.10240104" // The project ID and token do not match.
+	ENOTFOUNDURL       = "DMS.00404001" // The requested URL does not exist.
+	EPROJECTNOTFOUND   = "DMS.00404002" // dmsd's own: the project does not exist for this access key.
+	EINSTANCENOTFOUND  = "DMS.00404022" // This instance does not exist.
+	ETASKNOTFOUND      = "DMS.00404070" // dmsd's own: this task does not exist.
+	EMETHOD            = "DMS.00405001" // This request method is not allowed.
+	EBODYTOOLARGE      = "DMS.00413001" // dmsd's own: the request body is too large.
+	EINTERNAL          = "DMS.00500000" // Internal service error.
+	EUNAVAILABLE       = "DMS.00503001" // dmsd's own: the service is shutting down or its database is unreachable.
+)
+
+// Error is an error the API reports to its caller: a DMS error code and a
+// message meant for the user.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error returns the message prefixed with its code.
+func (e *Error) Error() string {
+	return fmt.Sprintf("dmsd error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the *Error in err's chain, "" for nil, and
+// EINTERNAL for any other error.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the *Error in err's chain, "" for nil,
+// and "Internal service error." for any other error, so that internal details
+// never reach a caller.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal service error."
+}

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/dmsd/dmsd"
+)
+
+// statusOf maps each DMS error code to its HTTP status. A code missing here is
+// a bug, reported as 500.
+var statusOf = map[string]int{
+	dmsd.EINVALID:           http.StatusBadRequest,
+	dmsd.EINVALIDPROJECTID:  http.StatusBadRequest,
+	dmsd.EEMPTYBODY:         http.StatusBadRequest,
+	dmsd.EINVALIDJSON:       http.StatusBadRequest,
+	dmsd.EINVALIDNAME:       http.StatusBadRequest,
+	dmsd.EINVALIDDESC:       http.StatusBadRequest,
+	dmsd.EEMPTYVPC:          http.StatusBadRequest,
+	dmsd.EEMPTYSECGROUP:     http.StatusBadRequest,
+	dmsd.EEMPTYSUBNET:       http.StatusBadRequest,
+	dmsd.ETASKRUNNING:       http.StatusBadRequest,
+	dmsd.EINSTANCESTATUS:    http.StatusBadRequest,
+	dmsd.EINVALIDINSTANCEID: http.StatusBadRequest,
+	dmsd.EINVALIDACTION:     http.StatusBadRequest,
+	dmsd.EEMPTYINSTANCES:    http.StatusBadRequest,
+	dmsd.EINVALIDAZ:         http.StatusBadRequest,
+	dmsd.EINVALIDTASKID:     http.StatusBadRequest,
+	dmsd.ETOOMANYINSTANCES:  http.StatusBadRequest,
+	dmsd.EINVALIDWINDOW:     http.StatusBadRequest,
+	dmsd.EINVALIDTIME:       http.StatusBadRequest,
+	dmsd.EINVALIDDISK:       http.StatusBadRequest,
+	dmsd.EUNSUPPORTEDENGINE: http.StatusBadRequest,
+	dmsd.ELIMIT:             http.StatusBadRequest,
+	dmsd.EOFFSET:            http.StatusBadRequest,
+	dmsd.ETOKENINVALID:      http.StatusUnauthorized,
+	dmsd.ETOKENEXPIRED:      http.StatusUnauthorized,
+	dmsd.ETOKENMISSING:      http.StatusUnauthorized,
+	dmsd.EPROJECTMISMATCH:   http.StatusUnauthorized,
+	dmsd.ENOTFOUNDURL:       http.StatusNotFound,
+	dmsd.EPROJECTNOTFOUND:   http.StatusNotFound,
+	dmsd.EINSTANCENOTFOUND:  http.StatusNotFound,
+	dmsd.ETASKNOTFOUND:      http.StatusNotFound,
+	dmsd.EMETHOD:            http.StatusMethodNotAllowed,
+	dmsd.EBODYTOOLARGE:      http.StatusRequestEntityTooLarge,
+	dmsd.EINTERNAL:          http.StatusInternalServerError,
+	dmsd.EUNAVAILABLE:       http.StatusServiceUnavailable,
+}
+
+type errorResponse struct {
+	Code    string `json:"error_code"`
+	Message string `json:"error_msg"`
+}
+
+// writeError answers err in the service's error format. Errors that are not a
+// *dmsd.Error are logged and answered as an internal error without their text.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := dmsd.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok || status == http.StatusInternalServerError {
+		loggerFrom(r).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+		code, status = dmsd.EINTERNAL, http.StatusInternalServerError
+		err = nil
+	}
+	encode(w, status, errorResponse{Code: code, Message: dmsd.ErrorMessage(err)})
+}
+
+// encode answers v as JSON with the given status.
+func encode[T any](w http.ResponseWriter, status int, v T) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error_code":"DMS.00500000","error_msg":"Internal service error."}`)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// decode reads the request body as JSON into a T. It returns EEMPTYBODY when
+// there is no body and EINVALIDJSON when it is not a JSON object of T's shape.
+func decode[T any](r *http.Request) (T, error) {
+	var v T
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return v, dmsd.Errorf(dmsd.EINVALIDJSON, "The request body could not be read.")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return v, dmsd.Errorf(dmsd.EEMPTYBODY, "The request body is empty.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return v, dmsd.Errorf(dmsd.EINVALIDJSON, "The message body contains invalid characters or is not in JSON format. The error key is %s.", typeErr.Field)
+		}
+		return v, dmsd.Errorf(dmsd.EINVALIDJSON, "The message body is not in JSON format or contains invalid characters.")
+	}
+	if dec.More() {
+		return v, dmsd.Errorf(dmsd.EINVALIDJSON, "The message body is not in JSON format or contains invalid characters.")
+	}
+	return v, nil
+}

@@ -1,0 +1,322 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dmsd/dmsd"
+)
+
+// createInstanceRequest is the body of POST /v2/{engine}/{project_id}/instances,
+// as the official SDK sends it.
+type createInstanceRequest struct {
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`
+	Engine          string   `json:"engine"`
+	EngineVersion   string   `json:"engine_version"`
+	BrokerNum       int      `json:"broker_num"`
+	StorageSpace    int      `json:"storage_space"`
+	VpcID           string   `json:"vpc_id"`
+	SecurityGroupID string   `json:"security_group_id"`
+	SubnetID        string   `json:"subnet_id"`
+	AvailableZones  []string `json:"available_zones"`
+	ProductID       string   `json:"product_id"`
+	StorageSpecCode string   `json:"storage_spec_code"`
+	MaintainBegin   string   `json:"maintain_begin"`
+	MaintainEnd     string   `json:"maintain_end"`
+	EnableAutoTopic bool     `json:"enable_auto_topic"`
+	RetentionPolicy string   `json:"retention_policy"`
+
+	// Features dmsd does not offer yet: a request that asks for them is
+	// refused rather than answered with an instance that lacks them.
+	SslEnable      bool   `json:"ssl_enable"`
+	EnablePublicip bool   `json:"enable_publicip"`
+	AccessUser     string `json:"access_user"`
+	DiskEncrypted  bool   `json:"disk_encrypted_enable"`
+	ConnectorOn    bool   `json:"connector_enable"`
+}
+
+// unsupported returns the first requested feature dmsd cannot provide, or "".
+func (req *createInstanceRequest) unsupported() string {
+	switch {
+	case req.SslEnable:
+		return "ssl_enable"
+	case req.EnablePublicip:
+		return "enable_publicip"
+	case req.AccessUser != "":
+		return "access_user"
+	case req.DiskEncrypted:
+		return "disk_encrypted_enable"
+	case req.ConnectorOn:
+		return "connector_enable"
+	}
+	return ""
+}
+
+// instanceJSON is an instance with the JSON types the official SDK decodes.
+type instanceJSON struct {
+	Name                       string   `json:"name"`
+	Engine                     string   `json:"engine"`
+	EngineVersion              string   `json:"engine_version"`
+	Description                string   `json:"description"`
+	Specification              string   `json:"specification"`
+	StorageSpace               int      `json:"storage_space"`
+	TotalStorageSpace          int      `json:"total_storage_space"`
+	PartitionNum               string   `json:"partition_num"`
+	UsedStorageSpace           int      `json:"used_storage_space"`
+	ConnectAddress             string   `json:"connect_address"`
+	Port                       int      `json:"port"`
+	KafkaPrivateConnectAddress string   `json:"kafka_private_connect_address"`
+	Status                     string   `json:"status"`
+	InstanceID                 string   `json:"instance_id"`
+	ResourceSpecCode           string   `json:"resource_spec_code"`
+	ChargingMode               int      `json:"charging_mode"`
+	VpcID                      string   `json:"vpc_id"`
+	SubnetID                   string   `json:"subnet_id"`
+	SecurityGroupID            string   `json:"security_group_id"`
+	AvailableZones             []string `json:"available_zones"`
+	CreatedAt                  string   `json:"created_at"`
+	UserID                     string   `json:"user_id"`
+	UserName                   string   `json:"user_name"`
+	MaintainBegin              string   `json:"maintain_begin"`
+	MaintainEnd                string   `json:"maintain_end"`
+	EnablePublicip             bool     `json:"enable_publicip"`
+	SslEnable                  bool     `json:"ssl_enable"`
+	EnableAutoTopic            bool     `json:"enable_auto_topic"`
+	Type                       string   `json:"type"`
+	ProductID                  string   `json:"product_id"`
+	StorageSpecCode            string   `json:"storage_spec_code"`
+	RetentionPolicy            string   `json:"retention_policy"`
+	BrokerNum                  int      `json:"broker_num"`
+	NodeNum                    int      `json:"node_num"`
+}
+
+func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
+	out := instanceJSON{
+		Name:              inst.Name,
+		Engine:            inst.Engine,
+		EngineVersion:     inst.EngineVersion,
+		Description:       inst.Description,
+		Specification:     strconv.Itoa(inst.BrokerNum) + " brokers",
+		StorageSpace:      inst.StorageSpace,
+		TotalStorageSpace: inst.StorageSpace,
+		PartitionNum:      strconv.Itoa(inst.BrokerNum * 100),
+		Status:            string(inst.Status),
+		InstanceID:        inst.ID,
+		ResourceSpecCode:  inst.ProductID,
+		ChargingMode:      1,
+		VpcID:             inst.VpcID,
+		SubnetID:          inst.SubnetID,
+		SecurityGroupID:   inst.SecurityGroupID,
+		AvailableZones:    inst.AvailableZones,
+		CreatedAt:         strconv.FormatInt(inst.CreatedAt.UnixMilli(), 10),
+		UserID:            inst.UserID,
+		UserName:          inst.UserName,
+		MaintainBegin:     inst.MaintainBegin,
+		MaintainEnd:       inst.MaintainEnd,
+		EnableAutoTopic:   inst.EnableAutoTopic,
+		Type:              "cluster",
+		ProductID:         inst.ProductID,
+		StorageSpecCode:   inst.StorageSpecCode,
+		RetentionPolicy:   inst.RetentionPolicy,
+		BrokerNum:         inst.BrokerNum,
+		NodeNum:           inst.BrokerNum,
+	}
+	if inst.BrokerNum == 1 {
+		out.Type = "single"
+	}
+	// Only a running instance has an address a client can use.
+	if inst.Status == dmsd.InstanceRunning && len(inst.Ports) > 0 {
+		out.ConnectAddress, out.Port = "127.0.0.1", inst.Ports[0]
+		addrs := make([]string, len(inst.Ports))
+		for i, p := range inst.Ports {
+			addrs[i] = "127.0.0.1:" + strconv.Itoa(p)
+		}
+		out.KafkaPrivateConnectAddress = strings.Join(addrs, ",")
+	}
+	return out
+}
+
+func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("engine") != "kafka" {
+			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
+			return
+		}
+		req, err := decode[createInstanceRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if f := req.unsupported(); f != "" {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", f))
+			return
+		}
+		inst := &dmsd.Instance{
+			Name:            req.Name,
+			Description:     req.Description,
+			Engine:          req.Engine,
+			EngineVersion:   req.EngineVersion,
+			BrokerNum:       req.BrokerNum,
+			StorageSpace:    req.StorageSpace,
+			StorageSpecCode: req.StorageSpecCode,
+			ProductID:       req.ProductID,
+			VpcID:           req.VpcID,
+			SubnetID:        req.SubnetID,
+			SecurityGroupID: req.SecurityGroupID,
+			AvailableZones:  req.AvailableZones,
+			MaintainBegin:   req.MaintainBegin,
+			MaintainEnd:     req.MaintainEnd,
+			EnableAutoTopic: req.EnableAutoTopic,
+			RetentionPolicy: req.RetentionPolicy,
+		}
+		if _, err := svc.CreateInstance(r.Context(), actorFrom(r), inst); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"instance_id": inst.ID})
+	})
+}
+
+type instanceListJSON struct {
+	Instances   []instanceJSON `json:"instances"`
+	InstanceNum int            `json:"instance_num"`
+}
+
+func handleInstanceList(store dmsd.InstanceStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instances, err := store.ListInstances(r.Context(), r.PathValue("project_id"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := instanceListJSON{Instances: make([]instanceJSON, 0, len(instances))}
+		for _, inst := range instances {
+			out.Instances = append(out.Instances, toInstanceJSON(inst))
+		}
+		out.InstanceNum = len(out.Instances)
+		encode(w, http.StatusOK, out)
+	})
+}
+
+func handleInstanceShow(store dmsd.InstanceStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, toInstanceJSON(inst))
+	})
+}
+
+func handleInstanceDelete(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if _, err := svc.DeleteInstance(r.Context(), actorFrom(r), instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type instanceActionRequest struct {
+	Action    string   `json:"action"`
+	Instances []string `json:"instances"`
+}
+
+type actionResultJSON struct {
+	Result   string `json:"result"`
+	Instance string `json:"instance"`
+}
+
+// maxActionInstances is the reference's limit on one batch action.
+const maxActionInstances = 50
+
+func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[instanceActionRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		var act func(id string) error
+		switch req.Action {
+		case "restart":
+			act = func(id string) error { _, err := svc.RestartInstance(r.Context(), actorFrom(r), id); return err }
+		case "delete":
+			act = func(id string) error { _, err := svc.DeleteInstance(r.Context(), actorFrom(r), id); return err }
+		default:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDACTION, "The action parameter in the request must be delete or restart."))
+			return
+		}
+		switch {
+		case len(req.Instances) == 0:
+			writeError(w, r, dmsd.Errorf(dmsd.EEMPTYINSTANCES, "The instances parameter in the request is empty."))
+			return
+		case len(req.Instances) > maxActionInstances:
+			writeError(w, r, dmsd.Errorf(dmsd.ETOOMANYINSTANCES, "The instances array can contain a maximum of %d instance IDs.", maxActionInstances))
+			return
+		}
+		for _, id := range req.Instances {
+			if err := checkInstanceID(id); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		out := struct {
+			Results []actionResultJSON `json:"results"`
+		}{Results: make([]actionResultJSON, 0, len(req.Instances))}
+		for _, id := range req.Instances {
+			res := actionResultJSON{Result: "success", Instance: id}
+			if err := act(id); err != nil {
+				if dmsd.ErrorCode(err) == dmsd.EINTERNAL {
+					writeError(w, r, err)
+					return
+				}
+				res.Result = "failed"
+			}
+			out.Results = append(out.Results, res)
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+type autoTopicRequest struct {
+	EnableAutoTopic *bool `json:"enable_auto_topic"`
+}
+
+func handleAutoTopic(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[autoTopicRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.EnableAutoTopic == nil {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable_auto_topic is required."))
+			return
+		}
+		if _, err := svc.SetAutoTopic(r.Context(), actorFrom(r), instanceID, *req.EnableAutoTopic); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, struct{}{})
+	})
+}

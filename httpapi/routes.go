@@ -1,0 +1,35 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes registers the whole API. Every /v2 route is authenticated and scoped
+// to the project in its path.
+func (s *Server) routes() {
+	s.mux.Handle("GET /healthz", handleHealthz())
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+
+	v2 := func(pattern string, h http.Handler) { s.mux.Handle(pattern, s.authenticate(h)) }
+
+	v2("POST /v2/{engine}/{project_id}/instances", handleInstanceCreate(s.instances))
+	v2("GET /v2/{project_id}/instances", handleInstanceList(s.store))
+	v2("GET /v2/{project_id}/instances/{instance_id}", handleInstanceShow(s.store))
+	v2("DELETE /v2/{project_id}/instances/{instance_id}", handleInstanceDelete(s.instances))
+	v2("POST /v2/{project_id}/instances/action", handleInstanceAction(s.instances))
+	v2("POST /v2/{project_id}/instances/{instance_id}/autotopic", handleAutoTopic(s.instances))
+
+	v2("GET /v2/{project_id}/instances/{instance_id}/tasks", handleTaskList(s.store))
+	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}", handleTaskShow(s.store))
+	v2("DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}", handleTaskDelete(s.store))
+	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress", handleTaskProgress(s.store))
+}
+
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+}

@@ -1,0 +1,151 @@
+// Package httpapi serves dmsd's HTTP API: the v2 management API of DMS for
+// Kafka, signed with SDK-HMAC-SHA256 as the official SDK signs it, plus
+// /healthz and /metrics.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dmsd/dmsd"
+)
+
+// maxBodyBytes bounds a request body; no API call needs more.
+const maxBodyBytes = 1 << 20
+
+// Config is what a Server serves.
+type Config struct {
+	Store     dmsd.Store
+	Instances dmsd.InstanceService
+	// Credentials are the access keys that may sign requests.
+	Credentials []dmsd.Credential
+	Logger      *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// Now returns the current time; nil means time.Now. Tests move it to
+	// check the signature's clock skew.
+	Now func() time.Time
+}
+
+// Server is the HTTP handler of the whole API.
+type Server struct {
+	store       dmsd.Store
+	instances   dmsd.InstanceService
+	credentials map[string]dmsd.Credential
+	logger      *slog.Logger
+	now         func() time.Time
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// NewServer returns a Server for cfg. It panics if cfg.Registry already holds
+// the server's metrics.
+func NewServer(cfg Config) *Server {
+	s := &Server{
+		store:       cfg.Store,
+		instances:   cfg.Instances,
+		credentials: make(map[string]dmsd.Credential, len(cfg.Credentials)),
+		logger:      cfg.Logger,
+		now:         cfg.Now,
+		registry:    cfg.Registry,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dmsd_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "code"}),
+		mux: http.NewServeMux(),
+	}
+	for _, c := range cfg.Credentials {
+		s.credentials[c.AccessKey] = c
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	s.registry.MustRegister(s.requests, newTaskCollector(s.store, s.logger))
+	s.routes()
+	s.handler = s.withRequestID(s.withRecovery(s.withMetrics(http.HandlerFunc(s.route))))
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// route dispatches r through the mux, answering unknown routes and wrong
+// methods with DMS errors rather than the mux's plain text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r) // Sets r's path values, which Handler does not.
+		return
+	}
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" && m != r.Method {
+			writeError(w, r, dmsd.Errorf(dmsd.EMETHOD, "This request method is not allowed."))
+			return
+		}
+	}
+	writeError(w, r, dmsd.Errorf(dmsd.ENOTFOUNDURL, "The requested URL does not exist."))
+}
+
+type ctxKey int
+
+const (
+	actorKey ctxKey = iota
+	requestIDKey
+	loggerKey
+)
+
+// withRequestID gives every request an id, answered in X-Request-Id and logged
+// with any error, so a user's report can be matched to the server's log.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = context.WithValue(ctx, loggerKey, s.logger.With("request_id", id))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// withRecovery answers a panic with an internal error instead of a dropped
+// connection, and logs it.
+func (s *Server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				loggerFrom(r).Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeError(w, r, dmsd.Errorf(dmsd.EINTERNAL, "Internal service error."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func loggerFrom(r *http.Request) *slog.Logger {
+	if l, ok := r.Context().Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+func actorFrom(r *http.Request) dmsd.Actor {
+	a, _ := r.Context().Value(actorKey).(dmsd.Actor)
+	return a
+}

@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"cmp"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/dmsd/dmsd"
+)
+
+// taskJSON is a task as the API shows it: every field a string.
+type taskJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	UserName  string `json:"user_name"`
+	UserID    string `json:"user_id"`
+	Params    string `json:"params"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+	// Reason says why a FAILED task failed; the reference has no such field,
+	// and clients that do not know it ignore it.
+	Reason string `json:"reason,omitempty"`
+}
+
+type taskListJSON struct {
+	TaskCount string     `json:"task_count"`
+	Tasks     []taskJSON `json:"tasks"`
+}
+
+func toTaskJSON(t *dmsd.Task) taskJSON {
+	return taskJSON{
+		ID:        t.ID,
+		Name:      t.Name,
+		UserName:  t.UserName,
+		UserID:    t.UserID,
+		Params:    t.Params,
+		Status:    string(t.Status),
+		CreatedAt: dmsd.FormatTime(t.CreatedAt),
+		UpdatedAt: dmsd.FormatTime(t.UpdatedAt),
+		Reason:    t.Reason,
+	}
+}
+
+// taskPath returns the project, instance and task ids of a task route, or
+// EINVALIDINSTANCEID or EINVALIDTASKID.
+func taskPath(r *http.Request) (projectID, instanceID, taskID string, err error) {
+	projectID, instanceID, taskID = r.PathValue("project_id"), r.PathValue("instance_id"), r.PathValue("task_id")
+	if err := checkInstanceID(instanceID); err != nil {
+		return "", "", "", err
+	}
+	if err := checkTaskID(taskID); err != nil {
+		return "", "", "", err
+	}
+	return projectID, instanceID, taskID, nil
+}
+
+func handleTaskList(store dmsd.TaskStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		f, err := parseTaskFilter(r.URL.Query())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		f.ProjectID, f.InstanceID = r.PathValue("project_id"), instanceID
+		tasks, count, err := store.ListTasks(r.Context(), f)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := taskListJSON{TaskCount: strconv.Itoa(count), Tasks: make([]taskJSON, len(tasks))}
+		for i, t := range tasks {
+			out.Tasks[i] = toTaskJSON(t)
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+func handleTaskShow(store dmsd.TaskStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		projectID, instanceID, taskID, err := taskPath(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		t, err := store.FindTask(r.Context(), projectID, instanceID, taskID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, taskListJSON{TaskCount: "1", Tasks: []taskJSON{toTaskJSON(t)}})
+	})
+}
+
+func handleTaskDelete(store dmsd.TaskStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		projectID, instanceID, taskID, err := taskPath(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := store.DeleteTask(r.Context(), projectID, instanceID, taskID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type stepJSON struct {
+	Name string `json:"name"`
+	// Statue is spelled as the official SDK spells it.
+	Statue    string `json:"statue"`
+	StartTime string `json:"start_time"`
+	EndTime   string `json:"end_time"`
+}
+
+type progressJSON struct {
+	ProgressPercentage int        `json:"progress_percentage"`
+	RemainTime         int        `json:"remain_time"`
+	StepList           []stepJSON `json:"step_list"`
+}
+
+func handleTaskProgress(store dmsd.TaskStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		projectID, instanceID, taskID, err := taskPath(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		t, err := store.FindTask(r.Context(), projectID, instanceID, taskID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := progressJSON{ProgressPercentage: t.Progress(), RemainTime: remainSeconds(t, time.Now()), StepList: make([]stepJSON, len(t.Steps))}
+		for i, s := range t.Steps {
+			out.StepList[i] = stepJSON{Name: s.Name, Statue: string(s.Status), StartTime: dmsd.FormatTime(s.StartedAt), EndTime: dmsd.FormatTime(s.EndedAt)}
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// remainSeconds estimates a running task's remaining seconds from the pace of
+// its finished steps; it is 0 for a finished task.
+func remainSeconds(t *dmsd.Task, now time.Time) int {
+	if t.Status.Finished() {
+		return 0
+	}
+	var done int
+	var spent time.Duration
+	for _, s := range t.Steps {
+		if s.Status == dmsd.StepSuccess {
+			done++
+			spent += s.EndedAt.Sub(s.StartedAt)
+		}
+	}
+	left := len(t.Steps) - done
+	if left == 0 {
+		return 0
+	}
+	perStep := time.Second
+	if done > 0 {
+		perStep = cmp.Or(spent/time.Duration(done), time.Second)
+	}
+	return int((perStep*time.Duration(left) + time.Second - 1) / time.Second)
+}

@@ -1,0 +1,163 @@
+package dmsd
+
+import (
+	"context"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// InstanceStatus is the status of an instance, as the API reports it.
+type InstanceStatus string
+
+const (
+	InstanceCreating   InstanceStatus = "CREATING"
+	InstanceRunning    InstanceStatus = "RUNNING"
+	InstanceError      InstanceStatus = "ERROR"
+	InstanceRestarting InstanceStatus = "RESTARTING"
+	InstanceDeleting   InstanceStatus = "DELETING"
+)
+
+// Instance is a Kafka instance: a cluster that dmsd runs, and the settings it
+// was created with.
+type Instance struct {
+	ID              string
+	ProjectID       string
+	Name            string
+	Description     string
+	Engine          string
+	EngineVersion   string
+	BrokerNum       int
+	StorageSpace    int
+	StorageSpecCode string
+	ProductID       string
+	VpcID           string
+	SubnetID        string
+	SecurityGroupID string
+	AvailableZones  []string
+	MaintainBegin   string
+	MaintainEnd     string
+	EnableAutoTopic bool
+	RetentionPolicy string
+	Status          InstanceStatus
+	UserID          string
+	UserName        string
+	// Ports are the brokers' listening ports on 127.0.0.1, fixed at the first
+	// start so that clients and the cluster's own metadata stay valid across
+	// restarts.
+	Ports     []int
+	CreatedAt time.Time
+}
+
+var instanceNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)
+
+var maintainWindowPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):00:00$`)
+
+// Validate returns an *Error describing the first field of a new instance that
+// the API refuses, or nil.
+func (inst *Instance) Validate() error {
+	switch {
+	case !instanceNamePattern.MatchString(inst.Name):
+		return Errorf(EINVALIDNAME, "Invalid instance name. The name must be 4 to 64 characters long, start with a letter and contain only letters, digits, underscores (_), and hyphens (-).")
+	case utf8.RuneCountInString(inst.Description) > 1024:
+		return Errorf(EINVALIDDESC, "The instance description can contain a maximum of 1024 characters.")
+	case inst.Engine != "kafka":
+		return Errorf(EINVALID, "engine must be kafka.")
+	case inst.EngineVersion == "":
+		return Errorf(EINVALID, "engine_version is required.")
+	case inst.BrokerNum < 1 || inst.BrokerNum > 30:
+		return Errorf(EINVALID, "broker_num must be between 1 and 30.")
+	case inst.StorageSpace < 1:
+		return Errorf(EINVALIDDISK, "Invalid disk space. storage_space must be a positive number of GB.")
+	case inst.VpcID == "":
+		return Errorf(EEMPTYVPC, "vpc_id in the request is empty.")
+	case inst.SecurityGroupID == "":
+		return Errorf(EEMPTYSECGROUP, "security_group_id in the request is empty.")
+	case inst.SubnetID == "":
+		return Errorf(EEMPTYSUBNET, "subnet_id in the request is empty.")
+	case len(inst.AvailableZones) != 1 || inst.AvailableZones[0] == "":
+		return Errorf(EINVALIDAZ, "The available_zones parameter in the request must be an array that contains only one AZ ID.")
+	case inst.ProductID == "":
+		return Errorf(EINVALID, "product_id is required.")
+	case inst.StorageSpecCode == "":
+		return Errorf(EINVALID, "storage_spec_code is required.")
+	case inst.RetentionPolicy != "time_base" && inst.RetentionPolicy != "produce_reject":
+		return Errorf(EINVALID, "retention_policy must be time_base or produce_reject.")
+	case (inst.MaintainBegin == "") != (inst.MaintainEnd == ""):
+		return Errorf(EINVALIDWINDOW, "Invalid maintenance time window: maintain_begin and maintain_end go together.")
+	case inst.MaintainBegin != "" && (!maintainWindowPattern.MatchString(inst.MaintainBegin) || !maintainWindowPattern.MatchString(inst.MaintainEnd)):
+		return Errorf(EINVALIDWINDOW, "Invalid maintenance time window: use whole hours as HH:00:00.")
+	}
+	return nil
+}
+
+// InstanceStore keeps instance records. Every method that takes a project id
+// answers only for that project: an instance of another project is not found.
+type InstanceStore interface {
+	// FindInstance returns an instance. Returns EINSTANCENOTFOUND if it does
+	// not exist in the project.
+	FindInstance(ctx context.Context, projectID, instanceID string) (*Instance, error)
+
+	// ListInstances returns a project's instances, newest first.
+	ListInstances(ctx context.Context, projectID string) ([]*Instance, error)
+
+	// ListAllInstances returns every instance of every project, for the
+	// engine to bring clusters up at start.
+	ListAllInstances(ctx context.Context) ([]*Instance, error)
+
+	// UpdateInstance saves an instance's mutable fields (status, ports,
+	// automatic topic creation). Returns EINSTANCENOTFOUND if it does not
+	// exist.
+	UpdateInstance(ctx context.Context, inst *Instance) error
+
+	// DeleteInstance deletes an instance and every task record of it.
+	// Deleting an instance that does not exist is not an error, so that
+	// the engine may repeat it.
+	DeleteInstance(ctx context.Context, instanceID string) error
+}
+
+// Store is the whole of dmsd's state.
+type Store interface {
+	InstanceStore
+	TaskStore
+}
+
+// InstanceService runs the operations that change instances. Each returns the
+// background task that carries the operation out; errors are those of
+// TaskStore.SubmitTask and the operation's validation.
+type InstanceService interface {
+	// CreateInstance validates inst and starts createInstance.
+	CreateInstance(ctx context.Context, actor Actor, inst *Instance) (*Task, error)
+	// RestartInstance starts restartInstance.
+	RestartInstance(ctx context.Context, actor Actor, instanceID string) (*Task, error)
+	// DeleteInstance starts deleteInstance, after which the instance and its
+	// tasks are gone.
+	DeleteInstance(ctx context.Context, actor Actor, instanceID string) (*Task, error)
+	// SetAutoTopic starts modifyAutoTopic.
+	SetAutoTopic(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
+}
+
+// Endpoint is where a running cluster's brokers listen.
+type Endpoint struct {
+	Host  string
+	Ports []int
+}
+
+// ClusterService runs the Kafka clusters behind instances. Every method is
+// idempotent, so that a task step that calls it may be repeated after a crash.
+type ClusterService interface {
+	// StartCluster starts the cluster of inst, or returns its endpoint if it
+	// already runs. It starts inst.BrokerNum brokers on inst.Ports when those
+	// are set and on free ports otherwise.
+	StartCluster(ctx context.Context, inst *Instance) (Endpoint, error)
+	// StopCluster stops the cluster of an instance, keeping its data. Stopping
+	// a cluster that does not run is not an error.
+	StopCluster(ctx context.Context, instanceID string) error
+	// DestroyCluster stops the cluster of an instance and removes its data.
+	DestroyCluster(ctx context.Context, instanceID string) error
+	// CheckCluster returns an error unless a Kafka client reaches the
+	// running cluster of inst and sees all inst.BrokerNum brokers.
+	CheckCluster(ctx context.Context, inst *Instance) error
+	// Close stops every cluster, keeping their data.
+	Close() error
+}

@@ -1,0 +1,245 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/riverqueue/river"
+
+	"github.com/dmsd/dmsd"
+)
+
+const taskColumns = `id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms`
+
+// SubmitTask records sub.Task and inserts its job in one transaction. It
+// returns EINSTANCENOTFOUND, ETASKRUNNING or EINSTANCESTATUS as
+// dmsd.TaskStore documents.
+func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
+	if db.queue == nil {
+		return dmsd.Errorf(dmsd.EUNAVAILABLE, "The service is not ready to accept tasks.")
+	}
+	t := sub.Task
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if sub.NewInstance != nil {
+			if err := insertInstance(ctx, tx, sub.NewInstance); err != nil {
+				return err
+			}
+		}
+		inst, err := findInstance(ctx, tx, t.ProjectID, t.InstanceID)
+		if err != nil {
+			return err
+		}
+		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
+			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
+		}
+		steps, err := json.Marshal(t.Steps)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.ProjectID, t.InstanceID, t.Name, t.UserID, t.UserName, t.Params, t.Status, t.Reason, steps,
+			t.CreatedAt.UnixMilli(), t.UpdatedAt.UnixMilli())
+		if isUniqueViolation(err) {
+			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running.")
+		} else if err != nil {
+			return err
+		}
+		if sub.InstanceStatus != "" && sub.InstanceStatus != inst.Status {
+			inst.Status = sub.InstanceStatus
+			if err := updateInstanceTx(ctx, tx, inst); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = ?`, t.InstanceID); err != nil {
+			return err
+		}
+		_, err = db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100})
+		return err
+	})
+}
+
+func updateInstanceTx(ctx context.Context, tx *sql.Tx, inst *dmsd.Instance) error {
+	data, err := json.Marshal(inst)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE instances SET data = ?, status = ? WHERE id = ?`, data, inst.Status, inst.ID)
+	return err
+}
+
+// FindTask returns a task of an instance of a project. It returns
+// EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist there.
+func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string) (*dmsd.Task, error) {
+	row := db.read.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`, taskID, instanceID, projectID)
+	t, err := scanTask(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := findInstance(ctx, db.read, projectID, instanceID); err != nil {
+			return nil, err
+		}
+		return nil, errTaskNotFound()
+	}
+	return t, err
+}
+
+// FindTaskByID returns a task by id. It returns ETASKNOTFOUND if it does not
+// exist.
+func (db *DB) FindTaskByID(ctx context.Context, taskID string) (*dmsd.Task, error) {
+	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ?`, taskID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errTaskNotFound()
+	}
+	return t, err
+}
+
+// ListTasks returns a page of an instance's tasks, newest first, and how many
+// match the filter's time range. It returns EINSTANCENOTFOUND if the instance
+// does not exist in the project.
+func (db *DB) ListTasks(ctx context.Context, f dmsd.TaskFilter) ([]*dmsd.Task, int, error) {
+	// One read transaction, so that the page and the count agree.
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+
+	var count int
+	err = tx.QueryRowContext(ctx, `SELECT task_count FROM instances WHERE id = ? AND project_id = ?`, f.InstanceID, f.ProjectID).Scan(&count)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
+	} else if err != nil {
+		return nil, 0, err
+	}
+
+	where, args := []string{"instance_id = ?"}, []any{f.InstanceID}
+	if !f.Begin.IsZero() {
+		where, args = append(where, "created_ms >= ?"), append(args, f.Begin.UnixMilli())
+	}
+	if !f.End.IsZero() {
+		where, args = append(where, "created_ms <= ?"), append(args, f.End.UnixMilli())
+	}
+	cond := strings.Join(where, " AND ")
+	if len(where) > 1 {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE `+cond, args...).Scan(&count); err != nil {
+			return nil, 0, err
+		}
+	}
+	if f.Offset >= count || f.Limit <= 0 {
+		return []*dmsd.Task{}, count, nil
+	}
+
+	rows, err := tx.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE `+cond+` ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	tasks := make([]*dmsd.Task, 0, f.Limit)
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks, count, rows.Err()
+}
+
+// UpdateTask saves a task's status, reason, steps and update time, and moves
+// its instance to instanceStatus when that is set. It returns ETASKNOTFOUND if
+// the task does not exist.
+func (db *DB) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) error {
+	steps, err := json.Marshal(t.Steps)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tasks SET status = ?, reason = ?, steps = ?, updated_ms = ? WHERE id = ?`,
+			t.Status, t.Reason, steps, t.UpdatedAt.UnixMilli(), t.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errTaskNotFound()
+		}
+		if instanceStatus == "" {
+			return nil
+		}
+		inst, err := findInstance(ctx, tx, t.ProjectID, t.InstanceID)
+		if err != nil {
+			return err
+		}
+		inst.Status = instanceStatus
+		return updateInstanceTx(ctx, tx, inst)
+	})
+}
+
+// DeleteTask deletes the record of a finished task. It returns
+// EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist, and
+// ETASKRUNNING if the task has not finished.
+func (db *DB) DeleteTask(ctx context.Context, projectID, instanceID, taskID string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// The status check and the delete are one statement, so a task that
+		// finishes or is deleted meanwhile cannot slip between them.
+		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ? AND status IN (?, ?, ?)`,
+			taskID, instanceID, projectID, dmsd.TaskSuccess, dmsd.TaskFailed, dmsd.TaskCancelled)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			_, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count - 1 WHERE id = ?`, instanceID)
+			return err
+		}
+		var status string
+		err = tx.QueryRowContext(ctx, `SELECT status FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`, taskID, instanceID, projectID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := findInstance(ctx, tx, projectID, instanceID); err != nil {
+				return err
+			}
+			return errTaskNotFound()
+		} else if err != nil {
+			return err
+		}
+		return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running (%s): only Successful, Failed or Cancelled tasks can be deleted.", status)
+	})
+}
+
+// CountTasks returns the number of task records by name and status.
+func (db *DB) CountTasks(ctx context.Context) (map[[2]string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name, status, count(*) FROM tasks GROUP BY name, status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := make(map[[2]string]int)
+	for rows.Next() {
+		var name, status string
+		var n int
+		if err := rows.Scan(&name, &status, &n); err != nil {
+			return nil, err
+		}
+		counts[[2]string{name, status}] = n
+	}
+	return counts, rows.Err()
+}
+
+func errTaskNotFound() error {
+	return dmsd.Errorf(dmsd.ETASKNOTFOUND, "This task does not exist.")
+}
+
+func scanTask(s scanner) (*dmsd.Task, error) {
+	var t dmsd.Task
+	var steps []byte
+	var created, updated int64
+	if err := s.Scan(&t.ID, &t.ProjectID, &t.InstanceID, &t.Name, &t.UserID, &t.UserName, &t.Params, &t.Status, &t.Reason, &steps, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(steps, &t.Steps); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return &t, nil
+}

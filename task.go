@@ -1,0 +1,167 @@
+package dmsd
+
+import (
+	"context"
+	"time"
+)
+
+// TaskStatus is where a background task is in its life.
+type TaskStatus string
+
+const (
+	// TaskCreated: accepted and durably queued, not yet picked up by a
+	// worker. It may not be deleted.
+	TaskCreated TaskStatus = "CREATED"
+	// TaskExecuting: a worker runs its steps. A task whose process died in
+	// this state is resumed from its last finished step when a worker
+	// picks its job up again. It may not be deleted.
+	TaskExecuting TaskStatus = "EXECUTING"
+	// TaskSuccess: every step finished. The record stays until a user
+	// deletes it or its instance is deleted.
+	TaskSuccess TaskStatus = "SUCCESS"
+	// TaskFailed: a step failed; Reason says why. The record stays until a
+	// user deletes it or its instance is deleted.
+	TaskFailed TaskStatus = "FAILED"
+	// TaskCancelled: cancelled before it ran. The record stays until a user
+	// deletes it or its instance is deleted.
+	TaskCancelled TaskStatus = "CANCELLED"
+)
+
+// Finished reports whether s is a final status: SUCCESS, FAILED or CANCELLED.
+// Only finished tasks may be deleted.
+func (s TaskStatus) Finished() bool {
+	return s == TaskSuccess || s == TaskFailed || s == TaskCancelled
+}
+
+// StepStatus is where one step of a task is.
+type StepStatus string
+
+const (
+	StepWaiting   StepStatus = "WAITING"
+	StepExecuting StepStatus = "EXECUTING"
+	StepSuccess   StepStatus = "SUCCESS"
+	StepFailed    StepStatus = "FAILED"
+)
+
+// Step is one step of a task, as the progress API reports it.
+type Step struct {
+	Name      string     `json:"name"`
+	Status    StepStatus `json:"status"`
+	StartedAt time.Time  `json:"started_at,omitzero"`
+	EndedAt   time.Time  `json:"ended_at,omitzero"`
+}
+
+// Task is the record of a background task: an operation that changes an
+// instance, run durably by the engine.
+type Task struct {
+	ID         string
+	ProjectID  string
+	InstanceID string
+	// Name is the task kind, for example createInstance or modifyAutoTopic.
+	Name     string
+	UserID   string
+	UserName string
+	// Params is a JSON document describing the operation, reported as a
+	// string.
+	Params string
+	Status TaskStatus
+	// Reason says why a FAILED task failed.
+	Reason    string
+	Steps     []Step
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Progress returns the share of the task's steps that have finished, from 0 to
+// 100; a finished task is at 100.
+func (t *Task) Progress() int {
+	if t.Status.Finished() || len(t.Steps) == 0 {
+		if t.Status.Finished() {
+			return 100
+		}
+		return 0
+	}
+	done := 0
+	for _, s := range t.Steps {
+		if s.Status == StepSuccess {
+			done++
+		}
+	}
+	return done * 100 / len(t.Steps)
+}
+
+// TaskFilter selects a page of an instance's tasks, newest first.
+type TaskFilter struct {
+	ProjectID  string
+	InstanceID string
+	// Begin and End bound the tasks' creation time, both inclusive; the
+	// zero time leaves that side open.
+	Begin, End time.Time
+	Offset     int
+	Limit      int
+}
+
+// Submission is an operation handed to the store: the task to record and
+// queue, and what it does to its instance at once.
+type Submission struct {
+	Task *Task
+	// NewInstance, when set, is inserted with the task (instance creation).
+	NewInstance *Instance
+	// AllowedStatuses, when set, lists the instance statuses in which the
+	// operation may start; in any other the submission fails with
+	// EINSTANCESTATUS.
+	AllowedStatuses []InstanceStatus
+	// InstanceStatus, when set, is the status the instance moves to as the
+	// task is accepted (for example RESTARTING).
+	InstanceStatus InstanceStatus
+}
+
+// TaskStore keeps task records. Every method that takes a project id answers
+// only for that project: a task or instance of another project is not found.
+type TaskStore interface {
+	// SubmitTask records sub.Task as CREATED and queues its execution in one
+	// transaction, so that an accepted task is never lost and never runs
+	// without its record. Returns EINSTANCENOTFOUND if the instance does
+	// not exist in the task's project, ETASKRUNNING if the instance already
+	// has a task that is CREATED or EXECUTING, and EINSTANCESTATUS if the
+	// instance is not in one of sub.AllowedStatuses.
+	SubmitTask(ctx context.Context, sub *Submission) error
+
+	// FindTask returns a task of an instance. Returns EINSTANCENOTFOUND if
+	// the instance does not exist in the project and ETASKNOTFOUND if the
+	// task does not.
+	FindTask(ctx context.Context, projectID, instanceID, taskID string) (*Task, error)
+
+	// FindTaskByID returns a task by id alone, for the engine. Returns
+	// ETASKNOTFOUND if it does not exist.
+	FindTaskByID(ctx context.Context, taskID string) (*Task, error)
+
+	// ListTasks returns a page of an instance's tasks, newest first, and the
+	// number of tasks that match the filter's time range. Returns
+	// EINSTANCENOTFOUND if the instance does not exist in the project.
+	ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, int, error)
+
+	// UpdateTask saves a task's status, reason and steps, and moves its
+	// instance to instanceStatus when that is not empty. Returns
+	// ETASKNOTFOUND if the task does not exist.
+	UpdateTask(ctx context.Context, task *Task, instanceStatus InstanceStatus) error
+
+	// DeleteTask deletes the record of a finished task. Returns
+	// EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist, and
+	// ETASKRUNNING if the task is CREATED or EXECUTING, in which case
+	// nothing changes.
+	DeleteTask(ctx context.Context, projectID, instanceID, taskID string) error
+
+	// CountTasks returns the number of task records by name and status,
+	// across all projects, for metrics.
+	CountTasks(ctx context.Context) (map[[2]string]int, error)
+}
+
+// TaskJob is the queued job that runs a task. The store inserts it in the
+// transaction that records the task; the engine works it.
+type TaskJob struct {
+	TaskID string `json:"task_id"`
+}
+
+// Kind returns the job kind under which the queue stores task jobs.
+func (TaskJob) Kind() string { return "dmsd_task" }
