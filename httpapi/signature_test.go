@@ -552,7 +552,7 @@ func TestVerifySignature_EmptySecretNeverVerifies(t *testing.T) {
 	require.Equal(t, dmsd.ETOKENINVALID, dmsd.ErrorCode(err))
 }
 
-func TestCanonicalHeaderKey(t *testing.T) {
+func TestVerifySignature_CanonicalHeaderKey(t *testing.T) {
 	t.Parallel()
 
 	for _, name := range []string{"x-sdk-date", "x-project-id", "user-agent", "a", "-a-", "x_y-z", "0abc-9def", "a--b", "x.y~z|w"} {

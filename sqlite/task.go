@@ -33,6 +33,16 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if err != nil {
 			return err
 		}
+		// A running task explains the instance's status better than the
+		// status itself, so it is reported first.
+		var running int
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND status IN (?, ?)`,
+			t.InstanceID, dmsd.TaskCreated, dmsd.TaskExecuting).Scan(&running)
+		if err != nil {
+			return err
+		} else if running > 0 {
+			return errTaskRunning()
+		}
 		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
 			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
 		}
@@ -44,7 +54,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 			t.ID, t.ProjectID, t.InstanceID, t.Name, t.UserID, t.UserName, t.Params, t.Status, t.Reason, steps,
 			t.CreatedAt.UnixMilli(), t.UpdatedAt.UnixMilli())
 		if isUniqueViolation(err) {
-			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running.")
+			return errTaskRunning()
 		} else if err != nil {
 			return err
 		}
@@ -224,6 +234,10 @@ func (db *DB) CountTasks(ctx context.Context) (map[[2]string]int, error) {
 		counts[[2]string{name, status}] = n
 	}
 	return counts, rows.Err()
+}
+
+func errTaskRunning() error {
+	return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running.")
 }
 
 func errTaskNotFound() error {

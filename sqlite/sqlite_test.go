@@ -1,0 +1,55 @@
+package sqlite_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/sqlite"
+	"github.com/dmsd/dmsd/storetest"
+)
+
+// idleWorker takes task jobs and leaves their records alone, so that the
+// conformance suite decides every status.
+type idleWorker struct {
+	river.WorkerDefaults[dmsd.TaskJob]
+}
+
+func (idleWorker) Work(context.Context, *river.Job[dmsd.TaskJob]) error { return nil }
+
+func openTestDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &idleWorker{})
+	require.NoError(t, db.StartQueue(ctx, sqlite.QueueConfig{Workers: workers}))
+	t.Cleanup(func() {
+		require.NoError(t, db.StopQueue(ctx))
+		require.NoError(t, db.Close())
+	})
+	return db
+}
+
+func TestStoreConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) dmsd.Store { return openTestDB(t) })
+}
+
+func TestSubmitRefusedBeforeQueueStarts(t *testing.T) {
+	t.Parallel()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer db.Close()
+	inst := storetest.NewInstance(dmsd.NewID())
+	err = db.SubmitTask(context.Background(), &dmsd.Submission{Task: storetest.NewTask(inst, "createInstance"), NewInstance: inst})
+	require.Equal(t, dmsd.EUNAVAILABLE, dmsd.ErrorCode(err))
+	_, err = db.FindInstance(context.Background(), inst.ProjectID, inst.ID)
+	require.Equal(t, dmsd.EINSTANCENOTFOUND, dmsd.ErrorCode(err), "a refused submission leaves nothing behind")
+}
