@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,6 +67,16 @@ func TestCreateInstanceRunsRealCluster(t *testing.T) {
 	var params map[string]any
 	require.NoError(t, json.Unmarshal([]byte(*task.Params), &params))
 	require.Equal(t, float64(3), params["broker_num"])
+
+	// Metrics count the task and the requests by route, not by raw path.
+	resp, err := http.Get(s.url + "/metrics")
+	require.NoError(t, err)
+	metrics, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(metrics), `dmsd_tasks{name="createInstance",status="SUCCESS"} 1`)
+	require.Contains(t, string(metrics), `dmsd_task_duration_seconds_count{name="createInstance",status="SUCCESS"} 1`)
+	require.Contains(t, string(metrics), `dmsd_http_requests_total{code="200",route="GET /v2/{project_id}/instances/{instance_id}/tasks"} 1`)
 
 	progress, err := c.ShowBackgroundTaskProgress(&model.ShowBackgroundTaskProgressRequest{InstanceId: *inst.InstanceId, TaskId: *task.Id})
 	require.NoError(t, err)
