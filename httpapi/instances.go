@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -186,18 +188,66 @@ type instanceListJSON struct {
 
 func handleInstanceList(store dmsd.InstanceStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		match, offset, limit, err := parseInstanceQuery(r.URL.Query())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
 		instances, err := store.ListInstances(r.Context(), r.PathValue("project_id"))
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		out := instanceListJSON{Instances: make([]instanceJSON, 0, len(instances))}
+		out := instanceListJSON{Instances: []instanceJSON{}}
 		for _, inst := range instances {
-			out.Instances = append(out.Instances, toInstanceJSON(inst))
+			if !match(inst) {
+				continue
+			}
+			if out.InstanceNum >= offset && len(out.Instances) < limit {
+				out.Instances = append(out.Instances, toInstanceJSON(inst))
+			}
+			out.InstanceNum++
 		}
-		out.InstanceNum = len(out.Instances)
 		encode(w, http.StatusOK, out)
 	})
+}
+
+// parseInstanceQuery reads the instance list's filters: engine, name (a
+// substring, or the whole name with exact_match_name=true), instance_id,
+// status, and offset and limit. Without offset and limit every match is
+// returned, as the official SDK cannot page. It returns EUNSUPPORTEDENGINE,
+// EINVALID, EOFFSET or ELIMIT for a value it refuses.
+func parseInstanceQuery(q url.Values) (match func(*dmsd.Instance) bool, offset, limit int, err error) {
+	if e := q.Get("engine"); e != "" && e != "kafka" {
+		return nil, 0, 0, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka.")
+	}
+	exact := q.Get("exact_match_name")
+	if exact != "" && exact != "true" && exact != "false" {
+		return nil, 0, 0, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: exact_match_name must be true or false.")
+	}
+	limit = math.MaxInt
+	if q.Has("offset") {
+		if offset, err = parseInt(q, "offset", 0, maxTaskOffset, dmsd.EOFFSET); err != nil {
+			return nil, 0, 0, err
+		}
+		limit = 10
+	}
+	if q.Has("limit") {
+		if limit, err = parseInt(q, "limit", 1, 50, dmsd.ELIMIT); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	name, id, status := q.Get("name"), q.Get("instance_id"), q.Get("status")
+	return func(inst *dmsd.Instance) bool {
+		switch {
+		case exact == "true" && name != "" && inst.Name != name,
+			name != "" && !strings.Contains(inst.Name, name),
+			id != "" && inst.ID != id,
+			status != "" && string(inst.Status) != status:
+			return false
+		}
+		return true
+	}, offset, limit, nil
 }
 
 func handleInstanceShow(store dmsd.InstanceStore) http.Handler {

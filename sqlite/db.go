@@ -42,8 +42,10 @@ type DB struct {
 // River's migrations, and returns it. It returns an error if the file cannot
 // be opened or a migration fails.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	write, err := sql.Open("sqlite", dsn)
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// Write transactions take the write lock at BEGIN, so that two of them
+	// never deadlock upgrading; read transactions must not take it.
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}

@@ -284,6 +284,27 @@ func TestBadRequests(t *testing.T) {
 		instances, err := c.ListInstances(&model.ListInstancesRequest{})
 		require.NoError(t, err)
 		require.Equal(t, int32(1), *instances.InstanceNum, "a refused create creates nothing")
+		require.Equal(t, id, *(*instances.Instances)[0].InstanceId)
+		for _, filter := range []*model.ListInstancesRequest{
+			{Name: ptr("bad-req")},
+			{InstanceId: &id},
+			{Status: ptr(model.GetListInstancesRequestStatusEnum().RUNNING)},
+			{Engine: model.GetListInstancesRequestEngineEnum().KAFKA},
+		} {
+			instances, err = c.ListInstances(filter)
+			require.NoError(t, err)
+			require.Equal(t, int32(1), *instances.InstanceNum, filter.String())
+		}
+		for _, filter := range []*model.ListInstancesRequest{
+			{Name: ptr("nomatch")},
+			{InstanceId: ptr(dmsd.NewUUID())},
+			{Status: ptr(model.GetListInstancesRequestStatusEnum().CREATING)},
+		} {
+			instances, err = c.ListInstances(filter)
+			require.NoError(t, err)
+			require.Equal(t, int32(0), *instances.InstanceNum, filter.String())
+			require.Empty(t, *instances.Instances)
+		}
 	})
 
 	t.Run("invalid batch action", func(t *testing.T) {
