@@ -1,0 +1,373 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd"
+)
+
+// Benchmarks of the whole program, started through run as the end-to-end tests
+// start it. Run them with, for example:
+//
+//	go test ./cmd/dmsd/ -run '^$' -bench 'Requests|RequestRatio|SignRequest' -benchtime 2000x
+//	go test ./cmd/dmsd/ -run '^$' -bench CreateToRunning -benchtime 30x
+//
+// BenchmarkCreateToRunning creates (and deletes) a 3-broker instance per
+// iteration, so give it an iteration count in the tens, not thousands.
+
+// benchClients is how many clients send requests at once in the request
+// benchmarks.
+const benchClients = 8
+
+// benchParallelism is the b.SetParallelism argument that gives benchClients
+// goroutines in b.RunParallel, which starts parallelism × GOMAXPROCS of them.
+func benchParallelism() int {
+	return max(1, (benchClients+runtime.GOMAXPROCS(0)-1)/runtime.GOMAXPROCS(0))
+}
+
+// benchServer is a running dmsd with one RUNNING instance and the id of its
+// finished createInstance task, and an HTTP client that keeps enough idle
+// connections for every benchmark client.
+type benchServer struct {
+	s          *testServer
+	hc         *http.Client
+	instanceID string
+	taskID     string
+	taskPath   string
+}
+
+func newBenchServer(b *testing.B) *benchServer {
+	b.Helper()
+	s := startServer(b, b.TempDir())
+	c := s.client(0)
+	inst := createInstance(b, c, "bench-requests", 1, false)
+	list := listTasks(b, c, &model.ListBackgroundTasksRequest{InstanceId: *inst.InstanceId})
+	require.Len(b, *list.Tasks, 1)
+	taskID := *(*list.Tasks)[0].Id
+	waitTask(b, c, *inst.InstanceId, taskID)
+
+	tr := &http.Transport{
+		MaxIdleConns:        4 * benchClients,
+		MaxIdleConnsPerHost: 4 * benchClients,
+		IdleConnTimeout:     time.Minute,
+	}
+	b.Cleanup(tr.CloseIdleConnections)
+	f := &benchServer{
+		s:          s,
+		hc:         &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		instanceID: *inst.InstanceId,
+		taskID:     taskID,
+		taskPath:   "/v2/" + s.creds[0].ProjectID + "/instances/" + *inst.InstanceId + "/tasks/" + taskID,
+	}
+
+	// Both requests answer as expected before anything is measured.
+	status, body := f.do(f.healthz())
+	require.Equal(b, http.StatusOK, status, body)
+	req, err := f.signedTaskShow()
+	require.NoError(b, err)
+	status, body = f.do(req)
+	require.Equal(b, http.StatusOK, status, body)
+	require.Contains(b, body, taskID)
+	// A signed request may be sent again: the benchmarks reuse one.
+	status, body = f.do(req)
+	require.Equal(b, http.StatusOK, status, body)
+	return f
+}
+
+func (f *benchServer) healthz() *http.Request {
+	r, err := http.NewRequest(http.MethodGet, f.s.url+"/healthz", nil)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// signedTaskShow returns GET of the fixture's task, signed now by the SDK's
+// own signer with the first credential, as signedGet signs.
+func (f *benchServer) signedTaskShow() (*http.Request, error) {
+	c := f.s.creds[0]
+	req := request.NewHttpRequestBuilder().
+		WithEndpoint(f.s.url).
+		WithMethod(http.MethodGet).
+		WithPath(f.taskPath).
+		WithSigningAlgorithm(algorithm.HmacSHA256).
+		AddHeaderParam(signer.HeaderXDate, time.Now().UTC().Format(signer.BasicDateFormat)).
+		Build()
+	sn, err := signer.GetSigner(algorithm.HmacSHA256)
+	if err != nil {
+		return nil, err
+	}
+	headers, err := sn.Sign(req, c.AccessKey, c.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range headers {
+		req.AddHeaderParam(k, v)
+	}
+	return req.ConvertRequest()
+}
+
+// do sends r and returns the status and the body, read whole so that the
+// connection is reused. A transport error is reported as status 0.
+func (f *benchServer) do(r *http.Request) (int, string) {
+	resp, err := f.hc.Do(r)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return resp.StatusCode, string(body)
+}
+
+// send sends r and discards a 200 answer; it returns an error describing any
+// other outcome. r has no body, so it may be sent again once this returns.
+func (f *benchServer) send(r *http.Request) error {
+	resp, err := f.hc.Do(r)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: status %d", r.Method, r.URL.Path, resp.StatusCode)
+	}
+	return nil
+}
+
+// benchLoad is one kind of request the benchmarks send. newRequest is called
+// once per request when perRequest is set, and otherwise once per client
+// goroutine, whose request is then sent again and again.
+type benchLoad struct {
+	name       string
+	newRequest func() (*http.Request, error)
+	perRequest bool
+}
+
+// loads returns the requests that the request benchmarks compare: /healthz,
+// and the task show with a fresh SDK signature on every request, as a real
+// client sends it. Signing with the SDK costs the client about 10µs of CPU
+// (BenchmarkSignRequest), against about 150µs of CPU for the whole request,
+// client and server together; where client and server share two cores it
+// still lowers the measured rate noticeably, which presignedLoad shows.
+func (f *benchServer) loads() []benchLoad {
+	return []benchLoad{
+		{name: "healthz", newRequest: func() (*http.Request, error) { return f.healthz(), nil }, perRequest: true},
+		{name: "signed-task-show", newRequest: f.signedTaskShow, perRequest: true},
+	}
+}
+
+// presignedLoad is the task show signed once per client goroutine and sent
+// again and again, which the server accepts for 15 minutes; it verifies the
+// signature every time all the same. It takes the client's signing out of
+// the measurement.
+func (f *benchServer) presignedLoad() benchLoad {
+	return benchLoad{name: "signed-task-show/presigned", newRequest: f.signedTaskShow}
+}
+
+// client returns a function that returns the request to send next, for one
+// client goroutine.
+func (l benchLoad) client() func() (*http.Request, error) {
+	if l.perRequest {
+		return l.newRequest
+	}
+	r, err := l.newRequest()
+	return func() (*http.Request, error) { return r, err }
+}
+
+// BenchmarkRequests measures the request rate that benchClients concurrent
+// clients sustain against one server, for GET /healthz and for the signed GET
+// of a task. Compare their req/s; BenchmarkRequestRatio measures the ratio
+// itself.
+func BenchmarkRequests(b *testing.B) {
+	f := newBenchServer(b)
+	for _, load := range append(f.loads(), f.presignedLoad()) {
+		b.Run(load.name, func(b *testing.B) {
+			b.SetParallelism(benchParallelism())
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				next := load.client()
+				for pb.Next() {
+					r, err := next()
+					if err == nil {
+						err = f.send(r)
+					}
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkRequestRatio sends b.N requests of each load, one load after the
+// other, in requestRatioRounds rounds, each load with benchClients concurrent
+// clients, and reports the median rate of each and the ratio of the signed
+// task show's median rate to /healthz's: "ratio" with a fresh signature on
+// every request, as real clients send them (the target is at least 0.5), and
+// "presigned-ratio" with one signature per client, which leaves the client's
+// signing out. One iteration is one request of each of the three loads in
+// each round, so ns/op is the time of 3 × requestRatioRounds requests.
+func BenchmarkRequestRatio(b *testing.B) {
+	f := newBenchServer(b)
+	loads := append(f.loads(), f.presignedLoad())
+	b.Run(fmt.Sprintf("rounds=%d", requestRatioRounds), func(b *testing.B) {
+		rates := make([][]float64, len(loads))
+		b.ResetTimer()
+		for range requestRatioRounds {
+			for i, load := range loads {
+				rate, err := f.measureRate(load, b.N)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rates[i] = append(rates[i], rate)
+			}
+		}
+		b.StopTimer()
+		healthz, task, presigned := benchMedian(rates[0]), benchMedian(rates[1]), benchMedian(rates[2])
+		b.ReportMetric(healthz, "healthz-req/s")
+		b.ReportMetric(task, "task-req/s")
+		b.ReportMetric(presigned, "presigned-req/s")
+		b.ReportMetric(task/healthz, "ratio")
+		b.ReportMetric(presigned/healthz, "presigned-ratio")
+	})
+}
+
+const requestRatioRounds = 5
+
+// measureRate sends n requests of load with benchClients concurrent clients
+// and returns the rate at which they were answered, in requests per second.
+func (f *benchServer) measureRate(load benchLoad, n int) (float64, error) {
+	var (
+		left     atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	left.Store(int64(n))
+	start := time.Now()
+	for range benchClients {
+		wg.Go(func() {
+			next := load.client()
+			for left.Add(-1) >= 0 {
+				r, err := next()
+				if err == nil {
+					err = f.send(r)
+				}
+				if err != nil {
+					errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", load.name, err) })
+					left.Store(0)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds(), firstErr
+}
+
+// BenchmarkSignRequest measures what building and signing one task request
+// with the SDK costs the client, to judge whether the request benchmarks may
+// sign every request.
+func BenchmarkSignRequest(b *testing.B) {
+	f := newBenchServer(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.signedTaskShow(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCreateToRunning measures, on a fresh dmsd, the time from sending
+// CreateInstanceByEngine (3 brokers) to the first ShowInstance that answers
+// RUNNING, polling without pause. It reports the median and the 95th
+// percentile of that time in ms/create (the target is at most 1000), the
+// maximum, the first create's time, and how many ShowInstance calls a create
+// took. Each
+// instance is deleted, untimed, before the next is created, so that the
+// server does not accumulate clusters.
+func BenchmarkCreateToRunning(b *testing.B) {
+	s := startServer(b, b.TempDir())
+	c := s.client(0)
+	var durations []time.Duration
+	var polls int
+	for b.Loop() {
+		start := time.Now()
+		resp, err := c.CreateInstanceByEngine(newCreateRequest("bench-create", 3, false))
+		require.NoError(b, err)
+		id := *resp.InstanceId
+		for {
+			inst, err := c.ShowInstance(&model.ShowInstanceRequest{InstanceId: id})
+			require.NoError(b, err)
+			polls++
+			if *inst.Status == string(dmsd.InstanceRunning) {
+				break
+			}
+			require.Equal(b, string(dmsd.InstanceCreating), *inst.Status)
+			require.Less(b, time.Since(start), 30*time.Second, "instance %s never reached RUNNING", id)
+		}
+		durations = append(durations, time.Since(start))
+
+		b.StopTimer()
+		_, err = c.DeleteInstance(&model.DeleteInstanceRequest{InstanceId: id})
+		require.NoError(b, err)
+		require.Eventually(b, func() bool {
+			_, err := c.ShowInstance(&model.ShowInstanceRequest{InstanceId: id})
+			return err != nil && strings.Contains(err.Error(), dmsd.EINSTANCENOTFOUND)
+		}, 30*time.Second, time.Millisecond)
+		b.StartTimer()
+	}
+	ms := make([]float64, len(durations))
+	for i, d := range durations {
+		ms[i] = float64(d) / float64(time.Millisecond)
+	}
+	b.ReportMetric(ms[0], "first-ms/create")
+	b.ReportMetric(benchMedian(ms), "ms/create")
+	b.ReportMetric(benchPercentile(ms, 0.95), "p95-ms/create")
+	b.ReportMetric(slices.Max(ms), "max-ms/create")
+	b.ReportMetric(float64(polls)/float64(len(durations)), "polls/create")
+}
+
+func benchMedian(xs []float64) float64 { return benchPercentile(xs, 0.5) }
+
+// benchPercentile returns the p-quantile of xs (0 < p <= 1) by the nearest-rank
+// method, interpolating between the two middle values for the median of an
+// even count.
+func benchPercentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if p == 0.5 && len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	rank := int(p*float64(len(s))+0.999999) - 1
+	return s[min(max(rank, 0), len(s)-1)]
+}

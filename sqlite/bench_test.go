@@ -1,0 +1,367 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dmsd/dmsd"
+)
+
+// Benchmarks of ListTasks on instances with many task records. Run them with:
+//
+//	go test ./sqlite/ -run LargeInstance -bench ListTasks
+//
+// The fixtures are built once per test process (benchFixture) and shared by
+// the benchmarks and TestListTasksLargeInstance.
+
+// benchTaskSpacing is the time between two consecutive tasks of a fixture,
+// except that tasks come in pairs created in the same millisecond, so that
+// the seq tie-break of the newest-first order is exercised: a fixture of n
+// tasks spans n/2 × benchTaskSpacing, about 5.8 days for 100,000.
+const benchTaskSpacing = 10 * time.Second
+
+// benchTaskFixture is a database holding one instance with n finished tasks.
+// Task i (0-based) is the (i+1)-th newest: ids[i] is its id and createdAt(i)
+// its creation time.
+type benchTaskFixture struct {
+	db     *DB
+	inst   *dmsd.Instance
+	ids    []string
+	newest time.Time
+}
+
+func (f *benchTaskFixture) createdAt(i int) time.Time {
+	return f.newest.Add(-time.Duration(i/2) * benchTaskSpacing)
+}
+
+func (f *benchTaskFixture) filter() dmsd.TaskFilter {
+	return dmsd.TaskFilter{ProjectID: f.inst.ProjectID, InstanceID: f.inst.ID, Limit: 10}
+}
+
+var benchFixtures struct {
+	sweep sync.Once
+	once  sync.Once
+	dir   string
+	err   error
+	mu    sync.Mutex
+	byN   map[int]*benchTaskFixture
+}
+
+// benchFixture returns the fixture with n tasks.
+//
+// When benchmarks run (-test.bench set), fixtures are built once per test
+// process and shared: building 100,000 tasks takes a few seconds, and the
+// test and benchmarks that use them run one after another. They live in one
+// temporary directory for the life of the process; a package without TestMain
+// has no hook at its end, so the next test process that builds a fixture
+// removes it (see removeStaleBenchFixtures). Otherwise, as in a plain
+// `go test`, the fixture is built in tb's own temporary directory and
+// removed with it.
+func benchFixture(tb testing.TB, n int) *benchTaskFixture {
+	tb.Helper()
+	benchFixtures.sweep.Do(removeStaleBenchFixtures)
+	if !benchmarksRun() {
+		f := buildBenchFixtureLogged(tb, filepath.Join(tb.TempDir(), "dmsd.db"), n)
+		tb.Cleanup(func() { f.db.Close() })
+		return f
+	}
+	benchFixtures.once.Do(func() {
+		benchFixtures.dir, benchFixtures.err = os.MkdirTemp("", fmt.Sprintf("dmsd-sqlite-bench-%d-", os.Getpid()))
+		benchFixtures.byN = make(map[int]*benchTaskFixture)
+	})
+	if benchFixtures.err != nil {
+		tb.Fatal(benchFixtures.err)
+	}
+	benchFixtures.mu.Lock()
+	defer benchFixtures.mu.Unlock()
+	if f, ok := benchFixtures.byN[n]; ok {
+		return f
+	}
+	f := buildBenchFixtureLogged(tb, filepath.Join(benchFixtures.dir, fmt.Sprintf("tasks-%d.db", n)), n)
+	benchFixtures.byN[n] = f
+	return f
+}
+
+func buildBenchFixtureLogged(tb testing.TB, path string, n int) *benchTaskFixture {
+	tb.Helper()
+	start := time.Now()
+	f, err := buildBenchTaskFixture(context.Background(), path, n)
+	if err != nil {
+		tb.Fatalf("build fixture of %d tasks: %v", n, err)
+	}
+	tb.Logf("built fixture of %d tasks in %v", n, time.Since(start).Round(time.Millisecond))
+	return f
+}
+
+// benchmarksRun reports whether this test process runs benchmarks.
+func benchmarksRun() bool {
+	f := flag.Lookup("test.bench")
+	return f != nil && f.Value.String() != ""
+}
+
+// removeStaleBenchFixtures removes the fixture directories of earlier test
+// processes that are no longer running.
+func removeStaleBenchFixtures() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "dmsd-sqlite-bench-*"))
+	for _, dir := range dirs {
+		var pid int
+		var suffix string
+		if _, err := fmt.Sscanf(filepath.Base(dir), "dmsd-sqlite-bench-%d-%s", &pid, &suffix); err != nil || pid == os.Getpid() {
+			continue
+		}
+		if processGone(pid, dir) {
+			os.RemoveAll(dir)
+		}
+	}
+}
+
+// processGone reports whether the process pid, which made dir, has ended: by
+// /proc where there is one, and elsewhere by dir being more than a day old.
+func processGone(pid int, dir string) bool {
+	if _, err := os.Stat("/proc/self"); err == nil {
+		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	info, err := os.Stat(dir)
+	return err == nil && time.Since(info.ModTime()) > 24*time.Hour
+}
+
+// buildBenchTaskFixture creates a database at path with one RUNNING instance and n
+// finished tasks on it, oldest first as they would have been recorded, in one
+// transaction through the write connection, and sets the instance's
+// task_count as SubmitTask keeps it.
+func buildBenchTaskFixture(ctx context.Context, path string, n int) (*benchTaskFixture, error) {
+	db, err := Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	newest := time.Now().UTC().Truncate(time.Millisecond)
+	f := &benchTaskFixture{
+		db: db,
+		inst: &dmsd.Instance{
+			ID: dmsd.NewUUID(), ProjectID: dmsd.NewID(), Name: "many-tasks", Engine: "kafka", EngineVersion: "3.x",
+			BrokerNum: 3, StorageSpace: 300, StorageSpecCode: "dms.physical.storage.ultra.v2", ProductID: "c6.2u4g.cluster",
+			VpcID: "vpc-1", SubnetID: "subnet-1", SecurityGroupID: "sg-1", AvailableZones: []string{"az-1"},
+			RetentionPolicy: "time_base", Status: dmsd.InstanceRunning, UserID: dmsd.NewID(), UserName: "alice",
+			Ports: []int{9092, 9093, 9094}, CreatedAt: newest.Add(-time.Duration(n/2+1) * benchTaskSpacing),
+		},
+		ids:    make([]string, n),
+		newest: newest,
+	}
+	for i := range f.ids {
+		f.ids[i] = dmsd.NewID()
+	}
+	// A page cache that holds the whole transaction, so that SQLite does not
+	// spill pages to the WAL midway; put back to the default afterwards.
+	if _, err := db.write.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insertInstance(ctx, tx, f.inst); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		params := fmt.Sprintf(`{"instance_id":%q}`, f.inst.ID)
+		for i := n - 1; i >= 0; i-- {
+			created := f.createdAt(i)
+			steps, err := json.Marshal([]dmsd.Step{
+				{Name: "STOP_BROKERS", Status: dmsd.StepSuccess, StartedAt: created.Add(5 * time.Millisecond), EndedAt: created.Add(10 * time.Millisecond)},
+				{Name: "START_BROKERS", Status: dmsd.StepSuccess, StartedAt: created.Add(10 * time.Millisecond), EndedAt: created.Add(30 * time.Millisecond)},
+				{Name: "CHECK_CLUSTER", Status: dmsd.StepSuccess, StartedAt: created.Add(30 * time.Millisecond), EndedAt: created.Add(35 * time.Millisecond)},
+			})
+			if err != nil {
+				return err
+			}
+			_, err = stmt.ExecContext(ctx, f.ids[i], f.inst.ProjectID, f.inst.ID, "restartInstance", f.inst.UserID, f.inst.UserName,
+				params, dmsd.TaskSuccess, "", steps, created.UnixMilli(), created.Add(35*time.Millisecond).UnixMilli())
+			if err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE instances SET task_count = ? WHERE id = ?`, n, f.inst.ID)
+		return err
+	})
+	if err == nil {
+		_, err = db.write.ExecContext(ctx, `PRAGMA cache_size = -2000`)
+	}
+	if err == nil {
+		// Everything into the database file, as a long-running dmsd's
+		// checkpoints leave it, and no large WAL file left behind.
+		_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	}
+	// No ANALYZE: dmsd never runs it, so the planner works without
+	// statistics here as it does in production.
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// BenchmarkListTasks measures the first page (offset 0, limit 10, newest
+// first) of an instance's tasks, with 1,000 and 100,000 task records on the
+// instance, and with 100,000 under a begin_time/end_time filter covering the
+// newest hour (722 tasks), which counts the matching rows instead of reading
+// instances.task_count.
+func BenchmarkListTasks(b *testing.B) {
+	ctx := context.Background()
+	hour := func(f *benchTaskFixture) dmsd.TaskFilter {
+		filter := f.filter()
+		filter.Begin, filter.End = f.newest.Add(-time.Hour), f.newest
+		return filter
+	}
+	all := func(f *benchTaskFixture) dmsd.TaskFilter {
+		filter := f.filter()
+		filter.Begin, filter.End = f.createdAt(len(f.ids)-1), f.newest
+		return filter
+	}
+	for _, bc := range []struct {
+		name      string
+		n         int
+		filter    func(f *benchTaskFixture) dmsd.TaskFilter
+		wantCount func(f *benchTaskFixture) int
+	}{
+		{"tasks=1000", 1000, (*benchTaskFixture).filter, func(f *benchTaskFixture) int { return len(f.ids) }},
+		{"tasks=100000", 100000, (*benchTaskFixture).filter, func(f *benchTaskFixture) int { return len(f.ids) }},
+		{"tasks=100000/time-filtered", 100000, hour, func(f *benchTaskFixture) int { return int(time.Hour/benchTaskSpacing)*2 + 2 }},
+		// The whole range given as a filter: the count visits every row.
+		{"tasks=100000/time-filtered-all", 100000, all, func(f *benchTaskFixture) int { return len(f.ids) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			f := benchFixture(b, bc.n)
+			filter := bc.filter(f)
+			tasks, count, err := f.db.ListTasks(ctx, filter)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if want := bc.wantCount(f); count != want || len(tasks) != 10 || tasks[0].ID != f.ids[0] {
+				b.Fatalf("count %d (want %d), %d tasks, want 10 starting with %s", count, want, len(tasks), f.ids[0])
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := f.db.ListTasks(ctx, filter); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkListTasksRatio measures the first page with 1,000 and with 100,000
+// tasks alternately, one call of each per iteration, and reports the median
+// time of each and their ratio ("ratio", 100,000 over 1,000; the target is
+// at most 2). ns/op is the time of the two calls.
+func BenchmarkListTasksRatio(b *testing.B) {
+	ctx := context.Background()
+	small, large := benchFixture(b, 1000), benchFixture(b, 100000)
+	var smallNs, largeNs []float64
+	for b.Loop() {
+		for _, f := range []*benchTaskFixture{small, large} {
+			start := time.Now()
+			if _, _, err := f.db.ListTasks(ctx, f.filter()); err != nil {
+				b.Fatal(err)
+			}
+			ns := float64(time.Since(start).Nanoseconds())
+			if f == small {
+				smallNs = append(smallNs, ns)
+			} else {
+				largeNs = append(largeNs, ns)
+			}
+		}
+	}
+	s, l := benchMedian(smallNs), benchMedian(largeNs)
+	b.ReportMetric(s, "ns/list-1000")
+	b.ReportMetric(l, "ns/list-100000")
+	b.ReportMetric(l/s, "ratio")
+}
+
+func benchMedian(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// TestListTasksLargeInstance checks the pages of an instance with 100,000
+// task records: the first page is the 10 newest, newest first, the count is
+// the whole number, a page deep inside is where it should be, and the last
+// page is short.
+func TestListTasksLargeInstance(t *testing.T) {
+	t.Parallel()
+	const n = 100000
+	f := benchFixture(t, n)
+	ctx := context.Background()
+	check := func(filter dmsd.TaskFilter, wantCount, from, to int) {
+		t.Helper()
+		tasks, count, err := f.db.ListTasks(ctx, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count != wantCount {
+			t.Errorf("offset %d: count %d, want %d", filter.Offset, count, wantCount)
+		}
+		var got []string
+		for _, task := range tasks {
+			got = append(got, task.ID)
+			if want := f.createdAt(from + len(got) - 1); !task.CreatedAt.Equal(want) {
+				t.Errorf("task %s created %v, want %v", task.ID, task.CreatedAt, want)
+			}
+			if task.Status != dmsd.TaskSuccess || len(task.Steps) != 3 || task.InstanceID != f.inst.ID {
+				t.Errorf("task %s is not the fixture's: %+v", task.ID, task)
+			}
+		}
+		if want := f.ids[from:to]; !slices.Equal(got, want) {
+			t.Errorf("offset %d limit %d: got %d tasks %v, want %v", filter.Offset, filter.Limit, len(got), got, want)
+		}
+	}
+
+	filter := f.filter()
+	check(filter, n, 0, 10)
+
+	filter.Offset = 54321 // Odd: the page starts with the older task of a pair.
+	check(filter, n, 54321, 54331)
+
+	filter.Offset, filter.Limit = n-3, 10
+	check(filter, n, n-3, n)
+
+	filter.Offset = n
+	check(filter, n, n, n)
+
+	// The newest hour, and a page inside it.
+	filter = f.filter()
+	filter.Begin, filter.End = f.newest.Add(-time.Hour), f.newest
+	inHour := int(time.Hour/benchTaskSpacing)*2 + 2 // Both ends inclusive.
+	check(filter, inHour, 0, 10)
+	filter.Offset, filter.Limit = inHour-5, 100
+	check(filter, inHour, inHour-5, inHour)
+
+	inst, err := f.db.FindInstance(ctx, f.inst.ProjectID, f.inst.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Status != dmsd.InstanceRunning {
+		t.Errorf("instance status %s", inst.Status)
+	}
+}
