@@ -36,6 +36,10 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	queue *river.Client[*sql.Tx]
+
+	// Statements of the hot read paths, prepared once: parsing SQL costs
+	// more than running these lookups.
+	findTaskStmt, findInstanceStmt, countStmt, pageStmt *sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path, applies dmsd's and
@@ -62,6 +66,20 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&db.findTaskStmt, findTaskQuery},
+		{&db.findInstanceStmt, findInstanceQuery},
+		{&db.countStmt, taskCountQuery},
+		{&db.pageStmt, taskPageQuery},
+	} {
+		if *p.stmt, err = read.PrepareContext(ctx, p.query); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
 	}
 	return db, nil
 }
@@ -159,6 +177,11 @@ func (db *DB) StopQueue(ctx context.Context) error {
 
 // Close closes the database. Call StopQueue first.
 func (db *DB) Close() error {
+	for _, stmt := range []*sql.Stmt{db.findTaskStmt, db.findInstanceStmt, db.countStmt, db.pageStmt} {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

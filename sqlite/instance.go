@@ -16,8 +16,10 @@ var _ dmsd.Store = (*DB)(nil)
 // FindInstance returns an instance of a project. It returns EINSTANCENOTFOUND
 // if the instance does not exist in that project.
 func (db *DB) FindInstance(ctx context.Context, projectID, instanceID string) (*dmsd.Instance, error) {
-	return findInstance(ctx, db.read, projectID, instanceID)
+	return instanceOrNotFound(scanInstance(db.findInstanceStmt.QueryRowContext(ctx, instanceID, projectID)))
 }
+
+const findInstanceQuery = `SELECT data, status FROM instances WHERE id = ? AND project_id = ?`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -25,8 +27,10 @@ type querier interface {
 }
 
 func findInstance(ctx context.Context, q querier, projectID, instanceID string) (*dmsd.Instance, error) {
-	row := q.QueryRowContext(ctx, `SELECT data, status FROM instances WHERE id = ? AND project_id = ?`, instanceID, projectID)
-	inst, err := scanInstance(row)
+	return instanceOrNotFound(scanInstance(q.QueryRowContext(ctx, findInstanceQuery, instanceID, projectID)))
+}
+
+func instanceOrNotFound(inst *dmsd.Instance, err error) (*dmsd.Instance, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
 	}
