@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -50,92 +47,46 @@ func (f *benchTaskFixture) filter() dmsd.TaskFilter {
 	return dmsd.TaskFilter{ProjectID: f.inst.ProjectID, InstanceID: f.inst.ID, Limit: 10}
 }
 
-var benchFixtures struct {
-	sweep sync.Once
-	once  sync.Once
-	dir   string
-	err   error
-	mu    sync.Mutex
-	byN   map[int]*benchTaskFixture
+// fixtureDir holds the fixtures of this test process; TestMain removes it.
+var fixtureDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	if fixtureDir, err = os.MkdirTemp("", "dmsd-sqlite-test-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(fixtureDir)
+	os.Exit(code)
 }
 
-// benchFixture returns the fixture with n tasks.
-//
-// When benchmarks run (-test.bench set), fixtures are built once per test
-// process and shared: building 100,000 tasks takes a few seconds, and the
-// test and benchmarks that use them run one after another. They live in one
-// temporary directory for the life of the process; a package without TestMain
-// has no hook at its end, so the next test process that builds a fixture
-// removes it (see removeStaleBenchFixtures). Otherwise, as in a plain
-// `go test`, the fixture is built in tb's own temporary directory and
-// removed with it.
+var benchFixtures struct {
+	mu  sync.Mutex
+	byN map[int]*benchTaskFixture
+}
+
+// benchFixture returns the fixture with n tasks. Fixtures are built once per
+// test process and shared, as building 100,000 tasks takes a few seconds; they
+// are only read.
 func benchFixture(tb testing.TB, n int) *benchTaskFixture {
 	tb.Helper()
-	benchFixtures.sweep.Do(removeStaleBenchFixtures)
-	if !benchmarksRun() {
-		f := buildBenchFixtureLogged(tb, filepath.Join(tb.TempDir(), "dmsd.db"), n)
-		tb.Cleanup(func() { f.db.Close() })
-		return f
-	}
-	benchFixtures.once.Do(func() {
-		benchFixtures.dir, benchFixtures.err = os.MkdirTemp("", fmt.Sprintf("dmsd-sqlite-bench-%d-", os.Getpid()))
-		benchFixtures.byN = make(map[int]*benchTaskFixture)
-	})
-	if benchFixtures.err != nil {
-		tb.Fatal(benchFixtures.err)
-	}
 	benchFixtures.mu.Lock()
 	defer benchFixtures.mu.Unlock()
 	if f, ok := benchFixtures.byN[n]; ok {
 		return f
 	}
-	f := buildBenchFixtureLogged(tb, filepath.Join(benchFixtures.dir, fmt.Sprintf("tasks-%d.db", n)), n)
-	benchFixtures.byN[n] = f
-	return f
-}
-
-func buildBenchFixtureLogged(tb testing.TB, path string, n int) *benchTaskFixture {
-	tb.Helper()
 	start := time.Now()
-	f, err := buildBenchTaskFixture(context.Background(), path, n)
+	f, err := buildBenchTaskFixture(context.Background(), filepath.Join(fixtureDir, fmt.Sprintf("tasks-%d.db", n)), n)
 	if err != nil {
 		tb.Fatalf("build fixture of %d tasks: %v", n, err)
 	}
 	tb.Logf("built fixture of %d tasks in %v", n, time.Since(start).Round(time.Millisecond))
+	if benchFixtures.byN == nil {
+		benchFixtures.byN = make(map[int]*benchTaskFixture)
+	}
+	benchFixtures.byN[n] = f
 	return f
-}
-
-// benchmarksRun reports whether this test process runs benchmarks.
-func benchmarksRun() bool {
-	f := flag.Lookup("test.bench")
-	return f != nil && f.Value.String() != ""
-}
-
-// removeStaleBenchFixtures removes the fixture directories of earlier test
-// processes that are no longer running.
-func removeStaleBenchFixtures() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "dmsd-sqlite-bench-*"))
-	for _, dir := range dirs {
-		var pid int
-		var suffix string
-		if _, err := fmt.Sscanf(filepath.Base(dir), "dmsd-sqlite-bench-%d-%s", &pid, &suffix); err != nil || pid == os.Getpid() {
-			continue
-		}
-		if processGone(pid, dir) {
-			os.RemoveAll(dir)
-		}
-	}
-}
-
-// processGone reports whether the process pid, which made dir, has ended: by
-// /proc where there is one, and elsewhere by dir being more than a day old.
-func processGone(pid int, dir string) bool {
-	if _, err := os.Stat("/proc/self"); err == nil {
-		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-		return errors.Is(err, fs.ErrNotExist)
-	}
-	info, err := os.Stat(dir)
-	return err == nil && time.Since(info.ModTime()) > 24*time.Hour
 }
 
 // buildBenchTaskFixture creates a database at path with one RUNNING instance and n
