@@ -131,6 +131,19 @@ func (b *testBundle) waitTask(t *testing.T, inst *dmsd.Instance, taskID string, 
 	return task
 }
 
+// createRunning creates an instance, lets its brokers start and waits for
+// the task to succeed.
+func (b *testBundle) createRunning(t *testing.T) *dmsd.Instance {
+	t.Helper()
+	inst := newInstance()
+	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
+	require.NoError(t, err)
+	<-b.clusters.entered
+	b.clusters.release()
+	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	return inst
+}
+
 func newInstance() *dmsd.Instance {
 	return &dmsd.Instance{
 		Name: "engine-test", Engine: "kafka", EngineVersion: "3.x", BrokerNum: 1, StorageSpace: 100,
@@ -179,12 +192,7 @@ func TestRunningTaskHoldsItsInstance(t *testing.T) {
 func TestInterruptedTaskResumesAtItsStep(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	inst := newInstance()
-	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
-	require.NoError(t, err)
-	<-b.clusters.entered
-	b.clusters.release()
-	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	inst := b.createRunning(t)
 
 	restart, err := b.engine.RestartInstance(b.ctx, b.actor, inst.ID)
 	require.NoError(t, err)
@@ -221,12 +229,7 @@ func TestInterruptedTaskResumesAtItsStep(t *testing.T) {
 func TestFailedStepFailsTaskWithReason(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	inst := newInstance()
-	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
-	require.NoError(t, err)
-	<-b.clusters.entered
-	b.clusters.release()
-	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	inst := b.createRunning(t)
 
 	// A restart whose cluster does not come back leaves the instance in
 	// ERROR with a FAILED task that says why.

@@ -56,6 +56,16 @@ func taskPath(r *http.Request) (projectID, instanceID, taskID string, err error)
 	return projectID, instanceID, taskID, nil
 }
 
+// findTask returns the task a task route names, or the error of its ids or
+// of the store.
+func findTask(r *http.Request, store dmsd.TaskStore) (*dmsd.Task, error) {
+	projectID, instanceID, taskID, err := taskPath(r)
+	if err != nil {
+		return nil, err
+	}
+	return store.FindTask(r.Context(), projectID, instanceID, taskID)
+}
+
 func handleTaskList(store dmsd.TaskStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		instanceID := r.PathValue("instance_id")
@@ -84,12 +94,7 @@ func handleTaskList(store dmsd.TaskStore) http.Handler {
 
 func handleTaskShow(store dmsd.TaskStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		projectID, instanceID, taskID, err := taskPath(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		t, err := store.FindTask(r.Context(), projectID, instanceID, taskID)
+		t, err := findTask(r, store)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -129,12 +134,7 @@ type progressJSON struct {
 
 func handleTaskProgress(store dmsd.TaskStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		projectID, instanceID, taskID, err := taskPath(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		t, err := store.FindTask(r.Context(), projectID, instanceID, taskID)
+		t, err := findTask(r, store)
 		if err != nil {
 			writeError(w, r, err)
 			return
