@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
 	"github.com/stretchr/testify/require"
 
@@ -98,28 +95,9 @@ func (f *benchServer) healthz() *http.Request {
 }
 
 // signedTaskShow returns GET of the fixture's task, signed now by the SDK's
-// own signer with the first credential, as signedGet signs.
+// own signer with the first credential.
 func (f *benchServer) signedTaskShow() (*http.Request, error) {
-	c := f.s.creds[0]
-	req := request.NewHttpRequestBuilder().
-		WithEndpoint(f.s.url).
-		WithMethod(http.MethodGet).
-		WithPath(f.taskPath).
-		WithSigningAlgorithm(algorithm.HmacSHA256).
-		AddHeaderParam(signer.HeaderXDate, time.Now().UTC().Format(signer.BasicDateFormat)).
-		Build()
-	sn, err := signer.GetSigner(algorithm.HmacSHA256)
-	if err != nil {
-		return nil, err
-	}
-	headers, err := sn.Sign(req, c.AccessKey, c.SecretKey)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range headers {
-		req.AddHeaderParam(k, v)
-	}
-	return req.ConvertRequest()
+	return signRequest(f.s.url, f.s.creds[0], sdkRequest{method: http.MethodGet, pathAndQuery: f.taskPath})
 }
 
 // do sends r and returns the status and the body, read whole so that the

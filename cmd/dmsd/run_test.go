@@ -191,33 +191,63 @@ func Example_run_help() {
 	// Output: <nil>
 }
 
-// signedGet sends GET pathAndQuery signed by the SDK's own signer with the
-// i-th credential, for queries the SDK's typed client cannot express, and
-// returns the status and body.
-func (s *testServer) signedGet(t testing.TB, i int, pathAndQuery string) (int, string) {
-	t.Helper()
-	c := s.creds[i]
-	path, rawQuery, _ := strings.Cut(pathAndQuery, "?")
+// sdkRequest is a request to sign as the SDK signs it.
+type sdkRequest struct {
+	method       string
+	pathAndQuery string
+	body         string
+	date         time.Time // zero: now
+	headers      map[string]string
+}
+
+// signRequest returns r signed by the SDK's own signer with cred, as an
+// *http.Request for the server at endpoint. It is for requests the SDK's
+// typed client cannot express (raw queries, broken bodies, odd headers).
+func signRequest(endpoint string, cred dmsd.Credential, r sdkRequest) (*http.Request, error) {
+	path, rawQuery, _ := strings.Cut(r.pathAndQuery, "?")
+	date := r.date
+	if date.IsZero() {
+		date = time.Now()
+	}
 	b := request.NewHttpRequestBuilder().
-		WithEndpoint(s.url).
-		WithMethod(http.MethodGet).
+		WithEndpoint(endpoint).
+		WithMethod(r.method).
 		WithPath(path).
 		WithSigningAlgorithm(algorithm.HmacSHA256).
-		AddHeaderParam(signer.HeaderXDate, time.Now().UTC().Format(signer.BasicDateFormat))
+		AddHeaderParam(signer.HeaderXDate, date.UTC().Format(signer.BasicDateFormat))
 	q, err := url.ParseQuery(rawQuery)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	for k, vs := range q {
 		b.AddQueryParam(k, reflect.ValueOf(vs[0]))
 	}
+	for k, v := range r.headers {
+		b.AddHeaderParam(k, v)
+	}
+	if r.body != "" {
+		b.WithBody("", r.body)
+	}
 	req := b.Build()
 	sn, err := signer.GetSigner(algorithm.HmacSHA256)
-	require.NoError(t, err)
-	headers, err := sn.Sign(req, c.AccessKey, c.SecretKey)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
+	headers, err := sn.Sign(req, cred.AccessKey, cred.SecretKey)
+	if err != nil {
+		return nil, err
+	}
 	for k, v := range headers {
 		req.AddHeaderParam(k, v)
 	}
-	hr, err := req.ConvertRequest()
+	return req.ConvertRequest()
+}
+
+// signedDo sends r signed with the i-th credential and returns the status and
+// body; every answer must carry X-Request-Id.
+func (s *testServer) signedDo(t testing.TB, i int, r sdkRequest) (int, string) {
+	t.Helper()
+	hr, err := signRequest(s.url, s.creds[i], r)
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(hr)
 	require.NoError(t, err)
@@ -226,6 +256,12 @@ func (s *testServer) signedGet(t testing.TB, i int, pathAndQuery string) (int, s
 	require.NoError(t, err)
 	require.NotEmpty(t, resp.Header.Get("X-Request-Id"))
 	return resp.StatusCode, string(body)
+}
+
+// signedGet sends GET pathAndQuery signed with the i-th credential.
+func (s *testServer) signedGet(t testing.TB, i int, pathAndQuery string) (int, string) {
+	t.Helper()
+	return s.signedDo(t, i, sdkRequest{method: http.MethodGet, pathAndQuery: pathAndQuery})
 }
 
 func mustRequest(t testing.TB, method, url string, body io.Reader) *http.Request {

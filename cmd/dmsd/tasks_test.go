@@ -250,6 +250,37 @@ func TestBadRequests(t *testing.T) {
 		})
 	}
 
+	instancePath := "/v2/" + project + "/instances/" + id
+	for _, tc := range []struct {
+		name   string
+		req    sdkRequest
+		status int
+		code   string
+	}{
+		{"project header differs from path", sdkRequest{method: "GET", pathAndQuery: tasks, headers: map[string]string{"X-Project-Id": s.creds[1].ProjectID}}, 401, dmsd.EPROJECTMISMATCH},
+		{"date outside the skew", sdkRequest{method: "GET", pathAndQuery: tasks, date: time.Now().Add(-16 * time.Minute)}, 401, dmsd.ETOKENEXPIRED},
+		{"body not JSON", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: "{enable_auto_topic: yes", headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EINVALIDJSON},
+		{"body of the wrong type", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":"yes"}`, headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EINVALIDJSON},
+		{"empty body", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EEMPTYBODY},
+		{"field missing", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{}`, headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EINVALID},
+		{"body too large", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, headers: map[string]string{"Content-Type": "application/json"}}, 413, dmsd.EBODYTOOLARGE},
+		{"unknown engine", sdkRequest{method: "POST", pathAndQuery: "/v2/rabbitmq/" + project + "/instances", body: `{}`, headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EUNSUPPORTEDENGINE},
+		{"unsupported feature", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances", body: `{"name":"with-ssl","ssl_enable":true}`, headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EINVALID},
+		{"batch action unknown", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/instances/action", body: `{"action":"stop","instances":["` + id + `"]}`, headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.EINVALIDACTION},
+		{"batch of 51", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/instances/action", body: `{"action":"restart","instances":["` + strings.TrimSuffix(strings.Repeat(id+`","`, 51), `","`) + `"]}`, headers: map[string]string{"Content-Type": "application/json"}}, 400, dmsd.ETOOMANYINSTANCES},
+		{"delete malformed instance", sdkRequest{method: "DELETE", pathAndQuery: "/v2/" + project + "/instances/1;DROP"}, 400, dmsd.EINVALIDINSTANCEID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := s.signedDo(t, 0, tc.req)
+			require.Equal(t, tc.status, status, body)
+			var e struct {
+				Code string `json:"error_code"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(body), &e), body)
+			require.Equal(t, tc.code, e.Code, body)
+		})
+	}
+
 	t.Run("wrong method", func(t *testing.T) {
 		resp, err := http.DefaultClient.Do(mustRequest(t, http.MethodPut, s.url+tasks, nil))
 		require.NoError(t, err)
