@@ -11,6 +11,10 @@ import (
 func (s *Server) routes() {
 	s.mux.Handle("GET /healthz", handleHealthz())
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	if s.console != nil {
+		s.mux.Handle("GET /console/", s.console)
+		s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
+	}
 
 	v2 := func(pattern string, h http.Handler) { s.mux.Handle(pattern, s.authenticate(h)) }
 

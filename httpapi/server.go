@@ -31,6 +31,8 @@ type Config struct {
 	// Now returns the current time; nil means time.Now. Tests move it to
 	// check the signature's clock skew.
 	Now func() time.Time
+	// Console, when set, serves the web console under /console/.
+	Console http.Handler
 }
 
 // Server is the HTTP handler of the whole API.
@@ -42,6 +44,7 @@ type Server struct {
 	now         func() time.Time
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
+	console     http.Handler
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -57,6 +60,7 @@ func NewServer(cfg Config) *Server {
 		logger:      cfg.Logger,
 		now:         cfg.Now,
 		registry:    cfg.Registry,
+		console:     cfg.Console,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmsd_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status code.",

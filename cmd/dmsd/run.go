@@ -2,124 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/dmsd/dmsd"
-	"github.com/dmsd/dmsd/engine"
-	"github.com/dmsd/dmsd/httpapi"
-	"github.com/dmsd/dmsd/kafka"
-	"github.com/dmsd/dmsd/sqlite"
 )
 
-// run is the whole program: it serves until ctx is done, then shuts down
-// gracefully. It returns an error if the configuration is invalid or a part
-// fails to start.
+// run is the whole program. With no subcommand, or "serve", it serves the API;
+// the other subcommands are the command-line client. It returns the error
+// that makes the program exit non-zero.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	dbPath, err := cfg.sqlitePath()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return err
-	}
-
-	creds, credPath := []dmsd.Credential(nil), cfg.Credentials
-	if credPath != "" {
-		creds, err = loadCredentials(credPath)
-	} else {
-		creds, credPath, err = generatedCredentials(cfg.DataDir)
-	}
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-
-	db, err := sqlite.Open(ctx, dbPath, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	clusters := kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger)
-	defer clusters.Close()
-	eng := engine.New(db, clusters, logger, registry)
-	if err := eng.StartClusters(ctx); err != nil {
-		logger.Error("some instances' clusters did not start", "error", err)
-	}
-	if err := db.StartQueue(ctx, sqlite.QueueConfig{Workers: eng.Workers()}); err != nil {
-		return err
-	}
-	defer func() {
-		// Running steps get this long to finish before they are cancelled
-		// and left to resume at the next start.
-		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := db.StopQueue(stopCtx); err != nil {
-			logger.Warn("stop task queue", "error", err)
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve":
+			return serve(ctx, args[1:], getenv, stdout, stderr)
 		}
-	}()
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
 	}
-	srv := &http.Server{
-		Handler: httpapi.NewServer(httpapi.Config{
-			Store:       db,
-			Instances:   eng,
-			Credentials: creds,
-			Logger:      logger,
-			Registry:    registry,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-
-	fmt.Fprintf(stdout, "dmsd: credentials in %s\n", credPath)
-	for _, c := range creds {
-		fmt.Fprintf(stdout, "dmsd: access key %s for project %s (user %s)\n", c.AccessKey, c.ProjectID, c.UserName)
-	}
-	fmt.Fprintf(stdout, "dmsd: listening on http://%s\n", ln.Addr())
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return serve(ctx, args, getenv, stdout, stderr)
 }
