@@ -45,8 +45,30 @@ type Instance struct {
 	// Ports are the brokers' listening ports on 127.0.0.1, fixed at the first
 	// start so that clients and the cluster's own metadata stay valid across
 	// restarts.
-	Ports     []int
+	Ports []int
+	// Host is the replica that runs the instance's embedded cluster: its
+	// tasks run there and nowhere else.
+	Host      string
 	CreatedAt time.Time
+}
+
+// DefaultReplica is the replica id of a dmsd that was given none.
+const DefaultReplica = "local"
+
+var replicaPattern = regexp.MustCompile(`^[a-z0-9]+(?:[_-][a-z0-9]+)*$`)
+
+// ValidReplicaID reports whether s can name a replica: 1 to 48 lowercase
+// letters and digits, single underscores or hyphens between them.
+func ValidReplicaID(s string) bool { return len(s) <= 48 && replicaPattern.MatchString(s) }
+
+// QueueOf returns the name of the job queue that the replica host works. The
+// tasks of an instance go to its host's queue, because only that replica
+// runs the instance's cluster.
+func QueueOf(host string) string {
+	if host == "" {
+		host = DefaultReplica
+	}
+	return "replica_" + host
 }
 
 var instanceNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)

@@ -23,16 +23,26 @@ const stepTimeout = 2 * time.Minute
 
 // Engine runs background tasks against a store and the clusters.
 type Engine struct {
+	replica  string
 	store    dmsd.Store
 	clusters dmsd.ClusterService
 	logger   *slog.Logger
 	duration *prometheus.HistogramVec
 }
 
+// Option changes an engine from its defaults.
+type Option func(*Engine)
+
+// Replica names the replica the engine runs on (default dmsd.DefaultReplica):
+// the instances it creates are hosted there, and at start it brings up only
+// the clusters it hosts.
+func Replica(id string) Option { return func(e *Engine) { e.replica = id } }
+
 // New returns an engine. It registers its task duration histogram with reg
 // when reg is not nil.
-func New(store dmsd.Store, clusters dmsd.ClusterService, logger *slog.Logger, reg prometheus.Registerer) *Engine {
+func New(store dmsd.Store, clusters dmsd.ClusterService, logger *slog.Logger, reg prometheus.Registerer, opts ...Option) *Engine {
 	e := &Engine{
+		replica:  dmsd.DefaultReplica,
 		store:    store,
 		clusters: clusters,
 		logger:   logger,
@@ -41,6 +51,9 @@ func New(store dmsd.Store, clusters dmsd.ClusterService, logger *slog.Logger, re
 			Help:    "Time from a task's creation to its end, by task name and final status.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}, []string{"name", "status"}),
+	}
+	for _, opt := range opts {
+		opt(e)
 	}
 	if reg != nil {
 		reg.MustRegister(e.duration)
@@ -55,8 +68,8 @@ func (e *Engine) Workers() *river.Workers {
 	return workers
 }
 
-// StartClusters starts the cluster of every RUNNING instance, as they were
-// when the previous process stopped. Instances in the middle of an operation
+// StartClusters starts the cluster of every RUNNING instance this replica
+// hosts, as they were when the previous process stopped. Instances in the middle of an operation
 // are brought up by their task when it resumes. It returns the errors of the
 // clusters that failed to start, having tried them all.
 func (e *Engine) StartClusters(ctx context.Context) error {
@@ -66,7 +79,7 @@ func (e *Engine) StartClusters(ctx context.Context) error {
 	}
 	var errs []error
 	for _, inst := range instances {
-		if inst.Status != dmsd.InstanceRunning {
+		if inst.Status != dmsd.InstanceRunning || dmsd.QueueOf(inst.Host) != dmsd.QueueOf(e.replica) {
 			continue
 		}
 		if _, err := e.clusters.StartCluster(ctx, inst); err != nil {

@@ -21,7 +21,7 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	}
 	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
 	inst.UserID, inst.UserName = actor.UserID, actor.UserName
-	inst.Status, inst.CreatedAt, inst.Ports = dmsd.InstanceCreating, dmsd.Now(), nil
+	inst.Status, inst.CreatedAt, inst.Ports, inst.Host = dmsd.InstanceCreating, dmsd.Now(), nil, e.replica
 	t := newTask(actor, inst.ID, "createInstance", map[string]any{
 		"name":              inst.Name,
 		"engine_version":    inst.EngineVersion,

@@ -18,6 +18,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/dmsd/dmsd"
 	sqlite3 "modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
 )
@@ -125,6 +127,9 @@ func (db *DB) migrate(ctx context.Context) error {
 type QueueConfig struct {
 	// Workers runs tasks; it must hold a worker for dmsd.TaskJob.
 	Workers *river.Workers
+	// Replica names this process: it works the tasks of the instances it
+	// hosts (dmsd.QueueOf). Empty means dmsd.DefaultReplica.
+	Replica string
 	// MaxWorkers is how many tasks run at once; 0 means 20.
 	MaxWorkers int
 }
@@ -144,7 +149,7 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 
 	client, err := river.NewClient(riversqlite.New(db.write), &river.Config{
 		Logger:            db.logger.With("component", "river"),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
+		Queues:            map[string]river.QueueConfig{dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
 		Workers:           cfg.Workers,
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,

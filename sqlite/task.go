@@ -74,7 +74,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = ?`, t.InstanceID); err != nil {
 			return err
 		}
-		_, err = db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100})
+		_, err = db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host)})
 		return err
 	})
 }

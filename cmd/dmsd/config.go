@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ type config struct {
 	DatabaseURL string
 	Credentials string
 	LogLevel    string
+	ReplicaID   string
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -37,7 +37,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Listen, "listen", env("DMSD_LISTEN", "127.0.0.1:9780"), "address to serve the API on (DMSD_LISTEN)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DMSD_DATA_DIR", "./dmsd-data"), "directory for the database, the generated credentials and the Kafka data (DMSD_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("DMSD_DATABASE_URL", ""), "database: sqlite:PATH; default a SQLite file in the data dir (DMSD_DATABASE_URL)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DMSD_DATABASE_URL", ""), "database: sqlite:PATH or postgres://...; default a SQLite file in the data dir (DMSD_DATABASE_URL)")
+	fs.StringVar(&c.ReplicaID, "replica-id", env("DMSD_REPLICA_ID", ""), "name of this replica, unique among those sharing a PostgreSQL database; default: generated once in the data dir (DMSD_REPLICA_ID)")
 	fs.StringVar(&c.Credentials, "credentials", env("DMSD_CREDENTIALS", ""), "JSON file of access keys; default: generated in the data dir (DMSD_CREDENTIALS)")
 	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -60,10 +61,49 @@ func (c config) sqlitePath() (string, error) {
 		return strings.TrimPrefix(u, "sqlite://"), nil
 	case strings.HasPrefix(u, "sqlite:"):
 		return strings.TrimPrefix(u, "sqlite:"), nil
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return "", errors.New("--database-url: the PostgreSQL backend is not available yet; use sqlite:PATH or leave it empty")
 	}
-	return "", fmt.Errorf("--database-url: unsupported database %q; use sqlite:PATH or leave it empty", redactURL(u))
+	return "", fmt.Errorf("--database-url: unsupported database %q; use sqlite:PATH, postgres://... or leave it empty", redactURL(u))
+}
+
+// isPostgres reports whether the database URL names PostgreSQL.
+func (c config) isPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// replicaID returns the replica's name: the configured one, or one generated
+// at the first start and kept in the data dir, so that a restarted replica
+// finds the instances it hosts. It returns an error for a malformed name.
+func (c config) replicaID() (string, error) {
+	if c.ReplicaID != "" {
+		if !dmsd.ValidReplicaID(c.ReplicaID) {
+			return "", fmt.Errorf("--replica-id %q: use 1 to 48 lowercase letters and digits, with single - or _ between them", c.ReplicaID)
+		}
+		return c.ReplicaID, nil
+	}
+	if !c.isPostgres() {
+		// A SQLite database has one process; its name matters to no one.
+		return dmsd.DefaultReplica, nil
+	}
+	path := filepath.Join(c.DataDir, "replica-id")
+	if data, err := os.ReadFile(path); err == nil {
+		id := strings.TrimSpace(string(data))
+		if !dmsd.ValidReplicaID(id) {
+			return "", fmt.Errorf("%s: malformed replica id %q", path, id)
+		}
+		return id, nil
+	}
+	id := dmsd.NewID()[:12]
+	return id, writeFileAtomic(path, []byte(id+"\n"), 0o600)
+}
+
+// writeFileAtomic writes data to path through a file renamed into place, so
+// that a crash never leaves half a file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // redactURL drops everything after the scheme, which may hold a password.
@@ -132,12 +172,7 @@ func generatedCredentials(dataDir string) ([]dmsd.Credential, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	// Written aside and renamed, so that a crash never leaves half a file.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
-		return nil, "", err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := writeFileAtomic(path, append(data, '\n'), 0o600); err != nil {
 		return nil, "", err
 	}
 	return f.Credentials, path, nil

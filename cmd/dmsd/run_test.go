@@ -39,9 +39,10 @@ type testServer struct {
 	done    chan error
 }
 
-// startServer runs dmsd on dataDir with two projects' credentials and waits
-// until it serves /healthz.
-func startServer(t testing.TB, dataDir string) *testServer {
+// startServer runs dmsd on dataDir with two projects' credentials (created in
+// dataDir at the first start, or put there by the test) and waits until it
+// serves /healthz. extraArgs are added to the command line.
+func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer {
 	t.Helper()
 	credPath := filepath.Join(dataDir, "test-credentials.json")
 	if _, err := os.Stat(credPath); err != nil {
@@ -60,7 +61,7 @@ func startServer(t testing.TB, dataDir string) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1)}
-	args := []string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}
+	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}, extraArgs...)
 	go func() {
 		err := run(ctx, args, func(string) string { return "" }, pw, io.Discard)
 		pw.CloseWithError(errors.New("run returned"))

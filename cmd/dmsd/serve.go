@@ -20,7 +20,6 @@ import (
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/httpapi"
 	"github.com/dmsd/dmsd/kafka"
-	"github.com/dmsd/dmsd/sqlite"
 )
 
 // serve runs the server until ctx is done, then shuts down gracefully. It
@@ -38,11 +37,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	dbPath, err := cfg.sqlitePath()
-	if err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	replica, err := cfg.replicaID()
+	if err != nil {
 		return err
 	}
 
@@ -56,7 +55,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("credentials: %w", err)
 	}
 
-	db, err := sqlite.Open(ctx, dbPath, logger)
+	db, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -67,11 +66,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	clusters := kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger)
 	defer clusters.Close()
-	eng := engine.New(db, clusters, logger, registry)
+	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica))
 	if err := eng.StartClusters(ctx); err != nil {
 		logger.Error("some instances' clusters did not start", "error", err)
 	}
-	if err := db.StartQueue(ctx, sqlite.QueueConfig{Workers: eng.Workers()}); err != nil {
+	if err := db.StartQueue(ctx, eng.Workers(), replica); err != nil {
 		return err
 	}
 	defer func() {
@@ -108,6 +107,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	for _, c := range creds {
 		fmt.Fprintf(stdout, "dmsd: access key %s for project %s (user %s)\n", c.AccessKey, c.ProjectID, c.UserName)
 	}
+	fmt.Fprintf(stdout, "dmsd: replica %s, database %s\n", replica, db.String())
 	fmt.Fprintf(stdout, "dmsd: listening on http://%s\n", ln.Addr())
 
 	serveErr := make(chan error, 1)

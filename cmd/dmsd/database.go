@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/riverqueue/river"
+
+	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/postgres"
+	"github.com/dmsd/dmsd/sqlite"
+)
+
+// database is a store with its task queue, whichever the backend.
+type database interface {
+	dmsd.Store
+	StartQueue(ctx context.Context, workers *river.Workers, replica string) error
+	StopQueue(ctx context.Context) error
+	Close() error
+	// String names the backend for the start-up banner, without secrets.
+	String() string
+}
+
+// openDatabase opens the database the configuration names. It returns an
+// error for an unsupported URL or a database that cannot be opened.
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (database, error) {
+	if cfg.isPostgres() {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+		if err != nil {
+			return nil, err
+		}
+		return postgresDB{db}, nil
+	}
+	path, err := cfg.sqlitePath()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, path, logger)
+	if err != nil {
+		return nil, err
+	}
+	return sqliteDB{db, path}, nil
+}
+
+type sqliteDB struct {
+	*sqlite.DB
+	path string
+}
+
+func (db sqliteDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
+	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica})
+}
+
+func (db sqliteDB) String() string { return "sqlite:" + db.path }
+
+type postgresDB struct{ *postgres.DB }
+
+func (db postgresDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
+	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica})
+}
+
+func (db postgresDB) String() string { return "postgres" }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd/storetest"
+)
+
+// Two replicas share one PostgreSQL database: either answers any request,
+// and an instance's tasks run on the replica that hosts its cluster, whichever
+// replica accepted them.
+func TestTwoReplicasOnPostgres(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.PostgresURL(t)
+	dirA, dirB := t.TempDir(), t.TempDir()
+	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a")
+	creds, err := os.ReadFile(filepath.Join(dirA, "test-credentials.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dirB, "test-credentials.json"), creds, 0o600))
+	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replica-b")
+
+	inst := createInstance(t, a.client(0), "on-replica-a", 1, false)
+	id := *inst.InstanceId
+	fromB, err := b.client(0).ShowInstance(&model.ShowInstanceRequest{InstanceId: id})
+	require.NoError(t, err)
+	require.Equal(t, *inst.Port, *fromB.Port)
+
+	// A restart accepted by B runs on A, which hosts the cluster.
+	_, err = b.client(0).BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
+		Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
+	}})
+	require.NoError(t, err)
+	list := listTasks(t, a.client(0), &model.ListBackgroundTasksRequest{InstanceId: id})
+	require.Equal(t, "2", *list.TaskCount)
+	restart := (*list.Tasks)[0]
+	require.Equal(t, "restartInstance", *restart.Name)
+	require.Equal(t, "SUCCESS", *waitTask(t, b.client(0), id, *restart.Id).Status)
+	waitInstance(t, b.client(0), id, "RUNNING")
+
+	// A delete of a finished task through B is seen by A at once.
+	_, err = b.client(0).DeleteBackgroundTask(&model.DeleteBackgroundTaskRequest{InstanceId: id, TaskId: *restart.Id})
+	require.NoError(t, err)
+	_, err = a.client(0).ShowBackgroundTask(&model.ShowBackgroundTaskRequest{InstanceId: id, TaskId: *restart.Id})
+	requireDMSError(t, err, 404, "DMS.00404070")
+
+	// A restarted replica A keeps hosting its instance.
+	a.stop()
+	a = startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a")
+	_, err = b.client(0).DeleteInstance(&model.DeleteInstanceRequest{InstanceId: id})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		instances, err := a.client(0).ListInstances(&model.ListInstancesRequest{})
+		require.NoError(t, err)
+		return *instances.InstanceNum == 0
+	}, 30*time.Second, 5*time.Millisecond)
+	_, err = os.Stat(filepath.Join(dirA, "kafka", id))
+	require.ErrorIs(t, err, os.ErrNotExist, "the hosting replica removed the cluster's data")
+}

@@ -1,0 +1,191 @@
+// Package postgres stores dmsd's state in PostgreSQL (pgx) and queues task
+// execution on River in the same database, so that a task record and its job
+// commit together. Several dmsd replicas may share one database.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/dmsd/dmsd"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key under which replicas migrate, so
+// that two starting at once do not race.
+const migrationLock = 0x646d7364 // "dmsd"
+
+// DB is dmsd's PostgreSQL database.
+type DB struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+	queue  *river.Client[pgx.Tx]
+}
+
+// Open connects to the database at url, applies River's and dmsd's migrations
+// under an advisory lock, and returns it. It returns an error if the database
+// cannot be reached or a migration fails.
+func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err) // pgx redacts the password.
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pool: pool, logger: logger}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+
+	migrator, err := rivermigrate.New(riverpgxv5.New(db.pool), &rivermigrate.Config{Logger: db.logger})
+	if err != nil {
+		return err
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river: %w", err)
+	}
+
+	var version int
+	err = conn.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&version)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table: a new database
+		version = 0
+	} else if err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		n, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(name, "migrations/"), "_", 2)[0])
+		if err != nil || n <= version {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, n)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// QueueConfig tunes task execution.
+type QueueConfig struct {
+	// Workers runs tasks; it must hold a worker for dmsd.TaskJob.
+	Workers *river.Workers
+	// Replica names this process: it works the tasks of the instances it
+	// hosts (dmsd.QueueOf). Empty means dmsd.DefaultReplica.
+	Replica string
+	// MaxWorkers is how many tasks run at once on this replica; 0 means 20.
+	MaxWorkers int
+	// RescueAfter is how long a job may stay running before River takes it
+	// for abandoned (its replica died) and works it again elsewhere; 0
+	// means 10 minutes. It must exceed the longest a task takes.
+	RescueAfter time.Duration
+}
+
+// StartQueue starts working queued tasks on this replica. It returns an error
+// if River cannot be started.
+func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
+	rescue := cfg.RescueAfter
+	if rescue == 0 {
+		rescue = 10 * time.Minute
+	}
+	client, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{
+		Logger:               db.logger.With("component", "river"),
+		Queues:               map[string]river.QueueConfig{dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
+		Workers:              cfg.Workers,
+		FetchCooldown:        10 * time.Millisecond,
+		JobTimeout:           -1,
+		RescueStuckJobsAfter: rescue,
+	})
+	if err != nil {
+		return err
+	}
+	db.queue = client
+	return client.Start(ctx)
+}
+
+// StopQueue stops working tasks. It lets running task steps finish until ctx
+// is done, then cancels them, which makes them checkpoint and retry on the
+// next start. It is safe to call more than once and without StartQueue.
+func (db *DB) StopQueue(ctx context.Context) error {
+	if db.queue == nil {
+		return nil
+	}
+	err := db.queue.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = db.queue.StopAndCancel(stopCtx)
+	}
+	return err
+}
+
+// Close closes the connection pool. Call StopQueue first.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping returns an error if the database cannot be reached.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// isUniqueViolation reports whether err is PostgreSQL's refusal of a
+// duplicate in a unique index.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

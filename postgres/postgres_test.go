@@ -1,0 +1,70 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/postgres"
+	"github.com/dmsd/dmsd/storetest"
+)
+
+// idleWorker takes task jobs and leaves their records alone, so that the
+// conformance suite decides every status.
+type idleWorker struct {
+	river.WorkerDefaults[dmsd.TaskJob]
+}
+
+func (idleWorker) Work(context.Context, *river.Job[dmsd.TaskJob]) error { return nil }
+
+func openTestDB(t *testing.T, url string) *postgres.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &idleWorker{})
+	require.NoError(t, db.StartQueue(ctx, postgres.QueueConfig{Workers: workers}))
+	t.Cleanup(func() {
+		require.NoError(t, db.StopQueue(ctx))
+		require.NoError(t, db.Close())
+	})
+	return db
+}
+
+func TestStoreConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) dmsd.Store { return openTestDB(t, storetest.PostgresURL(t)) })
+}
+
+// Replicas start at once against one database: migrations run once, and both
+// serve the same state.
+func TestReplicasStartTogether(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	const replicas = 4
+	dbs := make([]*postgres.DB, replicas)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		wg.Go(func() { dbs[i] = openTestDB(t, url) })
+	}
+	wg.Wait()
+
+	ctx := context.Background()
+	inst := storetest.NewInstance(dmsd.NewID())
+	task := storetest.NewTask(inst, "createInstance")
+	require.NoError(t, dbs[0].SubmitTask(ctx, &dmsd.Submission{Task: task, NewInstance: inst}))
+	for i, db := range dbs {
+		got, err := db.FindTask(ctx, inst.ProjectID, inst.ID, task.ID)
+		require.NoError(t, err, fmt.Sprint("replica ", i))
+		require.Equal(t, task.ID, got.ID)
+		err = db.SubmitTask(ctx, &dmsd.Submission{Task: storetest.NewTask(inst, "restartInstance")})
+		require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err), "replica %d sees the unfinished task", i)
+	}
+}
