@@ -37,6 +37,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
 	queue  *river.Client[pgx.Tx]
+	// replicaLock holds the session advisory lock that makes this process
+	// the only one working its replica's queue.
+	replicaLock *pgxpool.Conn
 }
 
 // Open connects to the database at url, applies River's and dmsd's migrations
@@ -129,16 +132,42 @@ type QueueConfig struct {
 	RescueAfter time.Duration
 }
 
-// StartQueue starts working queued tasks on this replica. It returns an error
-// if River cannot be started.
+// StartQueue starts working the tasks queued for this replica. It first takes
+// the replica's lock, so that no two processes of one replica id work one
+// queue, and makes the jobs a dead process of this replica left running
+// available again. It returns an error if another process holds the replica
+// id, or if River cannot be started.
 func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
+	queue := dmsd.QueueOf(cfg.Replica)
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('dmsd:' || $1))`, queue).Scan(&locked); err != nil {
+		conn.Release()
+		return err
+	}
+	if !locked {
+		conn.Release()
+		return fmt.Errorf("another dmsd process runs as replica %q on this database: give each replica its own --replica-id", strings.TrimPrefix(queue, "replica_"))
+	}
+	db.replicaLock = conn
+	tag, err := db.pool.Exec(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND queue = $1`, queue)
+	if err != nil {
+		return fmt.Errorf("recover orphaned jobs: %w", err)
+	}
+	if n := tag.RowsAffected(); n > 0 {
+		db.logger.Info("resuming tasks interrupted by this replica's previous process", "jobs", n)
+	}
+
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
 		rescue = 10 * time.Minute
 	}
 	client, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{
 		Logger:               db.logger.With("component", "river"),
-		Queues:               map[string]river.QueueConfig{dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
+		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
 		Workers:              cfg.Workers,
 		FetchCooldown:        10 * time.Millisecond,
 		JobTimeout:           -1,
@@ -167,8 +196,14 @@ func (db *DB) StopQueue(ctx context.Context) error {
 	return err
 }
 
-// Close closes the connection pool. Call StopQueue first.
+// Close releases the replica's lock and closes the connection pool. Call
+// StopQueue first.
 func (db *DB) Close() error {
+	if db.replicaLock != nil {
+		// Closing the session releases its advisory lock.
+		db.replicaLock.Hijack().Close(context.Background())
+		db.replicaLock = nil
+	}
 	db.pool.Close()
 	return nil
 }

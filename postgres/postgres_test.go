@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -23,14 +24,16 @@ type idleWorker struct {
 
 func (idleWorker) Work(context.Context, *river.Job[dmsd.TaskJob]) error { return nil }
 
-func openTestDB(t *testing.T, url string) *postgres.DB {
+// openTestDB opens the database at url and starts the queue of the replica
+// named (dmsd.DefaultReplica when none is).
+func openTestDB(t *testing.T, url string, replica ...string) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &idleWorker{})
-	require.NoError(t, db.StartQueue(ctx, postgres.QueueConfig{Workers: workers}))
+	require.NoError(t, db.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: strings.Join(replica, "")}))
 	t.Cleanup(func() {
 		require.NoError(t, db.StopQueue(ctx))
 		require.NoError(t, db.Close())
@@ -40,7 +43,10 @@ func openTestDB(t *testing.T, url string) *postgres.DB {
 
 func TestStoreConformance(t *testing.T) {
 	t.Parallel()
-	storetest.Exercise(t, func(t *testing.T) dmsd.Store { return openTestDB(t, storetest.PostgresURL(t)) })
+	// Each store is its own replica: replicas lock their name database-wide.
+	storetest.Exercise(t, func(t *testing.T) dmsd.Store {
+		return openTestDB(t, storetest.PostgresURL(t), "conformance-"+dmsd.NewID()[:8])
+	})
 }
 
 // Replicas start at once against one database: migrations run once, and both
@@ -52,7 +58,7 @@ func TestReplicasStartTogether(t *testing.T) {
 	dbs := make([]*postgres.DB, replicas)
 	var wg sync.WaitGroup
 	for i := range replicas {
-		wg.Go(func() { dbs[i] = openTestDB(t, url) })
+		wg.Go(func() { dbs[i] = openTestDB(t, url, fmt.Sprint("replica-", i)) })
 	}
 	wg.Wait()
 
@@ -67,4 +73,21 @@ func TestReplicasStartTogether(t *testing.T) {
 		err = db.SubmitTask(ctx, &dmsd.Submission{Task: storetest.NewTask(inst, "restartInstance")})
 		require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err), "replica %d sees the unfinished task", i)
 	}
+}
+
+// Two processes must never work one replica's queue: the second is refused.
+func TestReplicaIDIsExclusive(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	ctx := context.Background()
+	openTestDB(t, url)
+	second, err := postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer second.Close()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &idleWorker{})
+	err = second.StartQueue(ctx, postgres.QueueConfig{Workers: workers})
+	require.ErrorContains(t, err, "another dmsd process runs as replica")
+	require.NoError(t, second.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: "other"}))
+	require.NoError(t, second.StopQueue(ctx))
 }
