@@ -51,12 +51,20 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Err is the internal cause, for logs; it never reaches the caller.
+	Err error
 }
 
-// Error returns the message prefixed with its code.
+// Error returns the message prefixed with its code, and the cause if any.
 func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("dmsd error: code=%s message=%s: %v", e.Code, e.Message, e.Err)
+	}
 	return fmt.Sprintf("dmsd error: code=%s message=%s", e.Code, e.Message)
 }
+
+// Unwrap returns the internal cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

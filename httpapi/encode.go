@@ -60,10 +60,13 @@ type errorResponse struct {
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := dmsd.ErrorCode(err)
 	status, ok := statusOf[code]
+	if status == http.StatusServiceUnavailable {
+		loggerFrom(r).Warn("service unavailable", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
 	if !ok || status == http.StatusInternalServerError {
 		loggerFrom(r).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
-		code, status = dmsd.EINTERNAL, http.StatusInternalServerError
-		err = nil
+		encode(w, http.StatusInternalServerError, errorResponse{Code: dmsd.EINTERNAL, Message: "Internal service error."})
+		return
 	}
 	encode(w, status, errorResponse{Code: code, Message: dmsd.ErrorMessage(err)})
 }

@@ -331,7 +331,9 @@ func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
 		for _, id := range req.Instances {
 			res := actionResultJSON{Result: "success", Instance: id}
 			if err := act(id); err != nil {
-				if dmsd.ErrorCode(err) == dmsd.EINTERNAL {
+				// A fault of the service fails the call; a refusal of this
+				// instance fails only its result.
+				if status := statusOf[dmsd.ErrorCode(err)]; status == 0 || status >= 500 {
 					writeError(w, r, err)
 					return
 				}

@@ -8,8 +8,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -223,4 +225,22 @@ func cmpOr(v, def int) int {
 		return def
 	}
 	return v
+}
+
+// domainError turns an error of the database into the error the API reports:
+// a lost or refused connection is EUNAVAILABLE, so that callers see a clean
+// 503 while the database is away; *dmsd.Error and other errors pass as they
+// are. Every exported method of DB returns its error through here.
+func domainError(err error) error {
+	var derr *dmsd.Error
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	switch {
+	case err == nil, errors.As(err, &derr):
+		return err
+	case errors.As(err, &connectErr), errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
+		pgconn.SafeToRetry(err), pgconn.Timeout(err):
+		return &dmsd.Error{Code: dmsd.EUNAVAILABLE, Message: "The database is unreachable; try again later.", Err: err}
+	}
+	return err
 }

@@ -22,7 +22,8 @@ const findInstanceQuery = `SELECT data, status FROM instances WHERE id = $1 AND 
 
 // FindInstance returns an instance of a project. It returns EINSTANCENOTFOUND
 // if the instance does not exist in that project.
-func (db *DB) FindInstance(ctx context.Context, projectID, instanceID string) (*dmsd.Instance, error) {
+func (db *DB) FindInstance(ctx context.Context, projectID, instanceID string) (_ *dmsd.Instance, err error) {
+	defer func() { err = domainError(err) }()
 	return findInstance(ctx, db.pool, projectID, instanceID, "")
 }
 
@@ -37,12 +38,14 @@ func findInstance(ctx context.Context, q querier, projectID, instanceID, lock st
 }
 
 // ListInstances returns a project's instances, newest first.
-func (db *DB) ListInstances(ctx context.Context, projectID string) ([]*dmsd.Instance, error) {
+func (db *DB) ListInstances(ctx context.Context, projectID string) (_ []*dmsd.Instance, err error) {
+	defer func() { err = domainError(err) }()
 	return db.listInstances(ctx, `SELECT data, status FROM instances WHERE project_id = $1 ORDER BY created_ms DESC, id`, projectID)
 }
 
 // ListAllInstances returns every instance of every project, oldest first.
-func (db *DB) ListAllInstances(ctx context.Context) ([]*dmsd.Instance, error) {
+func (db *DB) ListAllInstances(ctx context.Context) (_ []*dmsd.Instance, err error) {
+	defer func() { err = domainError(err) }()
 	return db.listInstances(ctx, `SELECT data, status FROM instances ORDER BY created_ms, id`)
 }
 
@@ -65,7 +68,8 @@ func (db *DB) listInstances(ctx context.Context, query string, args ...any) ([]*
 
 // UpdateInstance saves every field of inst. It returns EINSTANCENOTFOUND if
 // the instance does not exist.
-func (db *DB) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
+func (db *DB) UpdateInstance(ctx context.Context, inst *dmsd.Instance) (err error) {
+	defer func() { err = domainError(err) }()
 	n, err := updateInstance(ctx, db.pool, inst)
 	if err == nil && n == 0 {
 		return dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
@@ -88,8 +92,9 @@ func updateInstance(ctx context.Context, e execer, inst *dmsd.Instance) (int64, 
 
 // DeleteInstance deletes an instance and its task records. Deleting an
 // instance that does not exist is not an error.
-func (db *DB) DeleteInstance(ctx context.Context, instanceID string) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM instances WHERE id = $1`, instanceID)
+func (db *DB) DeleteInstance(ctx context.Context, instanceID string) (err error) {
+	defer func() { err = domainError(err) }()
+	_, err = db.pool.Exec(ctx, `DELETE FROM instances WHERE id = $1`, instanceID)
 	return err
 }
 

@@ -19,7 +19,8 @@ const taskColumns = `id, project_id, instance_id, name, user_id, user_name, para
 // SubmitTask records sub.Task and inserts its job in one transaction. It
 // returns EINSTANCENOTFOUND, ETASKRUNNING or EINSTANCESTATUS as
 // dmsd.TaskStore documents.
-func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
+func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) {
+	defer func() { err = domainError(err) }()
 	if db.queue == nil {
 		return dmsd.Errorf(dmsd.EUNAVAILABLE, "The service is not ready to accept tasks.")
 	}
@@ -76,7 +77,8 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 
 // FindTask returns a task of an instance of a project. It returns
 // EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist there.
-func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string) (*dmsd.Task, error) {
+func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string) (_ *dmsd.Task, err error) {
+	defer func() { err = domainError(err) }()
 	t, err := scanTask(db.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`, taskID, instanceID, projectID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := db.FindInstance(ctx, projectID, instanceID); err != nil {
@@ -89,7 +91,8 @@ func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string
 
 // FindTaskByID returns a task by id. It returns ETASKNOTFOUND if it does not
 // exist.
-func (db *DB) FindTaskByID(ctx context.Context, taskID string) (*dmsd.Task, error) {
+func (db *DB) FindTaskByID(ctx context.Context, taskID string) (_ *dmsd.Task, err error) {
+	defer func() { err = domainError(err) }()
 	t, err := scanTask(db.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, taskID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errTaskNotFound()
@@ -100,7 +103,8 @@ func (db *DB) FindTaskByID(ctx context.Context, taskID string) (*dmsd.Task, erro
 // ListTasks returns a page of an instance's tasks, newest first, and how many
 // match the filter's time range. It returns EINSTANCENOTFOUND if the instance
 // does not exist in the project.
-func (db *DB) ListTasks(ctx context.Context, f dmsd.TaskFilter) ([]*dmsd.Task, int, error) {
+func (db *DB) ListTasks(ctx context.Context, f dmsd.TaskFilter) (_ []*dmsd.Task, _ int, err error) {
+	defer func() { err = domainError(err) }()
 	// One repeatable-read snapshot, so that the page and the count agree.
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -151,7 +155,8 @@ func (db *DB) ListTasks(ctx context.Context, f dmsd.TaskFilter) ([]*dmsd.Task, i
 // UpdateTask saves a task's status, reason, steps and update time, and moves
 // its instance to instanceStatus when that is set. It returns ETASKNOTFOUND if
 // the task does not exist.
-func (db *DB) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) error {
+func (db *DB) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) (err error) {
+	defer func() { err = domainError(err) }()
 	steps, err := json.Marshal(t.Steps)
 	if err != nil {
 		return err
@@ -181,7 +186,8 @@ func (db *DB) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.
 // DeleteTask deletes the record of a finished task. It returns
 // EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist, and
 // ETASKRUNNING if the task has not finished.
-func (db *DB) DeleteTask(ctx context.Context, projectID, instanceID, taskID string) error {
+func (db *DB) DeleteTask(ctx context.Context, projectID, instanceID, taskID string) (err error) {
+	defer func() { err = domainError(err) }()
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// The status check and the delete are one statement, so a task that
 		// finishes or is deleted meanwhile cannot slip between them.
@@ -209,7 +215,8 @@ func (db *DB) DeleteTask(ctx context.Context, projectID, instanceID, taskID stri
 }
 
 // CountTasks returns the number of task records by name and status.
-func (db *DB) CountTasks(ctx context.Context) (map[[2]string]int, error) {
+func (db *DB) CountTasks(ctx context.Context) (_ map[[2]string]int, err error) {
+	defer func() { err = domainError(err) }()
 	rows, err := db.pool.Query(ctx, `SELECT name, status, count(*) FROM tasks GROUP BY name, status`)
 	if err != nil {
 		return nil, err

@@ -62,8 +62,12 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 	pr, pw := io.Pipe()
 	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1)}
 	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}, extraArgs...)
+	logOut := io.Discard
+	if os.Getenv("DMSD_TEST_LOG") != "" {
+		logOut = os.Stderr
+	}
 	go func() {
-		err := run(ctx, args, func(string) string { return "" }, pw, io.Discard)
+		err := run(ctx, args, func(string) string { return "" }, pw, logOut)
 		pw.CloseWithError(errors.New("run returned"))
 		s.done <- err
 	}()
