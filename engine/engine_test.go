@@ -23,12 +23,13 @@ type gatedClusters struct {
 	gate    chan struct{}
 	entered chan string
 	calls   map[string]int
+	running map[string]bool
 	// checkErr is what CheckCluster answers.
 	checkErr error
 }
 
 func newGatedClusters() *gatedClusters {
-	return &gatedClusters{gate: make(chan struct{}), entered: make(chan string, 100), calls: map[string]int{}}
+	return &gatedClusters{gate: make(chan struct{}), entered: make(chan string, 100), calls: map[string]int{}, running: map[string]bool{}}
 }
 
 func (g *gatedClusters) count(op string) {
@@ -56,21 +57,36 @@ func (g *gatedClusters) release() {
 	close(g.gate)
 }
 
+// StartCluster is idempotent, as the real one: brokers that run are left
+// alone; others start once the gate opens.
 func (g *gatedClusters) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.Endpoint, error) {
-	g.count("start")
+	endpoint := dmsd.Endpoint{Host: "127.0.0.1", Ports: []int{19092}}
 	g.mu.Lock()
-	gate := g.gate
+	gate, running := g.gate, g.running[inst.ID]
 	g.mu.Unlock()
+	if running {
+		return endpoint, nil
+	}
+	g.count("start")
 	g.entered <- inst.ID
 	select {
 	case <-gate:
-		return dmsd.Endpoint{Host: "127.0.0.1", Ports: []int{19092}}, nil
+		g.mu.Lock()
+		g.running[inst.ID] = true
+		g.mu.Unlock()
+		return endpoint, nil
 	case <-ctx.Done():
 		return dmsd.Endpoint{}, ctx.Err()
 	}
 }
 
-func (g *gatedClusters) StopCluster(context.Context, string) error    { g.count("stop"); return nil }
+func (g *gatedClusters) StopCluster(_ context.Context, id string) error {
+	g.count("stop")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.running, id)
+	return nil
+}
 func (g *gatedClusters) DestroyCluster(context.Context, string) error { g.count("destroy"); return nil }
 func (g *gatedClusters) CheckCluster(context.Context, *dmsd.Instance) error {
 	g.count("check")

@@ -67,8 +67,13 @@ var stopBrokers = step{"STOP_BROKERS", func(ctx context.Context, e *Engine, t *d
 }}
 
 // checkCluster connects to the cluster as a client would and checks that all
-// brokers answer.
+// brokers answer. It first starts the brokers if they do not run: a process
+// that died after START_BROKERS took the brokers with it, and its successor
+// resumes the task here.
 var checkCluster = step{"CHECK_CLUSTER", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
+	if err := startBrokers.run(ctx, e, t, inst); err != nil {
+		return err
+	}
 	return e.clusters.CheckCluster(ctx, inst)
 }}
 

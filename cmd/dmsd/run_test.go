@@ -102,15 +102,21 @@ func (s *testServer) stop() {
 
 // client returns the official SDK's client signed with the i-th credential.
 func (s *testServer) client(i int) *kafkasdk.KafkaClient {
-	c := s.creds[i]
+	return newSDKClient(s.t, s.url, s.creds[i])
+}
+
+// newSDKClient returns the official SDK's client for the server at url,
+// signing with c.
+func newSDKClient(t testing.TB, url string, c dmsd.Credential) *kafkasdk.KafkaClient {
+	t.Helper()
 	cred, err := basic.NewCredentialsBuilder().WithAk(c.AccessKey).WithSk(c.SecretKey).WithProjectId(c.ProjectID).SafeBuild()
-	require.NoError(s.t, err)
+	require.NoError(t, err)
 	hc, err := kafkasdk.KafkaClientBuilder().
-		WithEndpoints([]string{s.url}).
+		WithEndpoints([]string{url}).
 		WithCredential(cred).
 		WithHttpConfig(sdkconfig.DefaultHttpConfig().WithTimeout(30 * time.Second)).
 		SafeBuild()
-	require.NoError(s.t, err)
+	require.NoError(t, err)
 	return kafkasdk.NewKafkaClient(hc)
 }
 
