@@ -36,12 +36,16 @@ const (
 	ETOKENEXPIRED      = "DMS.10240102" // Expired token (request date outside the allowed skew).
 	ETOKENMISSING      = "DMS.10240103" // Missing token (no Authorization header).
 	EPROJECTMISMATCH   = "DMS.10240104" // The project ID and token do not match.
+	EREPLAYED          = "DMS.00401001" // dmsd's own: this signed request was already used.
 	ENOTFOUNDURL       = "DMS.00404001" // The requested URL does not exist.
 	EPROJECTNOTFOUND   = "DMS.00404002" // dmsd's own: the project does not exist for this access key.
 	EINSTANCENOTFOUND  = "DMS.00404022" // This instance does not exist.
 	ETASKNOTFOUND      = "DMS.00404070" // dmsd's own: this task does not exist.
 	EMETHOD            = "DMS.00405001" // This request method is not allowed.
 	EBODYTOOLARGE      = "DMS.00413001" // dmsd's own: the request body is too large.
+	ECONTENTTYPE       = "DMS.00415001" // dmsd's own: the request body is not application/json.
+	ETOOMANYREQUESTS   = "DMS.10240407" // The request is too frequent; flow control (answered as 429).
+	EHEADERSTOOLARGE   = "DMS.00431001" // dmsd's own: the request's headers are too large.
 	EINTERNAL          = "DMS.00500000" // Internal service error.
 	EUNAVAILABLE       = "DMS.00503001" // dmsd's own: the service is shutting down or its database is unreachable.
 )

@@ -142,6 +142,7 @@ type InstanceStore interface {
 type Store interface {
 	InstanceStore
 	TaskStore
+	RequestLog
 }
 
 // InstanceService runs the operations that change instances. Each returns the

@@ -157,6 +157,14 @@ type TaskStore interface {
 	CountTasks(ctx context.Context) (map[[2]string]int, error)
 }
 
+// RequestLog remembers signed requests that changed something, so that a
+// captured request sent again is refused, whichever replica it reaches.
+type RequestLog interface {
+	// RememberRequest records a request signature until expires. It returns
+	// EREPLAYED if the signature is already recorded and not expired.
+	RememberRequest(ctx context.Context, signature string, expires time.Time) error
+}
+
 // TaskJob is the queued job that runs a task. The store inserts it in the
 // transaction that records the task; the engine works it.
 type TaskJob struct {

@@ -6,6 +6,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 
 	"github.com/dmsd/dmsd"
 )
@@ -44,10 +50,73 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EPROJECTNOTFOUND, "The project does not exist."))
 			return
 		}
+		if !s.limiterOf(cred.AccessKey).Allow() {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, r, dmsd.Errorf(dmsd.ETOOMANYREQUESTS, "The request is too frequent. Flow control is being performed. Please try again later."))
+			return
+		}
+		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			// A replayed POST or PUT would start another task; a replayed
+			// GET or DELETE changes nothing the first did not. The
+			// signature is checked, so the Authorization header parses.
+			_, _, signature, _ := parseAuthorization(r.Header.Get("Authorization"))
+			if err := s.store.RememberRequest(r.Context(), signature, s.now().Add(2*maxSkew)); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx := context.WithValue(r.Context(), actorKey, dmsd.Actor{ProjectID: cred.ProjectID, UserID: cred.UserID, UserName: cred.UserName})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// limiterOf returns the request rate limiter of an access key.
+func (s *Server) limiterOf(accessKey string) *rate.Limiter {
+	s.limitersMu.Lock()
+	defer s.limitersMu.Unlock()
+	l, ok := s.limiters[accessKey]
+	if !ok {
+		l = rate.NewLimiter(s.rateLimit, s.rateBurst)
+		s.limiters[accessKey] = l
+	}
+	return l
+}
+
+// checkQuery refuses query parameters the route does not take, repeated
+// ones and values that are not UTF-8, before next sees the request.
+func checkQuery(allowed []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the query string is malformed."))
+			return
+		}
+		for name, values := range q {
+			switch {
+			case !slices.Contains(allowed, name):
+				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: unknown query parameter %q.", truncate(name)))
+				return
+			case len(values) > 1:
+				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is given more than once.", name))
+				return
+			case !utf8.ValidString(values[0]):
+				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not valid UTF-8.", name))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// truncate shortens a caller's string for an error message, and makes it
+// valid UTF-8.
+func truncate(s string) string {
+	s = strings.ToValidUTF8(s, "?")
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 func (s *Server) lookupCredential(accessKey string) (dmsd.Credential, bool) {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/dmsd/dmsd"
 )
@@ -46,6 +48,10 @@ var statusOf = map[string]int{
 	dmsd.ETASKNOTFOUND:      http.StatusNotFound,
 	dmsd.EMETHOD:            http.StatusMethodNotAllowed,
 	dmsd.EBODYTOOLARGE:      http.StatusRequestEntityTooLarge,
+	dmsd.ECONTENTTYPE:       http.StatusUnsupportedMediaType,
+	dmsd.ETOOMANYREQUESTS:   http.StatusTooManyRequests,
+	dmsd.EHEADERSTOOLARGE:   http.StatusRequestHeaderFieldsTooLarge,
+	dmsd.EREPLAYED:          http.StatusUnauthorized,
 	dmsd.EINTERNAL:          http.StatusInternalServerError,
 	dmsd.EUNAVAILABLE:       http.StatusServiceUnavailable,
 }
@@ -92,6 +98,12 @@ func decode[T any](r *http.Request) (T, error) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return v, dmsd.Errorf(dmsd.EEMPTYBODY, "The request body is empty.")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return v, dmsd.Errorf(dmsd.ECONTENTTYPE, "The request body must be sent as Content-Type: application/json.")
+	}
+	if !utf8.Valid(body) {
+		return v, dmsd.Errorf(dmsd.EINVALIDJSON, "The message body is not in JSON format or contains invalid characters.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&v); err != nil {

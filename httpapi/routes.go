@@ -16,16 +16,21 @@ func (s *Server) routes() {
 		s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	}
 
-	v2 := func(pattern string, h http.Handler) { s.mux.Handle(pattern, s.authenticate(h)) }
+	// v2 registers an authenticated route and the query parameters it takes.
+	v2 := func(pattern string, h http.Handler, query ...string) {
+		s.mux.Handle(pattern, s.authenticate(checkQuery(query, h)))
+	}
 
 	v2("POST /v2/{engine}/{project_id}/instances", handleInstanceCreate(s.instances))
-	v2("GET /v2/{project_id}/instances", handleInstanceList(s.store))
+	v2("GET /v2/{project_id}/instances", handleInstanceList(s.store),
+		"engine", "name", "instance_id", "status", "include_failure", "exact_match_name", "enterprise_project_id", "offset", "limit")
 	v2("GET /v2/{project_id}/instances/{instance_id}", handleInstanceShow(s.store))
 	v2("DELETE /v2/{project_id}/instances/{instance_id}", handleInstanceDelete(s.instances))
 	v2("POST /v2/{project_id}/instances/action", handleInstanceAction(s.instances))
 	v2("POST /v2/{project_id}/instances/{instance_id}/autotopic", handleAutoTopic(s.instances))
 
-	v2("GET /v2/{project_id}/instances/{instance_id}/tasks", handleTaskList(s.store))
+	v2("GET /v2/{project_id}/instances/{instance_id}/tasks", handleTaskList(s.store),
+		"offset", "start", "limit", "begin_time", "end_time")
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}", handleTaskShow(s.store))
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}", handleTaskDelete(s.store))
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress", handleTaskProgress(s.store))

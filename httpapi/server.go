@@ -4,12 +4,16 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,6 +22,11 @@ import (
 
 // maxBodyBytes bounds a request body; no API call needs more.
 const maxBodyBytes = 1 << 20
+
+// maxHeaderBytes bounds a request's URI and headers together, answered with a
+// DMS error; the http.Server's own, larger MaxHeaderBytes protects memory
+// beyond it.
+const maxHeaderBytes = 16 << 10
 
 // Config is what a Server serves.
 type Config struct {
@@ -33,6 +42,10 @@ type Config struct {
 	Now func() time.Time
 	// Console, when set, serves the web console under /console/.
 	Console http.Handler
+	// RateLimit is the sustained requests per second allowed to one access
+	// key, and RateBurst how many may come at once; 0 means 200 and 400.
+	RateLimit float64
+	RateBurst int
 }
 
 // Server is the HTTP handler of the whole API.
@@ -45,6 +58,11 @@ type Server struct {
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	console     http.Handler
+
+	rateLimit  rate.Limit
+	rateBurst  int
+	limitersMu sync.Mutex
+	limiters   map[string]*rate.Limiter
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -61,6 +79,9 @@ func NewServer(cfg Config) *Server {
 		now:         cfg.Now,
 		registry:    cfg.Registry,
 		console:     cfg.Console,
+		rateLimit:   rate.Limit(cmp.Or(cfg.RateLimit, 200)),
+		rateBurst:   cmp.Or(cfg.RateBurst, 400),
+		limiters:    make(map[string]*rate.Limiter),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmsd_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status code.",
@@ -78,7 +99,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s.registry.MustRegister(s.requests, newTaskCollector(s.store, s.logger))
 	s.routes()
-	s.handler = s.withRequestID(s.withRecovery(s.withMetrics(http.HandlerFunc(s.route))))
+	s.handler = s.withRequestID(s.withRecovery(s.withMetrics(withHeaderLimit(http.HandlerFunc(s.route)))))
 	return s
 }
 
@@ -138,6 +159,24 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 				writeError(w, r, dmsd.Errorf(dmsd.EINTERNAL, "Internal service error."))
 			}
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withHeaderLimit refuses requests whose URI and headers exceed
+// maxHeaderBytes.
+func withHeaderLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.RequestURI)
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4
+			}
+		}
+		if n > maxHeaderBytes {
+			writeError(w, r, dmsd.Errorf(dmsd.EHEADERSTOOLARGE, "The request's URI and headers are larger than %d bytes.", maxHeaderBytes))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

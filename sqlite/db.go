@@ -206,10 +206,10 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // isUniqueViolation reports whether err is SQLite's refusal of a duplicate in
-// a unique index.
+// a unique index or primary key.
 func isUniqueViolation(err error) bool {
 	var serr *sqlite3.Error
-	return errors.As(err, &serr) && serr.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE
+	return errors.As(err, &serr) && (serr.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE || serr.Code() == sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 func cmpOr(v, def int) int {

@@ -273,6 +273,19 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		requireCode(t, b.store.UpdateTask(b.ctx, b.task, ""), dmsd.ETASKNOTFOUND)
 	})
 
+	t.Run("RememberRequestRefusesReplays", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		sig := dmsd.NewID()
+		require.NoError(t, b.store.RememberRequest(b.ctx, sig, time.Now().Add(time.Minute)))
+		requireCode(t, b.store.RememberRequest(b.ctx, sig, time.Now().Add(time.Minute)), dmsd.EREPLAYED)
+		require.NoError(t, b.store.RememberRequest(b.ctx, dmsd.NewID(), time.Now().Add(time.Minute)))
+
+		expired := dmsd.NewID()
+		require.NoError(t, b.store.RememberRequest(b.ctx, expired, time.Now().Add(-time.Second)))
+		require.NoError(t, b.store.RememberRequest(b.ctx, expired, time.Now().Add(time.Minute)), "an expired signature is forgotten")
+	})
+
 	t.Run("UpdateInstanceAndCounts", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/dmsd/dmsd"
@@ -21,6 +22,7 @@ type config struct {
 	Credentials string
 	LogLevel    string
 	ReplicaID   string
+	RateLimit   float64
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -41,11 +43,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.ReplicaID, "replica-id", env("DMSD_REPLICA_ID", ""), "name of this replica, unique among those sharing a PostgreSQL database; default: generated once in the data dir (DMSD_REPLICA_ID)")
 	fs.StringVar(&c.Credentials, "credentials", env("DMSD_CREDENTIALS", ""), "JSON file of access keys; default: generated in the data dir (DMSD_CREDENTIALS)")
 	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
+	rateLimit := env("DMSD_RATE_LIMIT", "200")
+	fs.StringVar(&rateLimit, "rate-limit", rateLimit, "requests per second one access key may send, with bursts of twice that (DMSD_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.RateLimit, err = strconv.ParseFloat(rateLimit, 64); err != nil || c.RateLimit <= 0 {
+		return c, fmt.Errorf("--rate-limit %q: want a positive number of requests per second", rateLimit)
 	}
 	return c, nil
 }

@@ -231,7 +231,11 @@ func signRequest(endpoint string, cred dmsd.Credential, r sdkRequest) (*http.Req
 		return nil, err
 	}
 	for k, vs := range q {
-		b.AddQueryParam(k, reflect.ValueOf(vs[0]))
+		if len(vs) == 1 {
+			b.AddQueryParam(k, reflect.ValueOf(vs[0]))
+		} else {
+			b.AddQueryParam(k, reflect.ValueOf(vs))
+		}
 	}
 	for k, v := range r.headers {
 		b.AddHeaderParam(k, v)

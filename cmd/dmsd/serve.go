@@ -94,12 +94,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Credentials: creds,
 			Logger:      logger,
 			Registry:    registry,
+			RateLimit:   cfg.RateLimit,
+			RateBurst:   int(2 * cfg.RateLimit),
 		}),
-		ReadHeaderTimeout: 10 * time.Second,
+		// A client that sends its headers slower than this is cut off
+		// (slowloris).
+		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 

@@ -168,11 +168,13 @@ func TestListTasksPagingAndFilters(t *testing.T) {
 	c := s.client(0)
 	inst := createInstance(t, c, "paging", 1, false)
 	id := *inst.InstanceId
-	for i := 0; i < 4; i++ {
-		_, err := c.BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
-			Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
-		}})
-		require.NoError(t, err)
+	for i := range 4 {
+		// Identical requests signed within one second are one request
+		// replayed; these are signed a second apart.
+		status, body := s.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/action",
+			body: `{"action":"restart","instances":["` + id + `"]}`, date: time.Now().Add(time.Duration(i) * time.Second),
+			headers: map[string]string{"Content-Type": "application/json"}})
+		require.Equal(t, http.StatusOK, status, body)
 		waitInstance(t, c, id, "RUNNING")
 	}
 	all := listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(100))})
