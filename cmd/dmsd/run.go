@@ -13,6 +13,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "serve":
 			return serve(ctx, args[1:], getenv, stdout, stderr)
+		case "tasks":
+			return cliTasks(ctx, args[1:], getenv, stdout, stderr)
+		case "instances":
+			return cliInstances(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	return serve(ctx, args, getenv, stdout, stderr)
