@@ -203,9 +203,16 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if err := json.Unmarshal(data, out); err != nil {
 			return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
 		}
+		if r, ok := out.(requestIDSetter); ok {
+			r.setRequestID(resp.Header.Get("X-Request-Id"))
+		}
 		return nil
 	}
 }
+
+// requestIDSetter is an answer that keeps the id of the request it answers,
+// for errors it reports in a 2xx answer.
+type requestIDSetter interface{ setRequestID(string) }
 
 // headerNonce is a random value signed with every request, so that no two
 // requests have the same signature even when they are alike and signed in

@@ -248,12 +248,7 @@ func (c *Client) action(ctx context.Context, action, instanceID string) error {
 		Action    string   `json:"action"`
 		Instances []string `json:"instances"`
 	}{action, []string{instanceID}}
-	var out struct {
-		Results []struct {
-			Result   string `json:"result"`
-			Instance string `json:"instance"`
-		} `json:"results"`
-	}
+	var out actionAnswer
 	if err := c.do(ctx, http.MethodPost, c.projectPath("instances", "action"), nil, in, &out); err != nil {
 		return err
 	}
@@ -264,11 +259,35 @@ func (c *Client) action(ctx context.Context, action, instanceID string) error {
 		if r.Result == "success" {
 			return nil
 		}
-		inst, err := c.ShowInstance(ctx, instanceID)
-		if err != nil {
-			return err
+		// The batch call succeeds while refusing the instance; the
+		// refusal is reported with the status a single call would get.
+		status := http.StatusBadRequest
+		if r.ErrorCode == dmsd.EINSTANCENOTFOUND {
+			status = http.StatusNotFound
 		}
-		return fmt.Errorf("%s of instance %s refused: it is %s; it must be RUNNING or ERROR with no unfinished task", action, instanceID, inst.Status)
+		return &Error{Status: status, Code: r.ErrorCode, Message: fmt.Sprintf("%s of instance %s refused: %s", action, instanceID, r.ErrorMsg), RequestID: out.requestID}
 	}
 	return fmt.Errorf("decoding the answer: no result for instance %s", instanceID)
+}
+
+// actionAnswer is the answer of a batch action: a result per instance.
+type actionAnswer struct {
+	Results []struct {
+		Result    string `json:"result"`
+		Instance  string `json:"instance"`
+		ErrorCode string `json:"error_code"`
+		ErrorMsg  string `json:"error_msg"`
+	} `json:"results"`
+	requestID string
+}
+
+func (a *actionAnswer) setRequestID(id string) { a.requestID = id }
+
+// SetAutoTopic enables or disables automatic topic creation, which starts a
+// modifyAutoTopic task that restarts the brokers with the setting.
+func (c *Client) SetAutoTopic(ctx context.Context, instanceID string, enable bool) error {
+	in := struct {
+		EnableAutoTopic bool `json:"enable_auto_topic"`
+	}{enable}
+	return c.do(ctx, http.MethodPost, c.projectPath("instances", instanceID, "autotopic"), nil, in, nil)
 }

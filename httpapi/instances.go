@@ -289,6 +289,10 @@ type instanceActionRequest struct {
 type actionResultJSON struct {
 	Result   string `json:"result"`
 	Instance string `json:"instance"`
+	// Why an instance failed; the reference has no such fields, and
+	// clients that do not know them ignore them.
+	ErrorCode string `json:"error_code,omitempty"`
+	ErrorMsg  string `json:"error_msg,omitempty"`
 }
 
 // maxActionInstances is the reference's limit on one batch action.
@@ -337,7 +341,7 @@ func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
 					writeError(w, r, err)
 					return
 				}
-				res.Result = "failed"
+				res.Result, res.ErrorCode, res.ErrorMsg = "failed", dmsd.ErrorCode(err), dmsd.ErrorMessage(err)
 			}
 			out.Results = append(out.Results, res)
 		}

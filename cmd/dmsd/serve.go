@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/console"
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/httpapi"
 	"github.com/dmsd/dmsd/kafka"
@@ -96,6 +97,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Registry:    registry,
 			RateLimit:   cfg.RateLimit,
 			RateBurst:   int(2 * cfg.RateLimit),
+			Console:     console.Handler(),
 		}),
 		// A client that sends its headers slower than this is cut off
 		// (slowloris).

@@ -1,0 +1,861 @@
+// dmsd console: plain JavaScript, no framework, no build step.
+//
+// Every API call is signed here, in the page, with SDK-HMAC-SHA256 exactly as
+// the official huaweicloud-sdk-go-v3 signer signs it (see sign below). The
+// secret key is imported once into a non-extractable WebCrypto HMAC key held
+// in the `session` variable; it is never written to storage, cookies or the
+// DOM, and "Sign out" drops it.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const utf8 = new TextEncoder();
+
+  // ---------------------------------------------------------------------
+  // SDK-HMAC-SHA256 signing.
+
+  const ALGORITHM = 'SDK-HMAC-SHA256';
+  const HEX = '0123456789ABCDEF';
+
+  const toHex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+
+  const isUnreserved = (c) =>
+    (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d || c === 0x5f || c === 0x2e || c === 0x7e; // A-Z a-z 0-9 - _ . ~
+
+  // escapeBytes writes bytes as the SDK's escape does: A-Z a-z 0-9 - _ . ~
+  // unchanged, every other byte %XX with uppercase hex.
+  function escapeBytes(bytes) {
+    let out = '';
+    for (const c of bytes) {
+      out += isUnreserved(c) ? String.fromCharCode(c) : '%' + HEX[c >> 4] + HEX[c & 15];
+    }
+    return out;
+  }
+
+  // sdkEscape escapes the UTF-8 bytes of s as the SDK does.
+  const sdkEscape = (s) => escapeBytes(utf8.encode(String(s)));
+
+  // unescapeBytes returns the bytes of an escaped path segment: %XX decoded,
+  // everything else taken as UTF-8.
+  function unescapeBytes(seg) {
+    const out = [];
+    for (let i = 0; i < seg.length; i++) {
+      if (seg[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(seg.slice(i + 1, i + 3))) {
+        out.push(parseInt(seg.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        const cp = seg.codePointAt(i);
+        const ch = String.fromCodePoint(cp);
+        out.push(...utf8.encode(ch));
+        i += ch.length - 1;
+      }
+    }
+    return out;
+  }
+
+  // canonicalURI is the SDK's canonical form of an escaped path: each segment
+  // unescaped and escaped again, joined by '/', ending with '/'.
+  function canonicalURI(path) {
+    const uri = path.split('/').map((seg) => escapeBytes(unescapeBytes(seg))).join('/');
+    return uri.endsWith('/') ? uri : uri + '/';
+  }
+
+  // compareBytes orders strings by their UTF-8 bytes, as Go's sort.Strings.
+  function compareBytes(a, b) {
+    const x = utf8.encode(a);
+    const y = utf8.encode(b);
+    for (let i = 0; i < x.length && i < y.length; i++) {
+      if (x[i] !== y[i]) return x[i] - y[i];
+    }
+    return x.length - y.length;
+  }
+
+  // canonicalQuery is the SDK's canonical query of [key, value] pairs: sorted
+  // by key then value, each escaped, joined by '&'. The page sends exactly
+  // this string as the request's query, so what is signed is what is sent.
+  function canonicalQuery(pairs) {
+    return pairs
+      .map(([k, v]) => [String(k), String(v)])
+      .sort((p, q) => compareBytes(p[0], q[0]) || compareBytes(p[1], q[1]))
+      .map(([k, v]) => sdkEscape(k) + '=' + sdkEscape(v))
+      .join('&');
+  }
+
+  // sdkDate formats d as the X-Sdk-Date header: UTC YYYYMMDDTHHMMSSZ.
+  const sdkDate = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+
+  const sha256Hex = async (bytes) => toHex(await crypto.subtle.digest('SHA-256', bytes));
+
+  // sign returns the headers that sign a request, as the SDK computes them:
+  // the headers it sets (X-Project-Id, X-Sdk-Date; browsers may not set Host
+  // and the SDK does not sign Content-Type) are the signed headers.
+  async function sign(s, method, path, query, body) {
+    const date = sdkDate(new Date());
+    const headers = { 'x-project-id': s.projectId, 'x-sdk-date': date };
+    const names = Object.keys(headers).sort();
+    const canonicalHeaders = names.map((n) => n + ':' + headers[n].trim() + '\n').join('');
+    const signedHeaders = names.join(';');
+    const canonicalRequest = [
+      method,
+      canonicalURI(path),
+      query,
+      canonicalHeaders, // ends with its own newline, as in the SDK
+      signedHeaders,
+      await sha256Hex(utf8.encode(body)),
+    ].join('\n');
+    const stringToSign = ALGORITHM + '\n' + date + '\n' + (await sha256Hex(utf8.encode(canonicalRequest)));
+    const signature = toHex(await crypto.subtle.sign('HMAC', s.key, utf8.encode(stringToSign)));
+    return {
+      'X-Project-Id': headers['x-project-id'],
+      'X-Sdk-Date': date,
+      Authorization: `${ALGORITHM} Access=${s.accessKey}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    };
+  }
+
+  // ---------------------------------------------------------------------
+  // API calls.
+
+  class ApiError extends Error {
+    constructor({ status = 0, code = '', message, requestId = '', network = false }) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.requestId = requestId;
+      this.network = network;
+    }
+
+    describe() {
+      if (this.network) return this.message;
+      let text = this.code ? `${this.code}: ${this.message}` : this.message;
+      const extra = [`HTTP ${this.status}`];
+      if (this.requestId) extra.push(`request ID ${this.requestId}`);
+      return `${text} (${extra.join(', ')})`;
+    }
+  }
+
+  // api sends a signed request for the path made of segments (each escaped)
+  // and the query pairs, and returns the decoded JSON answer, or null for
+  // 204. It throws an ApiError for an error answer or a network failure.
+  async function api(s, method, segments, queryPairs = [], body = '') {
+    const path = '/' + segments.map(sdkEscape).join('/');
+    const query = canonicalQuery(queryPairs);
+    const headers = await sign(s, method, path, query, body);
+    if (body) headers['Content-Type'] = 'application/json';
+    let resp;
+    try {
+      resp = await fetch(path + (query ? '?' + query : ''), {
+        method,
+        headers,
+        body: body || undefined,
+        cache: 'no-store',
+        credentials: 'omit',
+        redirect: 'error',
+        signal: AbortSignal.timeout(30000),
+      });
+    } catch (err) {
+      const why = err && err.name === 'TimeoutError' ? 'it timed out after 30 seconds' : `${err && err.message ? err.message : err}`;
+      throw new ApiError({ network: true, message: `Network error: the request to the server failed (${why}). Check that dmsd is running and reachable.` });
+    }
+    const requestId = resp.headers.get('X-Request-Id') || '';
+    const text = await resp.text().catch(() => '');
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!resp.ok) {
+      if (data && typeof data.error_code === 'string') {
+        throw new ApiError({ status: resp.status, code: data.error_code, message: data.error_msg || 'No error message.', requestId });
+      }
+      const snippet = text.trim().slice(0, 200) || resp.statusText || 'no details';
+      throw new ApiError({ status: resp.status, message: `The server answered ${resp.status}: ${snippet}`, requestId });
+    }
+    if (resp.status === 204 || !text) return null;
+    if (data === null) {
+      throw new ApiError({ status: resp.status, message: 'The server answered with something that is not JSON.', requestId });
+    }
+    return data;
+  }
+
+  // ---------------------------------------------------------------------
+  // Words, colours and formats.
+
+  const TASK_STATUS = {
+    SUCCESS: ['Successful', 'ok'],
+    FAILED: ['Failed', 'fail'],
+    EXECUTING: ['Executing', 'run'],
+    CREATED: ['Created', 'wait'],
+    CANCELLED: ['Cancelled', 'off'],
+    DELETED: ['Deleted', 'off'],
+  };
+  const STEP_STATUS = {
+    SUCCESS: ['Successful', 'ok'],
+    FAILED: ['Failed', 'fail'],
+    EXECUTING: ['Executing', 'run'],
+    WAITING: ['Waiting', 'wait'],
+  };
+  const INSTANCE_STATUS = {
+    RUNNING: ['Running', 'ok'],
+    CREATING: ['Creating', 'run'],
+    RESTARTING: ['Restarting', 'run'],
+    DELETING: ['Deleting', 'wait'],
+    ERROR: ['Abnormal', 'fail'],
+    FROZEN: ['Frozen', 'off'],
+  };
+  const TASK_NAMES = {
+    createInstance: 'Create instance',
+    restartInstance: 'Restart instance',
+    deleteInstance: 'Delete instance',
+    modifyAutoTopic: 'Modify automatic topic creation',
+  };
+  const RUNNING = new Set(['CREATED', 'EXECUTING']);
+  const FINISHED = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+
+  const humanize = (s) => String(s || '').toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  const taskLabel = (name) => TASK_NAMES[name] || name || '(unnamed)';
+
+  // statusBadge returns a coloured badge with the console's word for status.
+  function statusBadge(table, status) {
+    const [word, tone] = table[status] || [humanize(status) || 'Unknown', 'off'];
+    return h('span', { class: `status status-${tone}`, 'data-status': status || '' }, word);
+  }
+
+  // formatTime shows an API time (ISO 8601, or milliseconds since the epoch)
+  // as UTC "YYYY-MM-DD HH:MM:SS"; anything else as given.
+  function formatTime(v) {
+    if (v === undefined || v === null || v === '') return '—';
+    const s = String(v);
+    const d = /^\d{10,}$/.test(s) ? new Date(Number(s)) : new Date(s);
+    return Number.isNaN(d.getTime()) ? s : d.toISOString().slice(0, 19).replace('T', ' ');
+  }
+
+  // toLocalInput returns an API time as a datetime-local value (UTC), or ''.
+  function toLocalInput(v) {
+    if (!v) return '';
+    const s = String(v);
+    const d = /^\d{10,}$/.test(s) ? new Date(Number(s)) : new Date(s);
+    return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 19);
+  }
+
+  // apiTime turns a datetime-local value, read as UTC, into YYYYMMDDHHmmss;
+  // a value without seconds takes fill ("00" or "59"). '' stays ''.
+  function apiTime(value, fill) {
+    if (!value) return '';
+    const digits = value.replace(/\D/g, '');
+    if (digits.length === 12) return digits + fill;
+    if (digits.length >= 14) return digits.slice(0, 14);
+    throw new Error(`The time “${value}” is not a complete date and time.`);
+  }
+
+  // h builds an element: h('td', {class: 'x', 'data-id': 1}, 'text', child).
+  function h(tag, attrs = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  const utcNow = () => new Date().toISOString().slice(11, 19) + ' UTC';
+
+  // ---------------------------------------------------------------------
+  // Error banner. It is cleared only when the user dismisses it or starts a
+  // new action, never by a background refresh, so no error goes unseen.
+
+  function showError(context, err) {
+    const detail = err instanceof ApiError ? err.describe() : err && err.message ? err.message : String(err);
+    $('error-text').textContent = context ? `${context}: ${detail}` : detail;
+    $('error-banner').hidden = false;
+  }
+
+  function clearError() {
+    $('error-banner').hidden = true;
+    $('error-text').textContent = '';
+  }
+
+  // ---------------------------------------------------------------------
+  // State.
+
+  let session = null; // { accessKey, projectId, key: CryptoKey }
+  let instances = []; // the instance list, as the API last answered it
+  let instance = null; // the instance shown, as the API last answered it
+  let tab = 'background';
+  let tasks = []; // the fetched background tasks, newest first
+  let taskCount = 0;
+  let truncated = false;
+  let jobs = null; // the fetched scheduled tasks
+  let jobCount = 0; // how many there are, as the API counts them
+  let jobsNote = ''; // why the list is empty, when the API explains it
+  let pollTimer = 0;
+  let loadSeq = 0; // bumped by every load; a load whose number is stale is dropped
+  const expanded = new Set(); // finished tasks whose progress was asked for
+  const progress = new Map(); // task id -> progress answer
+
+  const PAGE = 100; // the API's largest page
+  const MAX_TASKS = 2000; // fetched at most, in pages of PAGE
+  const POLL_MS = 2000;
+
+  function stopPolling() {
+    clearTimeout(pollTimer);
+    pollTimer = 0;
+  }
+
+  function showView(name) {
+    for (const v of ['signin', 'instances', 'instance']) $(`${v}-view`).hidden = v !== name;
+    $('session').hidden = name === 'signin';
+    document.body.dataset.view = name;
+  }
+
+  const projectPath = (...rest) => ['v2', session.projectId, ...rest];
+
+  // ---------------------------------------------------------------------
+  // Sign-in and sign-out.
+
+  async function signIn(ev) {
+    ev.preventDefault();
+    clearError();
+    if (!window.crypto || !crypto.subtle) {
+      showError('Cannot sign requests', new Error('this browser offers WebCrypto only to secure pages: open the console over HTTPS or at http://127.0.0.1 or http://localhost.'));
+      return;
+    }
+    const accessKey = $('access-key').value.trim();
+    const projectId = $('project-id').value.trim();
+    const secret = $('secret-key').value;
+    const button = $('signin-submit');
+    button.disabled = true;
+    try {
+      const key = await crypto.subtle.importKey('raw', utf8.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const candidate = { accessKey, projectId, key };
+      // The first signed call proves the keys; nothing is kept if it fails.
+      const list = await api(candidate, 'GET', ['v2', projectId, 'instances']);
+      session = candidate;
+      $('secret-key').value = '';
+      $('session-ak').textContent = accessKey;
+      $('session-project').textContent = projectId;
+      showView('instances');
+      renderInstances(list);
+    } catch (err) {
+      showError('Sign-in failed', err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function signOut() {
+    stopPolling();
+    loadSeq++;
+    session = null;
+    instances = [];
+    instance = null;
+    tasks = [];
+    jobs = null;
+    expanded.clear();
+    progress.clear();
+    $('signin-form').reset();
+    $('instances-body').replaceChildren();
+    $('tasks-body').replaceChildren();
+    $('scheduled-body').replaceChildren();
+    for (const d of document.querySelectorAll('dialog[open]')) d.close('cancel');
+    clearError();
+    showView('signin');
+    $('access-key').focus();
+  }
+
+  // ---------------------------------------------------------------------
+  // Instances.
+
+  async function loadInstances() {
+    const s = session;
+    const seq = ++loadSeq;
+    stopPolling();
+    try {
+      const list = await api(s, 'GET', projectPath('instances'));
+      if (s !== session || seq !== loadSeq) return;
+      renderInstances(list);
+    } catch (err) {
+      if (s !== session || seq !== loadSeq) return;
+      showError('Could not list the instances', err);
+    }
+  }
+
+  function instanceAddress(inst) {
+    if (inst.kafka_private_connect_address) return inst.kafka_private_connect_address;
+    if (inst.connect_address) return inst.port ? `${inst.connect_address}:${inst.port}` : inst.connect_address;
+    return '—';
+  }
+
+  function renderInstances(list) {
+    stopPolling();
+    instances = (list && list.instances) || [];
+    const body = $('instances-body');
+    body.replaceChildren(
+      ...instances.map((inst) =>
+        h('tr', { 'data-instance-id': inst.instance_id, 'data-status': inst.status },
+          h('td', {}, h('button', { type: 'button', class: 'link', 'data-action': 'open-instance', 'data-instance-id': inst.instance_id }, inst.name)),
+          h('td', {}, h('code', {}, inst.instance_id)),
+          h('td', {}, statusBadge(INSTANCE_STATUS, inst.status)),
+          h('td', {}, String(inst.broker_num ?? '—')),
+          h('td', {}, h('code', {}, instanceAddress(inst))),
+        ),
+      ),
+    );
+    body.dataset.count = String(instances.length);
+    $('instances-table').hidden = instances.length === 0;
+    $('instances-empty').hidden = instances.length !== 0;
+    $('instances-updated').textContent = `${instances.length} instance${instances.length === 1 ? '' : 's'}, updated ${utcNow()}.`;
+    // Follow instances that are changing, as the console does.
+    if (instances.some((i) => ['CREATING', 'RESTARTING', 'DELETING'].includes(i.status))) {
+      pollTimer = setTimeout(loadInstances, POLL_MS);
+    }
+  }
+
+  function openInstance(id) {
+    const inst = instances.find((i) => i.instance_id === id);
+    if (!inst) return;
+    clearError();
+    stopPolling();
+    instance = inst;
+    tasks = [];
+    jobs = null;
+    expanded.clear();
+    progress.clear();
+    $('task-begin').value = '';
+    $('task-end').value = '';
+    $('task-search').value = '';
+    $('tasks-body').replaceChildren();
+    $('scheduled-body').replaceChildren();
+    renderInstanceHeader();
+    showView('instance');
+    selectTab('background');
+  }
+
+  function renderInstanceHeader() {
+    $('instance-title').textContent = instance.name;
+    $('crumb-instance').textContent = instance.name;
+    $('instance-id').textContent = instance.instance_id;
+    $('instance-status').replaceChildren(statusBadge(INSTANCE_STATUS, instance.status));
+  }
+
+  function backToInstances() {
+    clearError();
+    instance = null;
+    showView('instances');
+    loadInstances();
+  }
+
+  // ---------------------------------------------------------------------
+  // Tabs and filters.
+
+  function selectTab(name) {
+    tab = name;
+    for (const t of ['background', 'scheduled']) {
+      const button = $(`tab-${t}`);
+      button.setAttribute('aria-selected', String(t === name));
+      button.tabIndex = t === name ? 0 : -1;
+      $(`panel-${t}`).hidden = t !== name;
+    }
+    reload();
+  }
+
+  function reload() {
+    if (!session || !instance) return;
+    if (tab === 'background') loadTasks();
+    else loadScheduled();
+  }
+
+  // timeRange reads the time range inputs as UTC query pairs.
+  function timeRange() {
+    const pairs = [];
+    const begin = apiTime($('task-begin').value, '00');
+    const end = apiTime($('task-end').value, '59');
+    if (begin) pairs.push(['begin_time', begin]);
+    if (end) pairs.push(['end_time', end]);
+    return pairs;
+  }
+
+  const keyword = () => $('task-search').value.trim().toLowerCase();
+
+  function matches(t, kw) {
+    if (!kw) return true;
+    return [t.name, taskLabel(t.name), t.user_name, t.params].some((f) => String(f || '').toLowerCase().includes(kw));
+  }
+
+  // ---------------------------------------------------------------------
+  // Background tasks.
+
+  async function loadTasks() {
+    const s = session;
+    const inst = instance;
+    const seq = ++loadSeq;
+    stopPolling();
+    const stale = () => s !== session || inst !== instance || seq !== loadSeq;
+    $('panel-background').dataset.state = 'loading';
+    try {
+      const range = timeRange();
+      // The instance (for its status) and every page of its tasks; both
+      // settle before anything is shown, so no failure goes unreported.
+      const fetchTasks = async () => {
+        const all = [];
+        let count = 0;
+        for (let offset = 0; ; ) {
+          const page = await api(s, 'GET', projectPath('instances', inst.instance_id, 'tasks'), [
+            ['limit', String(PAGE)],
+            ['offset', String(offset)],
+            ...range,
+          ]);
+          const got = (page && page.tasks) || [];
+          count = Number(page && page.task_count) || 0;
+          all.push(...got);
+          offset += got.length;
+          if (got.length === 0 || offset >= count || all.length >= MAX_TASKS) return [all, count];
+        }
+      };
+      const [fresh, [all, count]] = await Promise.all([api(s, 'GET', projectPath('instances', inst.instance_id)), fetchTasks()]);
+      if (stale()) return;
+      instance = Object.assign(inst, fresh);
+      renderInstanceHeader();
+      tasks = all;
+      taskCount = count;
+      truncated = all.length < count;
+      // Progress of every running task shown, and of finished ones asked for.
+      const kw = keyword();
+      const want = tasks.filter((t) => (RUNNING.has(t.status) && matches(t, kw)) || expanded.has(t.id));
+      await Promise.all(want.map((t) => loadProgress(s, inst, t.id)));
+      if (stale()) return;
+      renderTasks();
+    } catch (err) {
+      if (stale()) return;
+      $('panel-background').dataset.state = 'error';
+      showError('Could not load the background tasks', err);
+    }
+  }
+
+  // loadProgress fetches a task's progress into the progress map. A task that
+  // disappeared meanwhile is simply left out; other errors are shown.
+  async function loadProgress(s, inst, taskId) {
+    try {
+      progress.set(taskId, await api(s, 'GET', projectPath('instances', inst.instance_id, 'tasks', taskId, 'progress')));
+    } catch (err) {
+      progress.delete(taskId);
+      if (err instanceof ApiError && err.code === 'DMS.00404070') return;
+      if (s === session && inst === instance) showError('Could not load the progress of a task', err);
+    }
+  }
+
+  function renderTasks() {
+    const kw = keyword();
+    const shown = tasks.filter((t) => matches(t, kw));
+    const rows = [];
+    for (const t of shown) {
+      const running = RUNNING.has(t.status);
+      const finished = FINISHED.has(t.status);
+      const actions = h('div', { class: 'row-actions' });
+      if (!running) {
+        const open = expanded.has(t.id);
+        actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'progress', 'data-task-id': t.id, 'aria-expanded': String(open) }, open ? 'Hide progress' : 'Progress'));
+      }
+      if (finished) {
+        actions.append(h('button', { type: 'button', class: 'danger', 'data-action': 'delete', 'data-task-id': t.id, 'aria-label': `Delete task ${taskLabel(t.name)} ${t.id}` }, 'Delete'));
+      } else if (running) {
+        actions.append(h('span', { class: 'hint' }, 'Can be deleted once finished'));
+      }
+      const params = String(t.params || '');
+      rows.push(
+        h('tr', { 'data-task-id': t.id, 'data-status': t.status, 'data-task-name': t.name },
+          h('td', {}, h('div', {}, taskLabel(t.name)), h('code', { class: 'hint' }, t.name), h('div', { class: 'hint' }, h('code', {}, t.id))),
+          h('td', {}, statusBadge(TASK_STATUS, t.status), t.reason ? h('span', { class: 'reason' }, t.reason) : null),
+          h('td', { class: 'user' }, t.user_name || '—'),
+          h('td', { class: 'params', title: params }, params.length > 160 ? params.slice(0, 157) + '…' : params || '—'),
+          h('td', { class: 'time' }, formatTime(t.created_at)),
+          h('td', { class: 'time' }, formatTime(t.updated_at)),
+          h('td', {}, actions),
+        ),
+      );
+      if ((running || expanded.has(t.id)) && progress.has(t.id)) rows.push(progressRow(t.id, progress.get(t.id), running));
+    }
+    const body = $('tasks-body');
+    body.replaceChildren(...rows);
+    body.dataset.count = String(shown.length);
+    $('tasks-table').hidden = shown.length === 0;
+    const empty = $('tasks-empty');
+    empty.hidden = shown.length !== 0;
+    empty.textContent = tasks.length === 0 ? 'No background tasks in this time range.' : 'No background tasks match the keyword.';
+    let summary = kw ? `${shown.length} of ${tasks.length} tasks match “${$('task-search').value.trim()}”` : `${tasks.length} task${tasks.length === 1 ? '' : 's'}`;
+    if (truncated) summary += ` (the newest ${tasks.length} of ${taskCount}; narrow the time range to see older ones)`;
+    const anyRunning = shown.some((t) => RUNNING.has(t.status));
+    summary += `. Updated ${utcNow()}` + (anyRunning ? '; refreshing every 2 seconds while tasks run.' : '.');
+    $('tasks-summary').textContent = summary;
+    $('panel-background').dataset.state = 'ready';
+    stopPolling();
+    if (anyRunning) pollTimer = setTimeout(loadTasks, POLL_MS);
+  }
+
+  function progressRow(taskId, p, running) {
+    const pct = Math.max(0, Math.min(100, Number(p.progress_percentage) || 0));
+    const steps = p.step_list || [];
+    const head = h('div', { class: 'progress-head' },
+      h('progress', { max: '100', value: String(pct), 'aria-label': 'Task progress' }),
+      h('span', { class: 'progress-pct' }, `${pct}%`),
+      running && p.remain_time ? h('span', { class: 'hint' }, `about ${p.remain_time} s left`) : null,
+    );
+    const table = h('table', { class: 'steps' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Started (UTC)'), h('th', { scope: 'col' }, 'Ended (UTC)'))),
+      h('tbody', {}, ...steps.map((st) =>
+        h('tr', { 'data-step': st.name, 'data-status': st.statue },
+          h('td', {}, humanize(st.name)),
+          h('td', {}, statusBadge(STEP_STATUS, st.statue)),
+          h('td', { class: 'time' }, formatTime(st.start_time)),
+          h('td', { class: 'time' }, formatTime(st.end_time)),
+        ))),
+    );
+    return h('tr', { class: 'progress-row', 'data-progress-for': taskId },
+      h('td', { colspan: '7' }, head, steps.length ? table : h('p', { class: 'hint' }, 'No steps reported.')));
+  }
+
+  async function toggleProgress(taskId) {
+    clearError();
+    if (expanded.has(taskId)) {
+      expanded.delete(taskId);
+      renderTasks();
+      return;
+    }
+    expanded.add(taskId);
+    const s = session;
+    const inst = instance;
+    await loadProgress(s, inst, taskId);
+    if (s === session && inst === instance && tab === 'background') renderTasks();
+  }
+
+  async function deleteTask(taskId, button) {
+    clearError();
+    const t = tasks.find((x) => x.id === taskId);
+    const label = t ? taskLabel(t.name) : 'task';
+    const ok = await confirmDialog('Delete Task', `Delete the record of the task “${label}” (${taskId})? The instance is not affected.`);
+    if (!ok || !session || !instance) return;
+    const s = session;
+    const inst = instance;
+    button.disabled = true;
+    try {
+      await api(s, 'DELETE', projectPath('instances', inst.instance_id, 'tasks', taskId));
+      expanded.delete(taskId);
+      progress.delete(taskId);
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not delete the task “${label}”`, err);
+    }
+    if (s === session && inst === instance) await loadTasks();
+  }
+
+  // ---------------------------------------------------------------------
+  // Scheduled tasks. dmsd does not serve them yet: the route answers 404
+  // DMS.00404001, shown as an empty list. The code follows the documented
+  // shape ({"job_count": "...", "jobs": [...]}) for when it does.
+
+  async function loadScheduled() {
+    const s = session;
+    const inst = instance;
+    const seq = ++loadSeq;
+    stopPolling();
+    const stale = () => s !== session || inst !== instance || seq !== loadSeq;
+    $('panel-scheduled').dataset.state = 'loading';
+    try {
+      const list = await api(s, 'GET', projectPath('instances', inst.instance_id, 'scheduled-tasks'), [
+        ['start', '1'],
+        ['limit', String(PAGE)],
+        ...timeRange(),
+      ]);
+      if (stale()) return;
+      jobs = (list && list.jobs) || [];
+      jobCount = Number(list && list.job_count) || jobs.length;
+      jobsNote = '';
+      renderScheduled();
+    } catch (err) {
+      if (stale()) return;
+      if (err instanceof ApiError && err.status === 404 && err.code === 'DMS.00404001') {
+        jobs = [];
+        jobCount = 0;
+        jobsNote = 'This server does not offer scheduled tasks yet.';
+        renderScheduled();
+        return;
+      }
+      $('panel-scheduled').dataset.state = 'error';
+      showError('Could not load the scheduled tasks', err);
+    }
+  }
+
+  const executeAt = (j) => j.execute_at ?? j.schedule_at ?? '';
+
+  function renderScheduled() {
+    const kw = keyword();
+    jobs = jobs || [];
+    const shown = jobs.filter((j) => matches(j, kw));
+    $('scheduled-body').replaceChildren(
+      ...shown.map((j) => {
+        const actions = h('div', { class: 'row-actions' });
+        if (j.status === 'CREATED') {
+          actions.append(
+            h('button', { type: 'button', class: 'secondary', 'data-action': 'reschedule', 'data-task-id': j.id }, 'Reschedule'),
+            h('button', { type: 'button', class: 'danger', 'data-action': 'cancel-scheduled', 'data-task-id': j.id }, 'Cancel'),
+          );
+        }
+        return h('tr', { 'data-task-id': j.id, 'data-status': j.status, 'data-task-name': j.name },
+          h('td', {}, h('div', {}, taskLabel(j.name)), h('code', { class: 'hint' }, j.name)),
+          h('td', {}, statusBadge(TASK_STATUS, j.status)),
+          h('td', { class: 'time' }, formatTime(j.created_at)),
+          h('td', { class: 'time' }, formatTime(executeAt(j))),
+          h('td', {}, actions),
+        );
+      }),
+    );
+    $('scheduled-body').dataset.count = String(shown.length);
+    $('scheduled-table').hidden = shown.length === 0;
+    $('scheduled-empty').hidden = shown.length !== 0;
+    let summary = kw ? `${shown.length} of ${jobs.length} scheduled tasks match “${$('task-search').value.trim()}”` : `${jobs.length} scheduled task${jobs.length === 1 ? '' : 's'}`;
+    if (jobCount > jobs.length) summary += ` (the first ${jobs.length} of ${jobCount})`;
+    $('scheduled-summary').textContent = jobsNote || `${summary}. Updated ${utcNow()}.`;
+    $('panel-scheduled').dataset.state = 'ready';
+  }
+
+  async function updateScheduled(taskId, pairs, what) {
+    const s = session;
+    const inst = instance;
+    try {
+      await api(s, 'PUT', projectPath('instances', inst.instance_id, 'scheduled-tasks', taskId), pairs);
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not ${what} the scheduled task`, err);
+    }
+    if (s === session && inst === instance) await loadScheduled();
+  }
+
+  async function rescheduleTask(taskId) {
+    clearError();
+    const j = (jobs || []).find((x) => x.id === taskId);
+    const d = $('reschedule-dialog');
+    $('reschedule-text').textContent = `Choose when the task “${j ? taskLabel(j.name) : taskId}” runs.`;
+    $('reschedule-at').value = j ? toLocalInput(executeAt(j)) : '';
+    if (!(await openDialog(d))) return;
+    let at;
+    try {
+      at = apiTime($('reschedule-at').value, '00');
+    } catch (err) {
+      showError('Could not reschedule the task', err);
+      return;
+    }
+    await updateScheduled(taskId, [['execute_at', at]], 'reschedule');
+  }
+
+  async function cancelScheduled(taskId) {
+    clearError();
+    const j = (jobs || []).find((x) => x.id === taskId);
+    const ok = await confirmDialog('Cancel Scheduled Task', `Cancel the scheduled task “${j ? taskLabel(j.name) : taskId}”? It will not run.`);
+    if (ok) await updateScheduled(taskId, [['status', 'CANCELLED']], 'cancel');
+  }
+
+  // ---------------------------------------------------------------------
+  // Dialogs.
+
+  // openDialog shows d modally and resolves true when it closes with OK.
+  function openDialog(d, focus) {
+    return new Promise((resolve) => {
+      d.returnValue = '';
+      d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true });
+      d.showModal();
+      if (focus) focus.focus();
+    });
+  }
+
+  function confirmDialog(title, text) {
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    // The safe choice has the focus, as in the cloud console.
+    return openDialog($('confirm-dialog'), $('confirm-cancel'));
+  }
+
+  // ---------------------------------------------------------------------
+  // Wiring.
+
+  function init() {
+    $('endpoint').textContent = location.origin;
+    $('signin-form').addEventListener('submit', signIn);
+    $('sign-out').addEventListener('click', signOut);
+    $('error-dismiss').addEventListener('click', clearError);
+    $('instances-refresh').addEventListener('click', () => {
+      clearError();
+      loadInstances();
+    });
+    $('instances-body').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-action="open-instance"]');
+      if (b) openInstance(b.dataset.instanceId);
+    });
+    $('back-to-instances').addEventListener('click', backToInstances);
+
+    for (const t of ['background', 'scheduled']) {
+      $(`tab-${t}`).addEventListener('click', () => {
+        clearError();
+        selectTab(t);
+      });
+    }
+    document.querySelector('[role="tablist"]').addEventListener('keydown', (ev) => {
+      if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+      const next = tab === 'background' ? 'scheduled' : 'background';
+      selectTab(next);
+      $(`tab-${next}`).focus();
+    });
+
+    $('task-filter').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearError();
+      reload();
+    });
+    $('tasks-refresh').addEventListener('click', () => {
+      clearError();
+      reload();
+    });
+    $('task-range-clear').addEventListener('click', () => {
+      $('task-begin').value = '';
+      $('task-end').value = '';
+      clearError();
+      reload();
+    });
+    for (const id of ['task-begin', 'task-end']) {
+      $(id).addEventListener('change', () => {
+        clearError();
+        reload();
+      });
+    }
+    // The keyword filters what was fetched at once; Enter fetches again.
+    $('task-search').addEventListener('input', () => {
+      if (tab === 'background') renderTasks();
+      else if (jobs) renderScheduled();
+    });
+
+    $('tasks-body').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-action]');
+      if (!b) return;
+      if (b.dataset.action === 'delete') deleteTask(b.dataset.taskId, b);
+      else if (b.dataset.action === 'progress') toggleProgress(b.dataset.taskId);
+    });
+    $('scheduled-body').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-action]');
+      if (!b) return;
+      if (b.dataset.action === 'reschedule') rescheduleTask(b.dataset.taskId);
+      else if (b.dataset.action === 'cancel-scheduled') cancelScheduled(b.dataset.taskId);
+    });
+
+    showView('signin');
+    $('access-key').focus();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
