@@ -40,7 +40,8 @@ type DB struct {
 	logger *slog.Logger
 	queue  *river.Client[pgx.Tx]
 	// replicaLock holds the session advisory lock that makes this process
-	// the only one working its replica's queue.
+	// the only one working its replica's queue. The lock is named after the
+	// schema too: deployments in other schemas of the database are others.
 	replicaLock *pgxpool.Conn
 }
 
@@ -146,7 +147,7 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 		return err
 	}
 	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('dmsd:' || $1))`, queue).Scan(&locked); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext(current_schema() || ':dmsd:' || $1))`, queue).Scan(&locked); err != nil {
 		conn.Release()
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	kafkasdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
 	"github.com/stretchr/testify/require"
 
@@ -91,7 +92,9 @@ func (p *process) kill() {
 // crashTest runs rounds of operations on instances, killing a dmsd process
 // at a random moment in each round and starting it again, then checks that
 // every accepted task finished exactly once and nothing is left EXECUTING.
-func crashTest(t *testing.T, rounds int, dbArgs func(replica string) []string) {
+// With a survivor, a second replica that is never killed takes the
+// operations, and the killed one hosts the instances.
+func crashTest(t *testing.T, rounds int, dbArgs func(replica string) []string, survivor bool) {
 	bin := buildDMSD(t)
 	dir := t.TempDir()
 	// An in-process server writes the credentials file and is stopped at
@@ -101,11 +104,19 @@ func crashTest(t *testing.T, rounds int, dbArgs func(replica string) []string) {
 
 	p := startProcess(t, bin, dir, dbArgs("crash")...)
 	c := newSDKClient(t, p.url, seed.creds[0])
+	clientFor := func(p *process) *kafkasdk.KafkaClient { return newSDKClient(t, p.url, seed.creds[0]) }
+	if survivor {
+		dirB := t.TempDir()
+		copyFile(t, filepath.Join(dir, "test-credentials.json"), filepath.Join(dirB, "test-credentials.json"))
+		b := startProcess(t, bin, dirB, dbArgs("survivor")...)
+		clientFor = func(*process) *kafkasdk.KafkaClient { return newSDKClient(t, b.url, seed.creds[0]) }
+	}
 	var instances []string
 	for i := range 3 {
 		instances = append(instances, *createInstance(t, c, "crash-"+string(rune('a'+i)), 1, false).InstanceId)
 	}
 
+	c = clientFor(p)                // With a survivor, operations go through it from now on.
 	accepted := map[string]string{} // task id → instance id
 	for round := range rounds {
 		// Operations go in, and at a random moment the process dies.
@@ -135,7 +146,7 @@ func crashTest(t *testing.T, rounds int, dbArgs func(replica string) []string) {
 		}
 		p.kill()
 		p = startProcess(t, bin, dir, dbArgs("crash")...)
-		c = newSDKClient(t, p.url, seed.creds[0])
+		c = clientFor(p)
 		t.Logf("round %d: %d tasks accepted so far", round, len(accepted))
 	}
 
@@ -174,11 +185,26 @@ func crashTest(t *testing.T, rounds int, dbArgs func(replica string) []string) {
 
 func TestCrashSQLite(t *testing.T) {
 	t.Parallel()
-	crashTest(t, 6, func(string) []string { return nil })
+	crashTest(t, 6, func(string) []string { return nil }, false)
 }
 
 func TestCrashPostgres(t *testing.T) {
 	t.Parallel()
 	url := storetest.PostgresURL(t)
-	crashTest(t, 6, func(replica string) []string { return []string{"--database-url", url, "--replica-id", replica} })
+	crashTest(t, 6, func(replica string) []string { return []string{"--database-url", url, "--replica-id", replica} }, false)
+}
+
+// The replica hosting the instances dies again and again while another takes
+// the operations: every task accepted by the survivor runs when the host is
+// back.
+func TestCrashPostgresTwoReplicas(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	crashTest(t, 6, func(replica string) []string { return []string{"--database-url", url, "--replica-id", replica} }, true)
+}
+
+func copyFile(t *testing.T, from, to string) {
+	data, err := os.ReadFile(from)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(to, data, 0o600))
 }
