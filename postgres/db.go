@@ -53,6 +53,11 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err) // pgx redacts the password.
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgxpool's default, the number of CPUs, starves the HTTP handlers
+		// and River's workers and listeners on a small machine.
+		cfg.MaxConns = 25
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
