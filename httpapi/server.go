@@ -128,8 +128,7 @@ type ctxKey int
 
 const (
 	actorKey ctxKey = iota
-	requestIDKey
-	loggerKey
+	requestKey
 )
 
 // withRequestID gives every request an id, answered in X-Request-Id and logged
@@ -140,8 +139,7 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, loggerKey, s.logger.With("request_id", id))
+		ctx := context.WithValue(r.Context(), requestKey, &requestInfo{id: id, logger: s.logger})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -181,9 +179,17 @@ func withHeaderLimit(next http.Handler) http.Handler {
 	})
 }
 
+// requestInfo is what the server keeps of a request for its logs.
+type requestInfo struct {
+	id     string
+	logger *slog.Logger
+}
+
+// loggerFrom returns the server's logger with the request's id. It is built
+// only when something is logged, as most requests log nothing.
 func loggerFrom(r *http.Request) *slog.Logger {
-	if l, ok := r.Context().Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if info, ok := r.Context().Value(requestKey).(*requestInfo); ok {
+		return info.logger.With("request_id", info.id)
 	}
 	return slog.Default()
 }

@@ -50,7 +50,7 @@ type benchServer struct {
 
 func newBenchServer(b *testing.B) *benchServer {
 	b.Helper()
-	s := startServer(b, b.TempDir())
+	s := startServer(b, b.TempDir(), "--rate-limit", "1000000")
 	c := s.client(0)
 	inst := createInstance(b, c, "bench-requests", 1, false)
 	list := listTasks(b, c, &model.ListBackgroundTasksRequest{InstanceId: *inst.InstanceId})
@@ -291,13 +291,13 @@ func BenchmarkSignRequest(b *testing.B) {
 // instance is deleted, untimed, before the next is created, so that the
 // server does not accumulate clusters.
 func BenchmarkCreateToRunning(b *testing.B) {
-	s := startServer(b, b.TempDir())
+	s := startServer(b, b.TempDir(), "--rate-limit", "1000000")
 	c := s.client(0)
 	var durations []time.Duration
 	var polls int
 	for b.Loop() {
 		start := time.Now()
-		resp, err := c.CreateInstanceByEngine(newCreateRequest("bench-create", 3, false))
+		resp, err := c.CreateInstanceByEngine(newCreateRequest("bench-create-"+dmsd.NewID()[:8], 3, false))
 		require.NoError(b, err)
 		id := *resp.InstanceId
 		for {
