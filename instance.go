@@ -169,6 +169,9 @@ type Endpoint struct {
 // ClusterService runs the Kafka clusters behind instances. Every method is
 // idempotent, so that a task step that calls it may be repeated after a crash.
 type ClusterService interface {
+	TopicAdmin
+	UserAdmin
+
 	// StartCluster starts the cluster of inst, or returns its endpoint if it
 	// already runs. It starts inst.BrokerNum brokers on inst.Ports when those
 	// are set and on free ports otherwise.

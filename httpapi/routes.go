@@ -34,6 +34,10 @@ func (s *Server) routes() {
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}", handleTaskShow(s.store))
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}", handleTaskDelete(s.store))
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress", handleTaskProgress(s.store))
+
+	// Topics, Kafka parameters and instance information.
+
+	// Users, topic permissions and consumer groups.
 }
 
 func handleHealthz() http.Handler {

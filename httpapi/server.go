@@ -32,6 +32,8 @@ const maxHeaderBytes = 16 << 10
 type Config struct {
 	Store     dmsd.Store
 	Instances dmsd.InstanceService
+	Topics    dmsd.TopicService
+	Users     dmsd.UserService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -52,6 +54,8 @@ type Config struct {
 type Server struct {
 	store       dmsd.Store
 	instances   dmsd.InstanceService
+	topics      dmsd.TopicService
+	users       dmsd.UserService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -74,6 +78,8 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		store:       cfg.Store,
 		instances:   cfg.Instances,
+		topics:      cfg.Topics,
+		users:       cfg.Users,
 		credentials: make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:      cfg.Logger,
 		now:         cfg.Now,

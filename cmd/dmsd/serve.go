@@ -92,6 +92,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Handler: httpapi.NewServer(httpapi.Config{
 			Store:       db,
 			Instances:   eng,
+			Topics:      eng,
+			Users:       eng,
 			Credentials: creds,
 			Logger:      logger,
 			Registry:    registry,
