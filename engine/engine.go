@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/dmsd/dmsd"
 )
@@ -138,14 +139,16 @@ func (e *Engine) runTask(ctx context.Context, taskID string) error {
 			return err
 		}
 		err := e.runStep(ctx, t, s)
-		if err != nil && ctx.Err() != nil {
-			logger.Info("task interrupted; it resumes at this step", "step", s.name)
+		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
+			// Shutting down, or the database is away: the step runs
+			// again when River retries the job.
+			logger.Info("task interrupted; it resumes at this step", "step", s.name, "error", err)
 			return err
 		}
 		now := dmsd.Now()
 		t.Steps[i].EndedAt, t.UpdatedAt = now, now
 		if err != nil {
-			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, s.name+": "+err.Error()
+			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, s.name+": "+reasonOf(err)
 			logger.Warn("task failed", "step", s.name, "error", err)
 			e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(now.Sub(t.CreatedAt).Seconds())
 			return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onFailure)
@@ -169,6 +172,16 @@ func (e *Engine) runTask(ctx context.Context, taskID string) error {
 	return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onSuccess)
 }
 
+// reasonOf returns what a failed task says about its error: a *dmsd.Error's
+// message, or the error's text.
+func reasonOf(err error) string {
+	var derr *dmsd.Error
+	if errors.As(err, &derr) {
+		return derr.Message
+	}
+	return err.Error()
+}
+
 func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
@@ -182,4 +195,20 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) 
 		return err
 	}
 	return s.run(ctx, e, t, inst)
+}
+
+// RetryPolicy returns the River retry policy for task jobs. A task job is
+// retried only when its step was cut short by a shutdown or a database outage,
+// so it waits briefly: 1, 2, 4 ... seconds, at most 30, rather than River's
+// default, which grows to hours.
+func RetryPolicy() river.ClientRetryPolicy { return retryPolicy{} }
+
+type retryPolicy struct{}
+
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	backoff := 30 * time.Second
+	if job.Attempt < 6 {
+		backoff = time.Second << max(job.Attempt-1, 0)
+	}
+	return time.Now().Add(backoff)
 }

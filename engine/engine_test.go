@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
@@ -122,7 +123,7 @@ func (b *testBundle) start(t *testing.T, clusters *gatedClusters) {
 	require.NoError(t, err)
 	b.db, b.clusters = db, clusters
 	b.engine = engine.New(db, clusters, logger, nil)
-	require.NoError(t, db.StartQueue(b.ctx, sqlite.QueueConfig{Workers: b.engine.Workers()}))
+	require.NoError(t, db.StartQueue(b.ctx, sqlite.QueueConfig{Workers: b.engine.Workers(), RetryPolicy: engine.RetryPolicy()}))
 	t.Cleanup(func() { b.stop(t, time.Minute) })
 }
 
@@ -270,4 +271,13 @@ func TestFailedStepFailsTaskWithReason(t *testing.T) {
 	again, err := b.engine.RestartInstance(b.ctx, b.actor, inst.ID)
 	require.NoError(t, err)
 	b.waitTask(t, inst, again.ID, dmsd.TaskSuccess)
+}
+
+func TestRetryPolicyWaitsBriefly(t *testing.T) {
+	t.Parallel()
+	policy := engine.RetryPolicy()
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 5: 16 * time.Second, 6: 30 * time.Second, 90: 30 * time.Second} {
+		next := policy.NextRetry(&rivertype.JobRow{Attempt: attempt})
+		require.WithinDuration(t, time.Now().Add(want), next, time.Second, "attempt %d", attempt)
+	}
 }

@@ -132,6 +132,9 @@ type QueueConfig struct {
 	// Replica names this process: it works the tasks of the instances it
 	// hosts (dmsd.QueueOf). Empty means dmsd.DefaultReplica.
 	Replica string
+	// RetryPolicy decides when an interrupted job runs again; nil means
+	// River's default.
+	RetryPolicy river.ClientRetryPolicy
 	// MaxWorkers is how many tasks run at once on this replica; 0 means 20.
 	MaxWorkers int
 	// RescueAfter is how long a job may stay running before River takes it
@@ -177,6 +180,7 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 		Logger:               db.logger.With("component", "river"),
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
 		Workers:              cfg.Workers,
+		RetryPolicy:          cfg.RetryPolicy,
 		FetchCooldown:        10 * time.Millisecond,
 		JobTimeout:           -1,
 		RescueStuckJobsAfter: rescue,

@@ -130,6 +130,9 @@ type QueueConfig struct {
 	// Replica names this process: it works the tasks of the instances it
 	// hosts (dmsd.QueueOf). Empty means dmsd.DefaultReplica.
 	Replica string
+	// RetryPolicy decides when an interrupted job runs again; nil means
+	// River's default.
+	RetryPolicy river.ClientRetryPolicy
 	// MaxWorkers is how many tasks run at once; 0 means 20.
 	MaxWorkers int
 }
@@ -151,6 +154,7 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 		Logger:            db.logger.With("component", "river"),
 		Queues:            map[string]river.QueueConfig{dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
 		Workers:           cfg.Workers,
+		RetryPolicy:       cfg.RetryPolicy,
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,
 		// Task steps report their own progress; a step such as starting a

@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/postgres"
 	"github.com/dmsd/dmsd/sqlite"
 )
@@ -48,7 +49,7 @@ type sqliteDB struct {
 }
 
 func (db sqliteDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
-	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica})
+	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
 }
 
 func (db sqliteDB) String() string { return "sqlite:" + db.path }
@@ -56,7 +57,7 @@ func (db sqliteDB) String() string { return "sqlite:" + db.path }
 type postgresDB struct{ *postgres.DB }
 
 func (db postgresDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
-	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica})
+	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
 }
 
 func (db postgresDB) String() string { return "postgres" }
