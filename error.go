@@ -48,6 +48,25 @@ const (
 	EHEADERSTOOLARGE   = "DMS.00431001" // dmsd's own: the request's headers are too large.
 	EINTERNAL          = "DMS.00500000" // Internal service error.
 	EUNAVAILABLE       = "DMS.00503001" // dmsd's own: the service is shutting down or its database is unreachable.
+	// Topics and Kafka parameters.
+	EINVALIDCONFIG   = "DMS.00400063" // Invalid configuration parameter.
+	ETOPICNAME       = "DMS.00400101" // Invalid topic name.
+	ETOPICPARTITIONS = "DMS.00400102" // Partitions must be 1-200.
+	ETOPICREPLICAS   = "DMS.00400103" // Replicas must be 1-20.
+	ETOPICRETENTION  = "DMS.00400105" // Retention must be 1-168 hours.
+	EREPLICATION     = "DMS.00400861" // Replication factor larger than available brokers.
+	ETOPICNOTFOUND   = "DMS.00400975" // Failed to query topics (the topic does not exist).
+	ETOPICEXISTS     = "DMS.00409001" // dmsd's own: the topic already exists.
+
+	// Users, topic permissions and consumer groups.
+	EINVALIDPASSWORD = "DMS.00400012" // The password does not meet the complexity requirements.
+	EINVALIDUSERNAME = "DMS.00400015" // Invalid username.
+	ESASLDISABLED    = "DMS.00400931" // dmsd's own: SASL is not enabled for this instance.
+	EUSEREXISTS      = "DMS.00400932" // dmsd's own: the user already exists.
+	EGROUPACTIVE     = "DMS.00400933" // dmsd's own: the consumer group has members; stop them first.
+	EUSERNOTFOUND    = "DMS.00404931" // dmsd's own: the user does not exist.
+	ENOTOPIC         = "DMS.00404932" // dmsd's own: the topic named does not exist.
+	EGROUPNOTFOUND   = "DMS.10240405" // The consumer group is incorrect or not found.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

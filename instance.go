@@ -50,6 +50,18 @@ type Instance struct {
 	// tasks run there and nowhere else.
 	Host      string
 	CreatedAt time.Time
+	// AccessUser, when set, is the SASL superuser the instance was created
+	// with: its cluster then requires SASL and enforces ACLs.
+	AccessUser string
+	// AccessPassword is the access user's password, kept for the cluster
+	// and for dmsd's own connections to it; no API answer shows it.
+	AccessPassword string
+	// SASLMechanisms are the mechanisms the access user may log in with:
+	// PLAIN and/or SCRAM-SHA-512.
+	SASLMechanisms []string
+	// BrokerConfigs are the Kafka parameters set through the API (dynamic
+	// and static), by name; the cluster gets them at every start.
+	BrokerConfigs map[string]string
 }
 
 // DefaultReplica is the replica id of a dmsd that was given none.

@@ -19,17 +19,25 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	if err := inst.Validate(); err != nil {
 		return nil, err
 	}
+	if err := inst.ValidateSASL(); err != nil {
+		return nil, err
+	}
 	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
 	inst.UserID, inst.UserName = actor.UserID, actor.UserName
 	inst.Status, inst.CreatedAt, inst.Ports, inst.Host = dmsd.InstanceCreating, dmsd.Now(), nil, e.replica
-	t := newTask(actor, inst.ID, "createInstance", map[string]any{
+	params := map[string]any{
 		"name":              inst.Name,
 		"engine_version":    inst.EngineVersion,
 		"broker_num":        inst.BrokerNum,
 		"storage_space":     inst.StorageSpace,
 		"enable_auto_topic": inst.EnableAutoTopic,
 		"retention_policy":  inst.RetentionPolicy,
-	})
+	}
+	if inst.SASLEnabled() {
+		// The password is never part of the params.
+		params["access_user"], params["sasl_enabled_mechanisms"] = inst.AccessUser, inst.SASLMechanisms
+	}
+	t := newTask(actor, inst.ID, "createInstance", params)
 	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, NewInstance: inst})
 }
 

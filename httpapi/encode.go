@@ -54,6 +54,25 @@ var statusOf = map[string]int{
 	dmsd.EREPLAYED:          http.StatusUnauthorized,
 	dmsd.EINTERNAL:          http.StatusInternalServerError,
 	dmsd.EUNAVAILABLE:       http.StatusServiceUnavailable,
+	// Topics and Kafka parameters.
+	dmsd.EINVALIDCONFIG:   http.StatusBadRequest,
+	dmsd.ETOPICNAME:       http.StatusBadRequest,
+	dmsd.ETOPICPARTITIONS: http.StatusBadRequest,
+	dmsd.ETOPICREPLICAS:   http.StatusBadRequest,
+	dmsd.ETOPICRETENTION:  http.StatusBadRequest,
+	dmsd.EREPLICATION:     http.StatusBadRequest,
+	dmsd.ETOPICNOTFOUND:   http.StatusBadRequest,
+	dmsd.ETOPICEXISTS:     http.StatusConflict,
+
+	// Users, topic permissions and consumer groups.
+	dmsd.EINVALIDPASSWORD: http.StatusBadRequest,
+	dmsd.EINVALIDUSERNAME: http.StatusBadRequest,
+	dmsd.ESASLDISABLED:    http.StatusBadRequest,
+	dmsd.EUSEREXISTS:      http.StatusBadRequest,
+	dmsd.EGROUPACTIVE:     http.StatusBadRequest,
+	dmsd.EUSERNOTFOUND:    http.StatusNotFound,
+	dmsd.ENOTOPIC:         http.StatusNotFound,
+	dmsd.EGROUPNOTFOUND:   http.StatusNotFound,
 }
 
 type errorResponse struct {

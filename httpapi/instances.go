@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"net/url"
@@ -30,13 +31,19 @@ type createInstanceRequest struct {
 	EnableAutoTopic bool     `json:"enable_auto_topic"`
 	RetentionPolicy string   `json:"retention_policy"`
 
+	// SASL: an access user and its password make the cluster require SASL
+	// (SASL_PLAINTEXT, as dmsd runs no TLS) and enforce ACLs.
+	AccessUser            string   `json:"access_user"`
+	Password              string   `json:"password"`
+	KafkaSecurityProtocol string   `json:"kafka_security_protocol"`
+	SaslEnabledMechanisms []string `json:"sasl_enabled_mechanisms"`
+
 	// Features dmsd does not offer yet: a request that asks for them is
 	// refused rather than answered with an instance that lacks them.
-	SslEnable      bool   `json:"ssl_enable"`
-	EnablePublicip bool   `json:"enable_publicip"`
-	AccessUser     string `json:"access_user"`
-	DiskEncrypted  bool   `json:"disk_encrypted_enable"`
-	ConnectorOn    bool   `json:"connector_enable"`
+	SslEnable      bool `json:"ssl_enable"`
+	EnablePublicip bool `json:"enable_publicip"`
+	DiskEncrypted  bool `json:"disk_encrypted_enable"`
+	ConnectorOn    bool `json:"connector_enable"`
 }
 
 // unsupported returns the first requested feature dmsd cannot provide, or "".
@@ -46,8 +53,11 @@ func (req *createInstanceRequest) unsupported() string {
 		return "ssl_enable"
 	case req.EnablePublicip:
 		return "enable_publicip"
-	case req.AccessUser != "":
-		return "access_user"
+	case req.AccessUser != "" && req.KafkaSecurityProtocol != dmsd.SASLPlaintext:
+		// SASL_SSL, also the reference's default, needs TLS.
+		return "kafka_security_protocol " + cmp.Or(req.KafkaSecurityProtocol, "SASL_SSL") + " (only SASL_PLAINTEXT)"
+	case req.AccessUser == "" && req.KafkaSecurityProtocol != "":
+		return "kafka_security_protocol without access_user"
 	case req.DiskEncrypted:
 		return "disk_encrypted_enable"
 	case req.ConnectorOn:
@@ -92,6 +102,12 @@ type instanceJSON struct {
 	RetentionPolicy            string   `json:"retention_policy"`
 	BrokerNum                  int      `json:"broker_num"`
 	NodeNum                    int      `json:"node_num"`
+	// SASL: set only for an instance created with an access user. The
+	// password is never shown.
+	AccessUser            string   `json:"access_user,omitempty"`
+	KafkaSecurityProtocol string   `json:"kafka_security_protocol,omitempty"`
+	SaslEnabledMechanisms []string `json:"sasl_enabled_mechanisms,omitempty"`
+	EnableACL             bool     `json:"enable_acl"`
 }
 
 func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
@@ -127,6 +143,10 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 	}
 	if inst.BrokerNum == 1 {
 		out.Type = "single"
+	}
+	if inst.SASLEnabled() {
+		out.AccessUser, out.KafkaSecurityProtocol, out.EnableACL = inst.AccessUser, dmsd.SASLPlaintext, true
+		out.SaslEnabledMechanisms = inst.SASLMechanisms
 	}
 	// Only a running instance has an address a client can use.
 	if inst.Status == dmsd.InstanceRunning && len(inst.Ports) > 0 {
@@ -172,6 +192,9 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			MaintainEnd:     req.MaintainEnd,
 			EnableAutoTopic: req.EnableAutoTopic,
 			RetentionPolicy: req.RetentionPolicy,
+			AccessUser:      req.AccessUser,
+			AccessPassword:  req.Password,
+			SASLMechanisms:  req.SaslEnabledMechanisms,
 		}
 		if _, err := svc.CreateInstance(r.Context(), actorFrom(r), inst); err != nil {
 			writeError(w, r, err)

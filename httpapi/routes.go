@@ -36,8 +36,22 @@ func (s *Server) routes() {
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress", handleTaskProgress(s.store))
 
 	// Topics, Kafka parameters and instance information.
+	v2("POST /v2/{project_id}/instances/{instance_id}/topics", handleTopicCreate(s.topics))
+	v2("GET /v2/{project_id}/instances/{instance_id}/topics", handleTopicList(s.topics), "offset", "limit")
+	v2("PUT /v2/{project_id}/instances/{instance_id}/topics", handleTopicUpdate(s.topics))
+	v2("POST /v2/{project_id}/instances/{instance_id}/topics/delete", handleTopicDelete(s.topics))
+	v2("GET /v2/{project_id}/instances/{instance_id}/configs", handleConfigsShow(s.topics))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/configs", handleConfigsModify(s.topics))
+	v2("PUT /v2/{project_id}/instances/{instance_id}", handleInstanceUpdate(s.topics))
 
 	// Users, topic permissions and consumer groups.
+	v2("POST /v2/{project_id}/instances/{instance_id}/users", handleUserCreate(s.users))
+	v2("GET /v2/{project_id}/instances/{instance_id}/users", handleUserList(s.users))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/users", handleUsersDelete(s.users))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/users/{user_name}", handleUserPassword(s.users))
+	v2("POST /v1/{project_id}/instances/{instance_id}/topics/accesspolicy", handleTopicPoliciesUpdate(s.users))
+	v2("GET /v1/{project_id}/instances/{instance_id}/topics/{topic_name}/accesspolicy", handleTopicPoliciesShow(s.users))
+	v2("POST /v2/{project_id}/instances/{instance_id}/management/groups/{group}/reset-message-offset", handleResetOffset(s.users))
 }
 
 func handleHealthz() http.Handler {

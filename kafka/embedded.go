@@ -114,6 +114,12 @@ func (e *Embedded) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 	if inst.EnableAutoTopic {
 		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
+	if len(inst.BrokerConfigs) > 0 {
+		// Kafka parameters set through the API: static ones take effect
+		// here, at the start; they override the persisted broker configs.
+		opts = append(opts, kfake.BrokerConfigs(inst.BrokerConfigs))
+	}
+	opts = append(opts, saslOpts(inst)...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
@@ -161,9 +167,9 @@ func (e *Embedded) DestroyCluster(_ context.Context, instanceID string) error {
 	return nil
 }
 
-// CheckCluster connects a Kafka client to the running cluster of inst and
-// returns nil if the cluster's metadata lists inst.BrokerNum brokers. It
-// returns an error if inst's id cannot name a directory, the cluster does not
+// CheckCluster connects a Kafka client to the running cluster of inst (as its
+// access user on a SASL instance) and returns nil if the cluster's metadata
+// lists inst.BrokerNum brokers. It returns an error if inst's id cannot name a directory, the cluster does not
 // run, the metadata request fails (including ctx's error when ctx ends first)
 // or the number of brokers differs.
 func (e *Embedded) CheckCluster(ctx context.Context, inst *dmsd.Instance) error {
@@ -184,7 +190,7 @@ func (e *Embedded) CheckCluster(ctx context.Context, inst *dmsd.Instance) error 
 	for i, p := range r.endpoint.Ports {
 		seeds[i] = net.JoinHostPort(r.endpoint.Host, strconv.Itoa(p))
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+	cl, err := kgo.NewClient(append(clientSASL(inst), kgo.SeedBrokers(seeds...))...)
 	if err != nil {
 		return fmt.Errorf("check cluster %s: %w", inst.ID, err)
 	}

@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/dmsd/dmsd"
+)
+
+type instanceConfigJSON struct {
+	Name         string `json:"name"`
+	ValidValues  string `json:"valid_values"`
+	DefaultValue string `json:"default_value"`
+	ConfigType   string `json:"config_type"`
+	Value        string `json:"value"`
+	ValueType    string `json:"value_type"`
+}
+
+func handleConfigsShow(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		values, err := svc.ShowConfigs(r.Context(), actorFrom(r), instanceID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := struct {
+			KafkaConfigs []instanceConfigJSON `json:"kafka_configs"`
+		}{KafkaConfigs: make([]instanceConfigJSON, 0, len(values))}
+		for _, v := range values {
+			out.KafkaConfigs = append(out.KafkaConfigs, instanceConfigJSON{
+				Name: v.Name, ValidValues: v.ValidValues, DefaultValue: v.Default,
+				ConfigType: v.ConfigType(), Value: v.Value, ValueType: v.ValueType,
+			})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+type modifyConfigsRequest struct {
+	KafkaConfigs []nameValue `json:"kafka_configs"`
+}
+
+type modifyConfigsJSON struct {
+	JobID         string `json:"job_id"`
+	DynamicConfig int    `json:"dynamic_config"`
+	StaticConfig  int    `json:"static_config"`
+}
+
+func handleConfigsModify(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[modifyConfigsRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		settings := make([]dmsd.ConfigSetting, 0, len(req.KafkaConfigs))
+		for _, c := range req.KafkaConfigs {
+			if c.Name == nil || c.Value == nil {
+				writeError(w, r, dmsd.Errorf(dmsd.EINVALIDCONFIG, "Invalid configuration parameter: every config needs a name and a value."))
+				return
+			}
+			settings = append(settings, dmsd.ConfigSetting{Name: *c.Name, Value: *c.Value})
+		}
+		t, dynamic, static, err := svc.ModifyConfigs(r.Context(), actorFrom(r), instanceID, settings)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, modifyConfigsJSON{JobID: t.ID, DynamicConfig: dynamic, StaticConfig: static})
+	})
+}
+
+// updateInstanceRequest is the body of PUT /v2/{project_id}/instances/{instance_id}
+// (SDK UpdateInstanceReq).
+type updateInstanceRequest struct {
+	Name                *string `json:"name"`
+	Description         *string `json:"description"`
+	MaintainBegin       *string `json:"maintain_begin"`
+	MaintainEnd         *string `json:"maintain_end"`
+	SecurityGroupID     *string `json:"security_group_id"`
+	RetentionPolicy     *string `json:"retention_policy"`
+	EnterpriseProjectID *string `json:"enterprise_project_id"`
+}
+
+func handleInstanceUpdate(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[updateInstanceRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		switch {
+		case req.SecurityGroupID != nil:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: security_group_id is not supported by this service."))
+			return
+		case req.EnterpriseProjectID != nil:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enterprise_project_id is not supported by this service."))
+			return
+		}
+		u := &dmsd.InstanceUpdate{
+			Name: req.Name, Description: req.Description, MaintainBegin: req.MaintainBegin,
+			MaintainEnd: req.MaintainEnd, RetentionPolicy: req.RetentionPolicy,
+		}
+		if _, err := svc.UpdateInstance(r.Context(), actorFrom(r), instanceID, u); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

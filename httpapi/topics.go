@@ -1,0 +1,278 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/dmsd/dmsd"
+)
+
+// nameValue is a topic or broker config as requests carry it.
+type nameValue struct {
+	Name  *string `json:"name"`
+	Value *string `json:"value"`
+}
+
+// configsOf returns the configs of a request as a map, refusing an entry
+// without a name or value and a name given twice.
+func configsOf(in []nameValue) (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range in {
+		if c.Name == nil || c.Value == nil {
+			return nil, dmsd.Errorf(dmsd.EINVALIDCONFIG, "Invalid configuration parameter: every config needs a name and a value.")
+		}
+		if _, dup := out[*c.Name]; dup {
+			return nil, dmsd.Errorf(dmsd.EINVALIDCONFIG, "Invalid configuration parameter %s: it is given twice.", *c.Name)
+		}
+		out[*c.Name] = *c.Value
+	}
+	return out, nil
+}
+
+// createTopicRequest is the body of POST .../topics (SDK CreateInstanceTopicReq).
+type createTopicRequest struct {
+	ID                string      `json:"id"`
+	Replication       *int        `json:"replication"`
+	Partition         *int        `json:"partition"`
+	RetentionTime     *int        `json:"retention_time"`
+	SyncReplication   bool        `json:"sync_replication"`
+	SyncMessageFlush  bool        `json:"sync_message_flush"`
+	TopicOtherConfigs []nameValue `json:"topic_other_configs"`
+	TopicDesc         string      `json:"topic_desc"`
+}
+
+func handleTopicCreate(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[createTopicRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.TopicDesc != "" {
+			// Kafka has no place for it; refused rather than dropped.
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic_desc is not supported by this service."))
+			return
+		}
+		t := &dmsd.Topic{Name: req.ID, SyncReplication: req.SyncReplication, SyncMessageFlush: req.SyncMessageFlush}
+		// An explicit 0 is out of range, not "the default".
+		if req.Partition != nil {
+			if t.Partitions = *req.Partition; t.Partitions == 0 {
+				t.Partitions = -1
+			}
+		}
+		if req.Replication != nil {
+			if t.Replication = *req.Replication; t.Replication == 0 {
+				t.Replication = -1
+			}
+		}
+		if req.RetentionTime != nil {
+			if t.RetentionHours = *req.RetentionTime; t.RetentionHours == 0 {
+				t.RetentionHours = -1
+			}
+		}
+		if t.Configs, err = configsOf(req.TopicOtherConfigs); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := svc.CreateTopic(r.Context(), actorFrom(r), instanceID, t); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"name": t.Name})
+	})
+}
+
+type topicConfigJSON struct {
+	Name         string `json:"name"`
+	ValidValues  string `json:"valid_values"`
+	DefaultValue string `json:"default_value"`
+	ConfigType   string `json:"config_type"`
+	Value        string `json:"value"`
+	ValueType    string `json:"value_type"`
+}
+
+type topicJSON struct {
+	PoliciesOnly      bool              `json:"policiesOnly"`
+	Name              string            `json:"name"`
+	Replication       int               `json:"replication"`
+	Partition         int               `json:"partition"`
+	RetentionTime     int               `json:"retention_time"`
+	SyncReplication   bool              `json:"sync_replication"`
+	SyncMessageFlush  bool              `json:"sync_message_flush"`
+	TopicType         int               `json:"topic_type"`
+	TopicOtherConfigs []topicConfigJSON `json:"topic_other_configs"`
+	TopicDesc         string            `json:"topic_desc"`
+}
+
+type topicListJSON struct {
+	Total              int         `json:"total"`
+	Size               int         `json:"size"`
+	RemainPartitions   int         `json:"remain_partitions"`
+	MaxPartitions      int         `json:"max_partitions"`
+	TopicMaxPartitions int         `json:"topic_max_partitions"`
+	Topics             []topicJSON `json:"topics"`
+}
+
+func toTopicJSON(t *dmsd.Topic) topicJSON {
+	out := topicJSON{
+		Name:              t.Name,
+		Replication:       t.Replication,
+		Partition:         t.Partitions,
+		RetentionTime:     t.RetentionHours,
+		SyncReplication:   t.SyncReplication,
+		SyncMessageFlush:  t.SyncMessageFlush,
+		TopicOtherConfigs: make([]topicConfigJSON, 0, len(dmsd.TopicParams)),
+	}
+	for _, p := range dmsd.TopicParams {
+		v, ok := t.Configs[p.Name]
+		if !ok {
+			v = p.Default
+		}
+		out.TopicOtherConfigs = append(out.TopicOtherConfigs, topicConfigJSON{
+			Name: p.Name, ValidValues: p.ValidValues, DefaultValue: p.Default,
+			ConfigType: p.ConfigType(), Value: v, ValueType: p.ValueType,
+		})
+	}
+	return out
+}
+
+func handleTopicList(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		offset, limit := 0, 10
+		var err error
+		if q.Has("offset") {
+			if offset, err = parseInt(q, "offset", 0, maxTaskOffset, dmsd.EOFFSET); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		if q.Has("limit") {
+			if limit, err = parseInt(q, "limit", 1, 50, dmsd.ELIMIT); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		topics, inst, err := svc.ListTopics(r.Context(), actorFrom(r), instanceID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := topicListJSON{
+			Total:              len(topics),
+			Size:               limit,
+			MaxPartitions:      inst.BrokerNum * 100,
+			TopicMaxPartitions: dmsd.MaxTopicPartitions,
+			Topics:             []topicJSON{},
+		}
+		used := 0
+		for i, t := range topics {
+			used += t.Partitions
+			if i >= offset && len(out.Topics) < limit {
+				out.Topics = append(out.Topics, toTopicJSON(t))
+			}
+		}
+		out.RemainPartitions = max(0, out.MaxPartitions-used)
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// updateTopicRequest is the body of PUT .../topics (SDK UpdateInstanceTopicReq).
+type updateTopicRequest struct {
+	Topics []struct {
+		ID                  string      `json:"id"`
+		RetentionTime       *int        `json:"retention_time"`
+		SyncReplication     *bool       `json:"sync_replication"`
+		SyncMessageFlush    *bool       `json:"sync_message_flush"`
+		NewPartitionNumbers *int        `json:"new_partition_numbers"`
+		NewPartitionBrokers []int       `json:"new_partition_brokers"`
+		TopicOtherConfigs   []nameValue `json:"topic_other_configs"`
+		TopicDesc           *string     `json:"topic_desc"`
+	} `json:"topics"`
+}
+
+func handleTopicUpdate(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[updateTopicRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		updates := make([]*dmsd.TopicUpdate, 0, len(req.Topics))
+		for _, t := range req.Topics {
+			switch {
+			case len(t.NewPartitionBrokers) > 0:
+				// The embedded brokers cannot place partitions.
+				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_partition_brokers is not supported by this service."))
+				return
+			case t.TopicDesc != nil && *t.TopicDesc != "":
+				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic_desc is not supported by this service."))
+				return
+			}
+			u := &dmsd.TopicUpdate{
+				Name: t.ID, RetentionHours: t.RetentionTime, SyncReplication: t.SyncReplication,
+				SyncMessageFlush: t.SyncMessageFlush, NewPartitions: t.NewPartitionNumbers,
+			}
+			if u.Configs, err = configsOf(t.TopicOtherConfigs); err != nil {
+				writeError(w, r, err)
+				return
+			}
+			updates = append(updates, u)
+		}
+		if err := svc.UpdateTopics(r.Context(), actorFrom(r), instanceID, updates); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type deleteTopicsRequest struct {
+	Topics []string `json:"topics"`
+}
+
+type topicDeletionJSON struct {
+	ID      string `json:"id"`
+	Success bool   `json:"success"`
+}
+
+func handleTopicDelete(svc dmsd.TopicService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[deleteTopicsRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		results, err := svc.DeleteTopics(r.Context(), actorFrom(r), instanceID, req.Topics)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := struct {
+			Topics []topicDeletionJSON `json:"topics"`
+		}{Topics: make([]topicDeletionJSON, 0, len(results))}
+		for _, d := range results {
+			out.Topics = append(out.Topics, topicDeletionJSON{ID: d.Name, Success: d.Success})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}

@@ -1,0 +1,228 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/dmsd/dmsd"
+)
+
+type createUserRequest struct {
+	UserName string `json:"user_name"`
+	UserDesc string `json:"user_desc"`
+	Password string `json:"user_passwd"`
+}
+
+type userJSON struct {
+	UserName    string `json:"user_name"`
+	UserDesc    string `json:"user_desc"`
+	Role        string `json:"role"`
+	DefaultApp  bool   `json:"default_app"`
+	CreatedTime int64  `json:"created_time"`
+}
+
+// instanceRoute returns the instance id of the path, or EINVALIDINSTANCEID.
+func instanceRoute(r *http.Request) (string, error) {
+	id := r.PathValue("instance_id")
+	return id, checkInstanceID(id)
+}
+
+func handleUserCreate(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[createUserRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		user := dmsd.User{Name: req.UserName, Description: req.UserDesc}
+		if err := svc.CreateUser(r.Context(), actorFrom(r), id, user, req.Password); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func handleUserList(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		users, err := svc.ListUsers(r.Context(), actorFrom(r), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := struct {
+			Users []userJSON `json:"users"`
+		}{Users: make([]userJSON, 0, len(users))}
+		for _, u := range users {
+			role := "guest"
+			if u.Default {
+				role = "admin"
+			}
+			out.Users = append(out.Users, userJSON{UserName: u.Name, UserDesc: u.Description, Role: role,
+				DefaultApp: u.Default, CreatedTime: u.CreatedAt.UnixMilli()})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+type deleteUsersRequest struct {
+	Action string   `json:"action"`
+	Users  []string `json:"users"`
+}
+
+func handleUsersDelete(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[deleteUsersRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		switch {
+		case req.Action != "delete":
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: action must be delete."))
+			return
+		case len(req.Users) == 0:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: users is empty."))
+			return
+		}
+		if err := svc.DeleteUsers(r.Context(), actorFrom(r), id, req.Users); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type resetUserPasswordRequest struct {
+	NewPassword string `json:"new_password"`
+}
+
+func handleUserPassword(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		name := r.PathValue("user_name")
+		if err := dmsd.ValidateUserName(name); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[resetUserPasswordRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := svc.ResetUserPassword(r.Context(), actorFrom(r), id, name, req.NewPassword); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type topicPoliciesRequest struct {
+	Topics []dmsd.TopicPolicies `json:"topics"`
+}
+
+func handleTopicPoliciesUpdate(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[topicPoliciesRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		t, err := svc.UpdateTopicPolicies(r.Context(), actorFrom(r), id, req.Topics)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+	})
+}
+
+type policyJSON struct {
+	Owner        bool   `json:"owner"`
+	UserName     string `json:"user_name"`
+	AccessPolicy string `json:"access_policy"`
+}
+
+func handleTopicPoliciesShow(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		topic := r.PathValue("topic_name")
+		policies, err := svc.TopicPolicies(r.Context(), actorFrom(r), id, topic)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := struct {
+			Name      string       `json:"name"`
+			TopicType int          `json:"topic_type"`
+			Policies  []policyJSON `json:"policies"`
+		}{Name: topic, Policies: make([]policyJSON, 0, len(policies))}
+		for _, p := range policies {
+			out.Policies = append(out.Policies, policyJSON{UserName: p.UserName, AccessPolicy: p.Policy})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// resetOffsetRequest is the reference's body; partition is mandatory there,
+// and -1 means every partition.
+type resetOffsetRequest struct {
+	Topic         string `json:"topic"`
+	Partition     *int32 `json:"partition"`
+	MessageOffset *int64 `json:"message_offset"`
+	Timestamp     *int64 `json:"timestamp"`
+}
+
+func handleResetOffset(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[resetOffsetRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.Partition == nil {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required (-1 for all partitions)."))
+			return
+		}
+		reset := dmsd.OffsetReset{Group: r.PathValue("group"), Topic: req.Topic, Partition: *req.Partition,
+			MessageOffset: req.MessageOffset, Timestamp: req.Timestamp}
+		if _, err := svc.ResetOffsets(r.Context(), actorFrom(r), id, reset); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

@@ -1,0 +1,511 @@
+package kafka
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/dmsd/dmsd"
+)
+
+// saslOpts returns the kfake options of a SASL instance: SASL required on
+// every connection, ACLs enforced, and the access user a superuser under
+// each of the instance's mechanisms. kfake persists its SASL users and ACLs
+// in the data directory; on a restart the persisted credentials replace the
+// seeded ones, so users created through the API survive.
+func saslOpts(inst *dmsd.Instance) []kfake.Opt {
+	if !inst.SASLEnabled() {
+		return nil
+	}
+	opts := []kfake.Opt{kfake.EnableSASL(), kfake.EnableACLs()}
+	for _, m := range inst.SASLMechanisms {
+		opts = append(opts, kfake.Superuser(m, inst.AccessUser, inst.AccessPassword))
+	}
+	return opts
+}
+
+// clientSASL returns the client options that log in as the instance's access
+// user, with SCRAM-SHA-512 when the instance enables it and PLAIN otherwise.
+func clientSASL(inst *dmsd.Instance) []kgo.Opt {
+	if !inst.SASLEnabled() {
+		return nil
+	}
+	if slices.Contains(inst.SASLMechanisms, dmsd.MechanismScramSHA512) {
+		return []kgo.Opt{kgo.SASL(scram.Auth{User: inst.AccessUser, Pass: inst.AccessPassword}.AsSha512Mechanism())}
+	}
+	return []kgo.Opt{kgo.SASL(plain.Auth{User: inst.AccessUser, Pass: inst.AccessPassword}.AsMechanism())}
+}
+
+// saslAdmin is admin (kafka/topics.go) for the operations that exist only on
+// SASL instances: it returns ESASLDISABLED on any other.
+func (e *Embedded) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
+	if !inst.SASLEnabled() {
+		return nil, nil, errSASLDisabled()
+	}
+	return e.admin(inst)
+}
+
+func errSASLDisabled() error {
+	return dmsd.Errorf(dmsd.ESASLDISABLED, "SASL is not enabled for this instance: users and topic permissions require an instance created with access_user.")
+}
+
+// userInfo is what Kafka does not keep about a user: its description and
+// creation time. It lives in users.json in the instance's data directory,
+// which kfake ignores and DestroyCluster removes.
+type userInfo struct {
+	Description string `json:"description,omitempty"`
+	CreatedMs   int64  `json:"created_ms"`
+}
+
+// userFiles serializes reads and writes of the users.json files.
+var userFiles sync.Mutex
+
+func (e *Embedded) usersFile(id string) string { return filepath.Join(e.instanceDir(id), "users.json") }
+
+func (e *Embedded) readUserInfos(id string) (map[string]userInfo, error) {
+	m := map[string]userInfo{}
+	b, err := os.ReadFile(e.usersFile(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return m, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return m, json.Unmarshal(b, &m)
+}
+
+func (e *Embedded) writeUserInfos(id string, m map[string]userInfo) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	tmp := e.usersFile(id) + ".dmsd-tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, e.usersFile(id))
+}
+
+// scramUsers returns the users that have a SCRAM-SHA-512 credential.
+func scramUsers(ctx context.Context, adm *kadm.Client) (map[string]bool, error) {
+	described, err := adm.DescribeUserSCRAMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users := map[string]bool{}
+	for name, d := range described {
+		if d.Err != nil {
+			continue
+		}
+		for _, c := range d.CredInfos {
+			if c.Mechanism == kadm.ScramSha512 {
+				users[name] = true
+			}
+		}
+	}
+	return users, nil
+}
+
+// ListUsers returns the access user and every SCRAM-SHA-512 user of the
+// cluster, with the descriptions and creation times recorded when they were
+// created.
+func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
+	adm, done, err := e.saslAdmin(inst)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	users, err := scramUsers(ctx, adm)
+	if err != nil {
+		return nil, fmt.Errorf("list users of %s: %w", inst.ID, err)
+	}
+	userFiles.Lock()
+	infos, err := e.readUserInfos(inst.ID)
+	userFiles.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := []dmsd.User{{Name: inst.AccessUser, Default: true, CreatedAt: inst.CreatedAt}}
+	names := make([]string, 0, len(users))
+	for name := range users {
+		if name != inst.AccessUser {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		info := infos[name]
+		out = append(out, dmsd.User{Name: name, Description: info.Description, CreatedAt: time.UnixMilli(info.CreatedMs).UTC()})
+	}
+	return out, nil
+}
+
+// CreateUser adds a SCRAM-SHA-512 credential for the user and records its
+// description. It returns EUSEREXISTS if the user already has one or is the
+// access user.
+func (e *Embedded) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
+	adm, done, err := e.saslAdmin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	users, err := scramUsers(ctx, adm)
+	if err != nil {
+		return fmt.Errorf("create user on %s: %w", inst.ID, err)
+	}
+	if users[user.Name] || user.Name == inst.AccessUser {
+		return dmsd.Errorf(dmsd.EUSEREXISTS, "The user %s already exists.", user.Name)
+	}
+	userFiles.Lock()
+	defer userFiles.Unlock()
+	infos, err := e.readUserInfos(inst.ID)
+	if err != nil {
+		return err
+	}
+	infos[user.Name] = userInfo{Description: user.Description, CreatedMs: user.CreatedAt.UnixMilli()}
+	if err := e.writeUserInfos(inst.ID, infos); err != nil {
+		return err
+	}
+	return upsertSCRAM(ctx, adm, user.Name, password)
+}
+
+func upsertSCRAM(ctx context.Context, adm *kadm.Client, name, password string) error {
+	res, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: name, Mechanism: kadm.ScramSha512, Iterations: 4096, Password: password}})
+	if err == nil {
+		err = res.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("set SCRAM credential of %s: %w", name, err)
+	}
+	return nil
+}
+
+// ResetUserPassword replaces the user's SCRAM-SHA-512 credential. It returns
+// EUSERNOTFOUND if the user has none; the access user's password is not
+// changed here.
+func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, name, password string) error {
+	adm, done, err := e.saslAdmin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	users, err := scramUsers(ctx, adm)
+	if err != nil {
+		return fmt.Errorf("reset password on %s: %w", inst.ID, err)
+	}
+	if !users[name] || name == inst.AccessUser {
+		return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
+	}
+	return upsertSCRAM(ctx, adm, name, password)
+}
+
+// DeleteUsers deletes the users' SCRAM-SHA-512 credentials and every ACL of
+// theirs. Users that do not exist are skipped, so a repeated call does
+// nothing more.
+func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []string) error {
+	adm, done, err := e.saslAdmin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	users, err := scramUsers(ctx, adm)
+	if err != nil {
+		return fmt.Errorf("delete users on %s: %w", inst.ID, err)
+	}
+	var del []kadm.DeleteSCRAM
+	var principals []string
+	for _, name := range names {
+		if name == inst.AccessUser {
+			continue
+		}
+		principals = append(principals, "User:"+name)
+		if users[name] {
+			del = append(del, kadm.DeleteSCRAM{User: name, Mechanism: kadm.ScramSha512})
+		}
+	}
+	if len(principals) > 0 {
+		b := kadm.NewACLs().AnyResource().ResourcePatternType(kadm.ACLPatternAny).
+			Allow(principals...).Deny(principals...).AllowHosts().DenyHosts().Operations(kadm.OpAny)
+		res, err := adm.DeleteACLs(ctx, b)
+		if err == nil {
+			for _, r := range res {
+				if r.Err != nil {
+					err = r.Err
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("delete ACLs of users on %s: %w", inst.ID, err)
+		}
+	}
+	if len(del) > 0 {
+		res, err := adm.AlterUserSCRAMs(ctx, del, nil)
+		if err == nil {
+			err = res.Error()
+		}
+		if err != nil {
+			return fmt.Errorf("delete users on %s: %w", inst.ID, err)
+		}
+	}
+	userFiles.Lock()
+	defer userFiles.Unlock()
+	infos, err := e.readUserInfos(inst.ID)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		delete(infos, name)
+	}
+	return e.writeUserInfos(inst.ID, infos)
+}
+
+// policyOps are the topic operations each policy allows.
+var policyOps = map[string][]kadm.ACLOperation{
+	dmsd.PolicyPub: {kadm.OpWrite, kadm.OpDescribe},
+	dmsd.PolicySub: {kadm.OpRead, kadm.OpDescribe},
+	dmsd.PolicyAll: {kadm.OpWrite, kadm.OpRead, kadm.OpDescribe},
+}
+
+// SetTopicPolicies replaces each listed user's literal ACLs on the topic with
+// ALLOW ACLs for its policy's operations; a user with sub or all also gets
+// READ on every consumer group (the group "*"), which consumers need to
+// commit offsets. Running it again yields the same ACLs.
+func (e *Embedded) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
+	adm, done, err := e.saslAdmin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	for _, up := range p.Policies {
+		principal := "User:" + up.UserName
+		del := kadm.NewACLs().Topics(p.Topic).ResourcePatternType(kadm.ACLPatternLiteral).
+			Allow(principal).Deny(principal).AllowHosts().DenyHosts().Operations(kadm.OpAny)
+		if err := aclErr(adm.DeleteACLs(ctx, del)); err != nil {
+			return fmt.Errorf("delete ACLs of %s on %s: %w", up.UserName, p.Topic, err)
+		}
+		ops, ok := policyOps[up.Policy]
+		if !ok {
+			return fmt.Errorf("unknown access policy %q", up.Policy)
+		}
+		add := kadm.NewACLs().Topics(p.Topic).ResourcePatternType(kadm.ACLPatternLiteral).
+			Allow(principal).AllowHosts("*").Operations(ops...)
+		if err := aclErr(adm.CreateACLs(ctx, add)); err != nil {
+			return fmt.Errorf("create ACLs of %s on %s: %w", up.UserName, p.Topic, err)
+		}
+		if up.Policy != dmsd.PolicyPub {
+			group := kadm.NewACLs().Groups("*").ResourcePatternType(kadm.ACLPatternLiteral).
+				Allow(principal).AllowHosts("*").Operations(kadm.OpRead)
+			if err := aclErr(adm.CreateACLs(ctx, group)); err != nil {
+				return fmt.Errorf("create group ACL of %s: %w", up.UserName, err)
+			}
+		}
+	}
+	return nil
+}
+
+// aclErr returns the error of an ACL call or of any of its results.
+func aclErr[R interface{ ~[]T }, T any](res R, err error) error {
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		switch r := any(r).(type) {
+		case kadm.CreateACLsResult:
+			if r.Err != nil {
+				return r.Err
+			}
+		case kadm.DeleteACLsResult:
+			if r.Err != nil {
+				return r.Err
+			}
+		}
+	}
+	return nil
+}
+
+// TopicPolicies derives each user's policy on the topic from its ALLOW ACLs
+// there: WRITE gives pub, READ gives sub, both give all. Users with neither
+// are left out.
+func (e *Embedded) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic string) ([]dmsd.UserPolicy, error) {
+	adm, done, err := e.saslAdmin(inst)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	b := kadm.NewACLs().Topics(topic).ResourcePatternType(kadm.ACLPatternLiteral).
+		Allow().AllowHosts().Operations(kadm.OpAny)
+	res, err := adm.DescribeACLs(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("describe ACLs of %s: %w", topic, err)
+	}
+	type rw struct{ read, write bool }
+	by := map[string]*rw{}
+	for _, r := range res {
+		if r.Err != nil {
+			return nil, fmt.Errorf("describe ACLs of %s: %w", topic, r.Err)
+		}
+		for _, d := range r.Described {
+			if d.Permission != kmsg.ACLPermissionTypeAllow || d.Name != topic || len(d.Principal) <= len("User:") {
+				continue
+			}
+			name := d.Principal[len("User:"):]
+			if by[name] == nil {
+				by[name] = &rw{}
+			}
+			switch d.Operation {
+			case kadm.OpRead:
+				by[name].read = true
+			case kadm.OpWrite:
+				by[name].write = true
+			case kadm.OpAll:
+				by[name].read, by[name].write = true, true
+			}
+		}
+	}
+	out := []dmsd.UserPolicy{}
+	for name, p := range by {
+		switch {
+		case p.read && p.write:
+			out = append(out, dmsd.UserPolicy{UserName: name, Policy: dmsd.PolicyAll})
+		case p.write:
+			out = append(out, dmsd.UserPolicy{UserName: name, Policy: dmsd.PolicyPub})
+		case p.read:
+			out = append(out, dmsd.UserPolicy{UserName: name, Policy: dmsd.PolicySub})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserName < out[j].UserName })
+	return out, nil
+}
+
+// TopicExists reports whether the cluster has the topic.
+func (e *Embedded) TopicExists(ctx context.Context, inst *dmsd.Instance, topic string) (bool, error) {
+	adm, done, err := e.admin(inst)
+	if err != nil {
+		return false, err
+	}
+	defer done()
+	topics, err := adm.ListTopics(ctx, topic)
+	if err != nil {
+		return false, fmt.Errorf("list topics of %s: %w", inst.ID, err)
+	}
+	return topics.Has(topic), nil
+}
+
+// ResetOffsets commits the group's offsets on r.Topic (or on every topic the
+// group has committed offsets for) and r.Partition (or all), each to
+// r.MessageOffset clamped to the partition's earliest and latest offsets, or
+// to the first offset at or after r.Timestamp (the latest if none). Kafka
+// refuses the commit while the group has members, and so does this. The
+// targets are absolute, so running it again commits the same offsets.
+func (e *Embedded) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd.OffsetReset) error {
+	adm, done, err := e.admin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	committed, err := adm.FetchOffsets(ctx, r.Group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return dmsd.Errorf(dmsd.EGROUPNOTFOUND, "The consumer group %s does not exist.", r.Group)
+	} else if err != nil {
+		return fmt.Errorf("fetch offsets of group %s: %w", r.Group, err)
+	}
+	topics := []string{r.Topic}
+	if r.Topic == "" {
+		topics = committed.Offsets().TopicsSet().Topics()
+	}
+	if len(topics) == 0 {
+		return dmsd.Errorf(dmsd.EGROUPNOTFOUND, "The consumer group %s has no committed offsets.", r.Group)
+	}
+	start, err := adm.ListStartOffsets(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("list start offsets: %w", err)
+	}
+	end, err := adm.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("list end offsets: %w", err)
+	}
+	var after kadm.ListedOffsets
+	if r.Timestamp != nil {
+		if after, err = adm.ListOffsetsAfterMilli(ctx, *r.Timestamp, topics...); err != nil {
+			return fmt.Errorf("list offsets after %d: %w", *r.Timestamp, err)
+		}
+	}
+	to := kadm.Offsets{}
+	for _, t := range topics {
+		for p, lo := range end[t] {
+			if p < 0 || (r.Partition >= 0 && p != r.Partition) {
+				continue
+			}
+			if lo.Err != nil {
+				return fmt.Errorf("list offsets of %s/%d: %w", t, p, lo.Err)
+			}
+			at := lo.Offset
+			switch {
+			case r.MessageOffset != nil:
+				at = min(max(*r.MessageOffset, start[t][p].Offset), lo.Offset)
+			case r.Timestamp != nil:
+				if a, ok := after.Lookup(t, p); ok && a.Err == nil && a.Offset >= 0 {
+					at = a.Offset
+				}
+			}
+			if to[t] == nil {
+				to[t] = map[int32]kadm.Offset{}
+			}
+			to[t][p] = kadm.Offset{Topic: t, Partition: p, At: at, LeaderEpoch: -1}
+		}
+	}
+	if len(to) == 0 {
+		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the topic has no partition %d.", r.Partition)
+	}
+	res, err := adm.CommitOffsets(ctx, r.Group, to)
+	if err == nil {
+		err = res.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("commit offsets of group %s (its consumers must be stopped): %w", r.Group, err)
+	}
+	return nil
+}
+
+// GroupState returns the group's state, or "" if it has neither members nor
+// committed offsets.
+func (e *Embedded) GroupState(ctx context.Context, inst *dmsd.Instance, group string) (string, error) {
+	adm, done, err := e.admin(inst)
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	committed, err := adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		committed, err = nil, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("fetch offsets of group %s: %w", group, err)
+	}
+	described, err := adm.DescribeGroups(ctx, group)
+	if err != nil {
+		return "", fmt.Errorf("describe group %s: %w", group, err)
+	}
+	d, ok := described[group]
+	switch {
+	case ok && d.Err == nil && d.State != "" && d.State != "Dead":
+		return d.State, nil
+	case len(committed) > 0:
+		return "Empty", nil
+	}
+	return "", nil
+}
