@@ -67,6 +67,14 @@ const (
 	EUSERNOTFOUND    = "DMS.00404931" // dmsd's own: the user does not exist.
 	ENOTOPIC         = "DMS.00404932" // dmsd's own: the topic named does not exist.
 	EGROUPNOTFOUND   = "DMS.10240405" // The consumer group is incorrect or not found.
+
+	// Partition reassignment and scheduled tasks.
+	EBROKERNOTFOUND    = "DMS.00400934" // dmsd's own: a broker id of the reassignment plan does not exist.
+	ESCHEDULESTARTED   = "DMS.00400935" // dmsd's own: the scheduled task has started or finished; it can no longer be changed.
+	EPARTITIONNOTFOUND = "DMS.00400936" // dmsd's own: a partition of the reassignment plan does not exist.
+
+	// Extension and external clusters.
+	EEXTERNAL = "DMS.00400940" // dmsd's own: not possible on an external cluster, which dmsd does not run.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

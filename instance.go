@@ -2,6 +2,7 @@ package dmsd
 
 import (
 	"context"
+	"net"
 	"regexp"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,10 @@ const (
 	InstanceError      InstanceStatus = "ERROR"
 	InstanceRestarting InstanceStatus = "RESTARTING"
 	InstanceDeleting   InstanceStatus = "DELETING"
+	// InstanceExtending is the status while extendInstance runs;
+	// InstanceExtendFailed the status it leaves when it fails.
+	InstanceExtending    InstanceStatus = "EXTENDING"
+	InstanceExtendFailed InstanceStatus = "EXTENDEDFAILED"
 )
 
 // Instance is a Kafka instance: a cluster that dmsd runs, and the settings it
@@ -62,6 +67,53 @@ type Instance struct {
 	// BrokerConfigs are the Kafka parameters set through the API (dynamic
 	// and static), by name; the cluster gets them at every start.
 	BrokerConfigs map[string]string
+	// External, when set, makes the instance stand for an existing Kafka
+	// cluster that dmsd does not run: dmsd only connects to it.
+	External *ExternalCluster `json:",omitempty"`
+}
+
+// ExternalCluster is where an external Kafka cluster is reached, and as whom.
+type ExternalCluster struct {
+	BootstrapServers []string
+	// SASLMechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, or empty for
+	// no SASL.
+	SASLMechanism string
+	Username      string
+	// Password is kept for dmsd's connections; no API answer shows it.
+	Password string
+}
+
+// Validate returns an EINVALID *Error unless the external cluster's settings
+// are usable.
+func (x *ExternalCluster) Validate() error {
+	if len(x.BootstrapServers) == 0 {
+		return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers is empty.")
+	}
+	for _, s := range x.BootstrapServers {
+		host, port, err := net.SplitHostPort(s)
+		if err != nil || host == "" || port == "" {
+			return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers must be host:port, not %q.", s)
+		}
+	}
+	switch x.SASLMechanism {
+	case "":
+		if x.Username != "" || x.Password != "" {
+			return Errorf(EINVALID, "Invalid request parameter: external.username and external.password require external.sasl_mechanism.")
+		}
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if x.Username == "" || x.Password == "" {
+			return Errorf(EINVALID, "Invalid request parameter: external.sasl_mechanism requires external.username and external.password.")
+		}
+	default:
+		return Errorf(EINVALID, "Invalid request parameter: external.sasl_mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
+	}
+	return nil
+}
+
+// ErrExternal returns the EEXTERNAL error refusing op on an instance that
+// stands for an external cluster.
+func ErrExternal(op string) error {
+	return Errorf(EEXTERNAL, "The instance stands for an external Kafka cluster that this service does not run: %s is not possible.", op)
 }
 
 // DefaultReplica is the replica id of a dmsd that was given none.
@@ -170,6 +222,17 @@ type InstanceService interface {
 	DeleteInstance(ctx context.Context, actor Actor, instanceID string) (*Task, error)
 	// SetAutoTopic starts modifyAutoTopic.
 	SetAutoTopic(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
+	// ExtendInstance starts extendInstance.
+	ExtendInstance(ctx context.Context, actor Actor, instanceID string, ext Extension) (*Task, error)
+}
+
+// Extension is a specification change: OperType "storage" sets
+// NewStorageSpace, "horizontal" sets NewBrokerNum (and NewStorageSpace when
+// given).
+type Extension struct {
+	OperType        string
+	NewStorageSpace int
+	NewBrokerNum    int
 }
 
 // Endpoint is where a running cluster's brokers listen.

@@ -65,12 +65,25 @@ type Task struct {
 	// string.
 	Params string
 	Status TaskStatus
-	// Reason says why a FAILED task failed.
+	// Reason says why a FAILED task failed. A finished task whose effect
+	// only Kafka can confirm (kafkaReassignment) also keeps here what Kafka
+	// reported.
 	Reason    string
 	Steps     []Step
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ExecuteAt, when set, makes the task a scheduled task: it stays CREATED
+	// until then and, while CREATED, does not count as the instance's
+	// unfinished task. It becomes the instance's running task only when a
+	// worker starts it (TaskStore.StartTask).
+	ExecuteAt time.Time
+	// JobID is the queue job that runs the task, set by the store. A job
+	// whose id differs (the job of a rescheduled task) does nothing.
+	JobID int64
 }
+
+// Scheduled reports whether t is a scheduled task.
+func (t *Task) Scheduled() bool { return !t.ExecuteAt.IsZero() }
 
 // Progress returns the share of the task's steps that have finished, from 0 to
 // 100; a finished task is at 100.
@@ -123,9 +136,43 @@ type TaskStore interface {
 	// transaction, so that an accepted task is never lost and never runs
 	// without its record. Returns EINSTANCENOTFOUND if the instance does
 	// not exist in the task's project, ETASKRUNNING if the instance already
-	// has a task that is CREATED or EXECUTING, and EINSTANCESTATUS if the
-	// instance is not in one of sub.AllowedStatuses.
+	// has a task that is EXECUTING, or CREATED and not scheduled, and
+	// EINSTANCESTATUS if the instance is not in one of sub.AllowedStatuses.
+	// A scheduled task (ExecuteAt set) is queued to run at ExecuteAt and is
+	// not refused because of another task: it waits for it when it starts.
 	SubmitTask(ctx context.Context, sub *Submission) error
+
+	// StartTask moves a CREATED task to EXECUTING at the given time, if
+	// jobID is its job (0 matches any). Returns ETASKRUNNING, changing
+	// nothing, if another task of its instance is EXECUTING or CREATED and
+	// not scheduled (a scheduled task that comes due then waits), and
+	// ETASKNOTFOUND if the task does not exist, is no longer CREATED
+	// (cancelled meanwhile) or was rescheduled to another job.
+	StartTask(ctx context.Context, taskID string, jobID int64, at time.Time) error
+
+	// ListScheduledTasks returns a page of an instance's scheduled tasks,
+	// whatever their status, newest first, and how many match the filter.
+	// Returns EINSTANCENOTFOUND if the instance does not exist in the
+	// project.
+	ListScheduledTasks(ctx context.Context, filter TaskFilter) ([]*Task, int, error)
+
+	// RescheduleTask moves a scheduled task that is still CREATED to run at
+	// at: its job is cancelled and a new one queued for at, with the record,
+	// in one transaction. Returns EINSTANCENOTFOUND, ETASKNOTFOUND (also for
+	// a task that is not scheduled) and ESCHEDULESTARTED if the task has
+	// started or finished.
+	RescheduleTask(ctx context.Context, projectID, instanceID, taskID string, at time.Time) error
+
+	// CancelTask cancels a scheduled task that is still CREATED: its status
+	// becomes CANCELLED and its job is cancelled, in one transaction. Errors
+	// as RescheduleTask's.
+	CancelTask(ctx context.Context, projectID, instanceID, taskID string) error
+
+	// DeleteScheduledTask deletes a scheduled task that has not started
+	// (cancelling its job) or has finished. Returns EINSTANCENOTFOUND,
+	// ETASKNOTFOUND (also for a task that is not scheduled) and ETASKRUNNING
+	// if it is EXECUTING.
+	DeleteScheduledTask(ctx context.Context, projectID, instanceID, taskID string) error
 
 	// FindTask returns a task of an instance. Returns EINSTANCENOTFOUND if
 	// the instance does not exist in the project and ETASKNOTFOUND if the

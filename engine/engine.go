@@ -83,6 +83,9 @@ func (e *Engine) StartClusters(ctx context.Context) error {
 		if inst.Status != dmsd.InstanceRunning || dmsd.QueueOf(inst.Host) != dmsd.QueueOf(e.replica) {
 			continue
 		}
+		if inst.External != nil {
+			continue // dmsd runs nothing for an external cluster.
+		}
 		if _, err := e.clusters.StartCluster(ctx, inst); err != nil {
 			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
 		}
@@ -100,10 +103,15 @@ type taskWorker struct {
 // ends (shutdown) does it return an error, leaving the task EXECUTING for
 // River to work again on the next start.
 func (w *taskWorker) Work(ctx context.Context, job *river.Job[dmsd.TaskJob]) error {
-	return w.engine.runTask(ctx, job.Args.TaskID)
+	return w.engine.runTask(ctx, job.Args.TaskID, job.ID)
 }
 
-func (e *Engine) runTask(ctx context.Context, taskID string) error {
+// scheduledWait is how long a scheduled task that comes due while another
+// task of its instance runs waits before it tries to start again.
+const scheduledWait = time.Second
+
+// runTask works the task's job: jobID is the River job, 0 when unknown.
+func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error {
 	t, err := e.store.FindTaskByID(ctx, taskID)
 	if dmsd.ErrorCode(err) == dmsd.ETASKNOTFOUND {
 		return nil // Its instance was deleted meanwhile: nothing is left to do.
@@ -113,6 +121,14 @@ func (e *Engine) runTask(ctx context.Context, taskID string) error {
 	if t.Status.Finished() {
 		return nil
 	}
+	if jobID != 0 && t.JobID != 0 && jobID != t.JobID {
+		return nil // The job of a task rescheduled since: its new job runs it.
+	}
+	if t.Status == dmsd.TaskCreated && t.Scheduled() {
+		if d := time.Until(t.ExecuteAt); d > 0 {
+			return river.JobSnooze(d) // Fetched a little early.
+		}
+	}
 	k, ok := kinds[t.Name]
 	if !ok {
 		t.Status, t.Reason, t.UpdatedAt = dmsd.TaskFailed, "unknown task kind "+t.Name, dmsd.Now()
@@ -120,10 +136,20 @@ func (e *Engine) runTask(ctx context.Context, taskID string) error {
 	}
 	logger := e.logger.With("task_id", t.ID, "task", t.Name, "instance_id", t.InstanceID)
 	if t.Status == dmsd.TaskCreated {
-		t.Status, t.UpdatedAt = dmsd.TaskExecuting, dmsd.Now()
-		if err := e.store.UpdateTask(ctx, t, ""); err != nil {
+		// Only here does a scheduled task become its instance's running
+		// task; while another one runs, it waits and tries again.
+		now := dmsd.Now()
+		switch err := e.store.StartTask(ctx, t.ID, jobID, now); dmsd.ErrorCode(err) {
+		case "":
+		case dmsd.ETASKRUNNING:
+			logger.Debug("scheduled task waits for the instance's running task")
+			return river.JobSnooze(scheduledWait)
+		case dmsd.ETASKNOTFOUND:
+			return nil // Cancelled or deleted meanwhile.
+		default:
 			return err
 		}
+		t.Status, t.UpdatedAt = dmsd.TaskExecuting, now
 		logger.Info("task started")
 	} else {
 		logger.Info("task resumed")

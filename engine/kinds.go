@@ -53,6 +53,19 @@ var startBrokers = step{"START_BROKERS", func(ctx context.Context, e *Engine, t 
 	if err != nil {
 		return err
 	}
+	if inst.External != nil {
+		// dmsd does not choose an external cluster's brokers: it records
+		// how many the cluster reports, which CHECK_CLUSTER then checks.
+		n, err := e.clusters.BrokerCount(ctx, inst)
+		if err != nil {
+			return err
+		}
+		if n == inst.BrokerNum {
+			return nil
+		}
+		inst.BrokerNum = n
+		return e.store.UpdateInstance(ctx, inst)
+	}
 	if slices.Equal(inst.Ports, ep.Ports) {
 		return nil
 	}

@@ -16,6 +16,18 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	if inst.RetentionPolicy == "" {
 		inst.RetentionPolicy = "time_base"
 	}
+	if inst.External != nil {
+		if err := inst.External.Validate(); err != nil {
+			return nil, err
+		}
+		if inst.AccessUser != "" {
+			return nil, dmsd.ErrExternal("creating the SASL access user")
+		}
+		if inst.BrokerNum == 0 {
+			// Taken from the cluster's metadata when the task connects.
+			inst.BrokerNum = 1
+		}
+	}
 	if err := inst.Validate(); err != nil {
 		return nil, err
 	}
@@ -37,29 +49,37 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 		// The password is never part of the params.
 		params["access_user"], params["sasl_enabled_mechanisms"] = inst.AccessUser, inst.SASLMechanisms
 	}
+	if x := inst.External; x != nil {
+		// Nor is the external cluster's password.
+		params["external"] = map[string]any{"bootstrap_servers": x.BootstrapServers, "sasl_mechanism": x.SASLMechanism, "username": x.Username}
+	}
 	t := newTask(actor, inst.ID, "createInstance", params)
 	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, NewInstance: inst})
 }
 
-// RestartInstance starts restartInstance on a RUNNING or ERROR instance; the
-// instance is RESTARTING until it ends. It returns the store's errors.
+// RestartInstance starts restartInstance on a RUNNING, ERROR or EXTENDEDFAILED
+// instance; the instance is RESTARTING until it ends. It returns EEXTERNAL
+// for an external cluster, which dmsd cannot restart, and the store's errors.
 func (e *Engine) RestartInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
+	if err := e.refuseExternal(ctx, actor, instanceID, "restarting its brokers"); err != nil {
+		return nil, err
+	}
 	t := newTask(actor, instanceID, "restartInstance", map[string]any{"instance_id": instanceID})
 	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
 		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError},
+		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError, dmsd.InstanceExtendFailed},
 		InstanceStatus:  dmsd.InstanceRestarting,
 	})
 }
 
-// DeleteInstance starts deleteInstance on a RUNNING or ERROR instance; the
-// instance is DELETING until it and its tasks are gone. It returns the store's
-// errors.
+// DeleteInstance starts deleteInstance on a RUNNING, ERROR or EXTENDEDFAILED
+// instance; the instance is DELETING until it and its tasks are gone. It
+// returns the store's errors.
 func (e *Engine) DeleteInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
 	t := newTask(actor, instanceID, "deleteInstance", map[string]any{"instance_id": instanceID})
 	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
 		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError},
+		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError, dmsd.InstanceExtendFailed},
 		InstanceStatus:  dmsd.InstanceDeleting,
 	})
 }
@@ -72,11 +92,27 @@ func (e *Engine) SetAutoTopic(ctx context.Context, actor dmsd.Actor, instanceID 
 	if err != nil {
 		return nil, err
 	}
+	if inst.External != nil {
+		return nil, dmsd.ErrExternal("changing automatic topic creation, which restarts the brokers,")
+	}
 	t := newTask(actor, instanceID, "modifyAutoTopic", autoTopicParams{Old: inst.EnableAutoTopic, New: enable})
 	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
 		Task:            t,
 		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
 	})
+}
+
+// refuseExternal returns EEXTERNAL if the instance stands for an external
+// cluster, the store's error if it cannot be found, and nil otherwise.
+func (e *Engine) refuseExternal(ctx context.Context, actor dmsd.Actor, instanceID, op string) error {
+	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	if err != nil {
+		return err
+	}
+	if inst.External != nil {
+		return dmsd.ErrExternal(op)
+	}
+	return nil
 }
 
 func newTask(actor dmsd.Actor, instanceID, name string, params any) *dmsd.Task {

@@ -168,6 +168,13 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 	if err != nil {
 		return nil, 0, 0, err
 	}
+	if static > 0 {
+		// A static parameter takes effect at the brokers' next start,
+		// which dmsd cannot bring about on an external cluster.
+		if err := e.refuseExternal(ctx, actor, instanceID, "changing a static Kafka parameter, which needs a broker restart,"); err != nil {
+			return nil, 0, 0, err
+		}
+	}
 	t := newTask(actor, instanceID, "kafkaConfigModify", configModifyParams{KafkaConfigs: settings, DynamicConfig: dynamic, StaticConfig: static})
 	err = e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning}})
 	if err != nil {

@@ -16,7 +16,9 @@ func (e *Engine) runningInstance(ctx context.Context, actor dmsd.Actor, instance
 	if err != nil {
 		return nil, err
 	}
-	if sasl && !inst.SASLEnabled() {
+	// An external cluster reached with SASL has users of its own.
+	externalSASL := inst.External != nil && inst.External.SASLMechanism != ""
+	if sasl && !inst.SASLEnabled() && !externalSASL {
 		return nil, dmsd.Errorf(dmsd.ESASLDISABLED, "SASL is not enabled for this instance: users and topic permissions require an instance created with access_user.")
 	}
 	if inst.Status != dmsd.InstanceRunning {
@@ -48,7 +50,9 @@ func (e *Engine) CreateUser(ctx context.Context, actor dmsd.Actor, instanceID st
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(inst.SASLMechanisms, dmsd.MechanismScramSHA512) {
+	// An external cluster's mechanisms are its own: the SCRAM-SHA-512
+	// credential is created there for whoever logs in with it.
+	if inst.External == nil && !slices.Contains(inst.SASLMechanisms, dmsd.MechanismScramSHA512) {
 		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: users log in with SCRAM-SHA-512, which this instance's sasl_enabled_mechanisms do not include.")
 	}
 	user.CreatedAt = dmsd.Now()

@@ -73,6 +73,14 @@ var statusOf = map[string]int{
 	dmsd.EUSERNOTFOUND:    http.StatusNotFound,
 	dmsd.ENOTOPIC:         http.StatusNotFound,
 	dmsd.EGROUPNOTFOUND:   http.StatusNotFound,
+
+	// Partition reassignment and scheduled tasks.
+	dmsd.EBROKERNOTFOUND:    http.StatusBadRequest,
+	dmsd.ESCHEDULESTARTED:   http.StatusBadRequest,
+	dmsd.EPARTITIONNOTFOUND: http.StatusBadRequest,
+
+	// Extension and external clusters.
+	dmsd.EEXTERNAL: http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"cmp"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,12 +39,25 @@ type createInstanceRequest struct {
 	KafkaSecurityProtocol string   `json:"kafka_security_protocol"`
 	SaslEnabledMechanisms []string `json:"sasl_enabled_mechanisms"`
 
+	// External, dmsd's own: the instance stands for an existing Kafka
+	// cluster reached through these bootstrap servers, as this user.
+	External *externalJSON `json:"external"`
+
 	// Features dmsd does not offer yet: a request that asks for them is
 	// refused rather than answered with an instance that lacks them.
 	SslEnable      bool `json:"ssl_enable"`
 	EnablePublicip bool `json:"enable_publicip"`
 	DiskEncrypted  bool `json:"disk_encrypted_enable"`
 	ConnectorOn    bool `json:"connector_enable"`
+}
+
+// externalJSON is an external cluster, in requests and (without the password)
+// in answers.
+type externalJSON struct {
+	BootstrapServers []string `json:"bootstrap_servers"`
+	SASLMechanism    string   `json:"sasl_mechanism,omitempty"`
+	Username         string   `json:"username,omitempty"`
+	Password         string   `json:"password,omitempty"`
 }
 
 // unsupported returns the first requested feature dmsd cannot provide, or "".
@@ -108,6 +122,9 @@ type instanceJSON struct {
 	KafkaSecurityProtocol string   `json:"kafka_security_protocol,omitempty"`
 	SaslEnabledMechanisms []string `json:"sasl_enabled_mechanisms,omitempty"`
 	EnableACL             bool     `json:"enable_acl"`
+	// External: set only for an instance that stands for an external
+	// cluster. The password is never shown.
+	External *externalJSON `json:"external,omitempty"`
 }
 
 func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
@@ -148,6 +165,14 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		out.AccessUser, out.KafkaSecurityProtocol, out.EnableACL = inst.AccessUser, dmsd.SASLPlaintext, true
 		out.SaslEnabledMechanisms = inst.SASLMechanisms
 	}
+	if x := inst.External; x != nil {
+		out.External = &externalJSON{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username}
+		if host, port, err := net.SplitHostPort(x.BootstrapServers[0]); err == nil {
+			out.ConnectAddress, out.Port = host, atoiOr0(port)
+		}
+		out.KafkaPrivateConnectAddress = strings.Join(x.BootstrapServers, ",")
+		return out
+	}
 	// Only a running instance has an address a client can use.
 	if inst.Status == dmsd.InstanceRunning && len(inst.Ports) > 0 {
 		out.ConnectAddress, out.Port = "127.0.0.1", inst.Ports[0]
@@ -158,6 +183,11 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		out.KafkaPrivateConnectAddress = strings.Join(addrs, ",")
 	}
 	return out
+}
+
+func atoiOr0(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
@@ -195,6 +225,9 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			AccessUser:      req.AccessUser,
 			AccessPassword:  req.Password,
 			SASLMechanisms:  req.SaslEnabledMechanisms,
+		}
+		if x := req.External; x != nil {
+			inst.External = &dmsd.ExternalCluster{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username, Password: x.Password}
 		}
 		if _, err := svc.CreateInstance(r.Context(), actorFrom(r), inst); err != nil {
 			writeError(w, r, err)

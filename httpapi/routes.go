@@ -28,6 +28,8 @@ func (s *Server) routes() {
 	v2("DELETE /v2/{project_id}/instances/{instance_id}", handleInstanceDelete(s.instances))
 	v2("POST /v2/{project_id}/instances/action", handleInstanceAction(s.instances))
 	v2("POST /v2/{project_id}/instances/{instance_id}/autotopic", handleAutoTopic(s.instances))
+	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/extend", handleExtend(s.instances))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/extend", handleExtend(s.instances))
 
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks", handleTaskList(s.store),
 		"offset", "start", "limit", "begin_time", "end_time")
@@ -52,6 +54,14 @@ func (s *Server) routes() {
 	v2("POST /v1/{project_id}/instances/{instance_id}/topics/accesspolicy", handleTopicPoliciesUpdate(s.users))
 	v2("GET /v1/{project_id}/instances/{instance_id}/topics/{topic_name}/accesspolicy", handleTopicPoliciesShow(s.users))
 	v2("POST /v2/{project_id}/instances/{instance_id}/management/groups/{group}/reset-message-offset", handleResetOffset(s.users))
+
+	// Partition reassignment (the SDK's path and the reference's) and scheduled tasks.
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/reassign", handleReassign(s.reassign))
+	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/reassign", handleReassign(s.reassign))
+	v2("GET /v2/{project_id}/instances/{instance_id}/scheduled-tasks", handleScheduledList(s.store),
+		"offset", "start", "limit", "begin_time", "end_time")
+	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
+	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
 }
 
 func handleHealthz() http.Handler {

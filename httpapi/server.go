@@ -34,6 +34,7 @@ type Config struct {
 	Instances dmsd.InstanceService
 	Topics    dmsd.TopicService
 	Users     dmsd.UserService
+	Reassign  dmsd.ReassignService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -56,6 +57,7 @@ type Server struct {
 	instances   dmsd.InstanceService
 	topics      dmsd.TopicService
 	users       dmsd.UserService
+	reassign    dmsd.ReassignService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -80,6 +82,7 @@ func NewServer(cfg Config) *Server {
 		instances:   cfg.Instances,
 		topics:      cfg.Topics,
 		users:       cfg.Users,
+		reassign:    cfg.Reassign,
 		credentials: make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:      cfg.Logger,
 		now:         cfg.Now,

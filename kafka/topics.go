@@ -17,10 +17,16 @@ import (
 )
 
 // admin returns an admin client connected to the running cluster of inst (as
-// its access user on a SASL instance), and a function that closes it.
+// its access user on a SASL instance), and a function that closes it. For an
+// instance that stands for an external cluster it connects to that cluster's
+// bootstrap servers instead (see External), whether or not this Embedded
+// runs anything.
 func (e *Embedded) admin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
 	if err := checkID(inst.ID); err != nil {
 		return nil, nil, err
+	}
+	if inst.External != nil {
+		return externalAdmin(inst)
 	}
 	e.mu.Lock()
 	r, ok := e.clusters[inst.ID]

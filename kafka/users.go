@@ -42,6 +42,9 @@ func saslOpts(inst *dmsd.Instance) []kfake.Opt {
 // clientSASL returns the client options that log in as the instance's access
 // user, with SCRAM-SHA-512 when the instance enables it and PLAIN otherwise.
 func clientSASL(inst *dmsd.Instance) []kgo.Opt {
+	if inst.External != nil {
+		return externalSASL(inst.External)
+	}
 	if !inst.SASLEnabled() {
 		return nil
 	}
@@ -54,7 +57,7 @@ func clientSASL(inst *dmsd.Instance) []kgo.Opt {
 // saslAdmin is admin (kafka/topics.go) for the operations that exist only on
 // SASL instances: it returns ESASLDISABLED on any other.
 func (e *Embedded) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	if !inst.SASLEnabled() {
+	if !inst.SASLEnabled() && (inst.External == nil || inst.External.SASLMechanism == "") {
 		return nil, nil, errSASLDisabled()
 	}
 	return e.admin(inst)
@@ -91,6 +94,11 @@ func (e *Embedded) readUserInfos(id string) (map[string]userInfo, error) {
 func (e *Embedded) writeUserInfos(id string, m map[string]userInfo) error {
 	b, err := json.Marshal(m)
 	if err != nil {
+		return err
+	}
+	// An external cluster's directory holds only this file, and may not
+	// exist yet on this replica.
+	if err := os.MkdirAll(e.instanceDir(id), 0o700); err != nil {
 		return err
 	}
 	tmp := e.usersFile(id) + ".dmsd-tmp"
@@ -139,10 +147,10 @@ func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.U
 	if err != nil {
 		return nil, err
 	}
-	out := []dmsd.User{{Name: inst.AccessUser, Default: true, CreatedAt: inst.CreatedAt}}
+	out := []dmsd.User{{Name: accessUserOf(inst), Default: true, CreatedAt: inst.CreatedAt}}
 	names := make([]string, 0, len(users))
 	for name := range users {
-		if name != inst.AccessUser {
+		if name != accessUserOf(inst) {
 			names = append(names, name)
 		}
 	}
@@ -167,7 +175,7 @@ func (e *Embedded) CreateUser(ctx context.Context, inst *dmsd.Instance, user dms
 	if err != nil {
 		return fmt.Errorf("create user on %s: %w", inst.ID, err)
 	}
-	if users[user.Name] || user.Name == inst.AccessUser {
+	if users[user.Name] || user.Name == accessUserOf(inst) {
 		return dmsd.Errorf(dmsd.EUSEREXISTS, "The user %s already exists.", user.Name)
 	}
 	userFiles.Lock()
@@ -207,7 +215,7 @@ func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, n
 	if err != nil {
 		return fmt.Errorf("reset password on %s: %w", inst.ID, err)
 	}
-	if !users[name] || name == inst.AccessUser {
+	if !users[name] || name == accessUserOf(inst) {
 		return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
 	}
 	return upsertSCRAM(ctx, adm, name, password)
@@ -229,7 +237,7 @@ func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names [
 	var del []kadm.DeleteSCRAM
 	var principals []string
 	for _, name := range names {
-		if name == inst.AccessUser {
+		if name == accessUserOf(inst) {
 			continue
 		}
 		principals = append(principals, "User:"+name)

@@ -16,6 +16,10 @@ import (
 
 const taskColumns = `id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms`
 
+// readColumns are the columns scanTask reads: taskColumns and the scheduled
+// time and job id, which SubmitTask sets apart.
+const readColumns = taskColumns + `, execute_ms, job_id`
+
 // SubmitTask records sub.Task and inserts its job in one transaction. It
 // returns EINSTANCENOTFOUND, ETASKRUNNING or EINSTANCESTATUS as
 // dmsd.TaskStore documents.
@@ -38,9 +42,13 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 		}
 		// A running task explains the instance's status better than the
 		// status itself, so it is reported first.
+		// A scheduled task neither counts as the instance's unfinished
+		// task until it starts nor waits for one to be accepted.
 		var running bool
-		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tasks WHERE instance_id = $1 AND status IN ($2, $3))`,
-			t.InstanceID, dmsd.TaskCreated, dmsd.TaskExecuting).Scan(&running)
+		if !t.Scheduled() {
+			err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tasks WHERE instance_id = $1 AND (status = $2 OR (status = $3 AND execute_ms = 0)))`,
+				t.InstanceID, dmsd.TaskExecuting, dmsd.TaskCreated).Scan(&running)
+		}
 		if err != nil {
 			return err
 		} else if running {
@@ -53,9 +61,9 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		_, err = tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`, execute_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			t.ID, t.ProjectID, t.InstanceID, t.Name, t.UserID, t.UserName, t.Params, t.Status, t.Reason, steps,
-			t.CreatedAt.UnixMilli(), t.UpdatedAt.UnixMilli())
+			t.CreatedAt.UnixMilli(), t.UpdatedAt.UnixMilli(), millisOf(t.ExecuteAt))
 		if isUniqueViolation(err) {
 			return errTaskRunning()
 		} else if err != nil {
@@ -70,7 +78,12 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 		if _, err := tx.Exec(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = $1`, t.InstanceID); err != nil {
 			return err
 		}
-		_, err = db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host)})
+		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host), ScheduledAt: t.ExecuteAt})
+		if err != nil {
+			return err
+		}
+		t.JobID = res.Job.ID
+		_, err = tx.Exec(ctx, `UPDATE tasks SET job_id = $1 WHERE id = $2`, t.JobID, t.ID)
 		return err
 	})
 }
@@ -79,7 +92,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 // EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist there.
 func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string) (_ *dmsd.Task, err error) {
 	defer func() { err = domainError(err) }()
-	t, err := scanTask(db.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`, taskID, instanceID, projectID))
+	t, err := scanTask(db.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`, taskID, instanceID, projectID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := db.FindInstance(ctx, projectID, instanceID); err != nil {
 			return nil, err
@@ -93,7 +106,7 @@ func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string
 // exist.
 func (db *DB) FindTaskByID(ctx context.Context, taskID string) (_ *dmsd.Task, err error) {
 	defer func() { err = domainError(err) }()
-	t, err := scanTask(db.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, taskID))
+	t, err := scanTask(db.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM tasks WHERE id = $1`, taskID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errTaskNotFound()
 	}
@@ -135,7 +148,7 @@ func (db *DB) ListTasks(ctx context.Context, f dmsd.TaskFilter) (_ []*dmsd.Task,
 	if f.Offset >= count || f.Limit <= 0 {
 		return []*dmsd.Task{}, count, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT `+taskColumns+` FROM tasks WHERE instance_id = $1 AND created_ms BETWEEN $2 AND $3 ORDER BY created_ms DESC, seq DESC LIMIT $4 OFFSET $5`,
+	rows, err := tx.Query(ctx, `SELECT `+readColumns+` FROM tasks WHERE instance_id = $1 AND created_ms BETWEEN $2 AND $3 ORDER BY created_ms DESC, seq DESC LIMIT $4 OFFSET $5`,
 		f.InstanceID, begin, end, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, err
@@ -245,9 +258,12 @@ func errTaskNotFound() error {
 func scanTask(row pgx.Row) (*dmsd.Task, error) {
 	var t dmsd.Task
 	var steps []byte
-	var created, updated int64
-	if err := row.Scan(&t.ID, &t.ProjectID, &t.InstanceID, &t.Name, &t.UserID, &t.UserName, &t.Params, &t.Status, &t.Reason, &steps, &created, &updated); err != nil {
+	var created, updated, execute int64
+	if err := row.Scan(&t.ID, &t.ProjectID, &t.InstanceID, &t.Name, &t.UserID, &t.UserName, &t.Params, &t.Status, &t.Reason, &steps, &created, &updated, &execute, &t.JobID); err != nil {
 		return nil, err
+	}
+	if execute != 0 {
+		t.ExecuteAt = time.UnixMilli(execute).UTC()
 	}
 	if err := json.Unmarshal(steps, &t.Steps); err != nil {
 		return nil, err

@@ -16,10 +16,14 @@ import (
 
 const taskColumns = `id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms`
 
+// readColumns are the columns scanTask reads: taskColumns and the scheduled
+// time and job id, which SubmitTask sets apart.
+const readColumns = taskColumns + `, execute_ms, job_id`
+
 const (
-	findTaskQuery  = `SELECT ` + taskColumns + ` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`
+	findTaskQuery  = `SELECT ` + readColumns + ` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`
 	taskCountQuery = `SELECT task_count FROM instances WHERE id = ? AND project_id = ?`
-	taskPageQuery  = `SELECT ` + taskColumns + ` FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`
+	taskPageQuery  = `SELECT ` + readColumns + ` FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`
 )
 
 // SubmitTask records sub.Task and inserts its job in one transaction. It
@@ -42,9 +46,13 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		}
 		// A running task explains the instance's status better than the
 		// status itself, so it is reported first.
+		// A scheduled task neither counts as the instance's unfinished
+		// task until it starts nor waits for one to be accepted.
 		var running int
-		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND status IN (?, ?)`,
-			t.InstanceID, dmsd.TaskCreated, dmsd.TaskExecuting).Scan(&running)
+		if !t.Scheduled() {
+			err = tx.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND (status = ? OR (status = ? AND execute_ms = 0))`,
+				t.InstanceID, dmsd.TaskExecuting, dmsd.TaskCreated).Scan(&running)
+		}
 		if err != nil {
 			return err
 		} else if running > 0 {
@@ -57,9 +65,9 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, execute_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.ID, t.ProjectID, t.InstanceID, t.Name, t.UserID, t.UserName, t.Params, t.Status, t.Reason, steps,
-			t.CreatedAt.UnixMilli(), t.UpdatedAt.UnixMilli())
+			t.CreatedAt.UnixMilli(), t.UpdatedAt.UnixMilli(), toMillis(t.ExecuteAt))
 		if isUniqueViolation(err) {
 			return errTaskRunning()
 		} else if err != nil {
@@ -74,7 +82,12 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = ?`, t.InstanceID); err != nil {
 			return err
 		}
-		_, err = db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host)})
+		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host), ScheduledAt: t.ExecuteAt})
+		if err != nil {
+			return err
+		}
+		t.JobID = res.Job.ID
+		_, err = tx.ExecContext(ctx, `UPDATE tasks SET job_id = ? WHERE id = ?`, t.JobID, t.ID)
 		return err
 	})
 }
@@ -104,7 +117,7 @@ func (db *DB) FindTask(ctx context.Context, projectID, instanceID, taskID string
 // FindTaskByID returns a task by id. It returns ETASKNOTFOUND if it does not
 // exist.
 func (db *DB) FindTaskByID(ctx context.Context, taskID string) (*dmsd.Task, error) {
-	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ?`, taskID))
+	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+readColumns+` FROM tasks WHERE id = ?`, taskID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTaskNotFound()
 	}
@@ -254,9 +267,12 @@ func errTaskNotFound() error {
 func scanTask(s scanner) (_ *dmsd.Task, err error) {
 	var t dmsd.Task
 	var steps []byte
-	var created, updated int64
-	if err := s.Scan(&t.ID, &t.ProjectID, &t.InstanceID, &t.Name, &t.UserID, &t.UserName, &t.Params, &t.Status, &t.Reason, &steps, &created, &updated); err != nil {
+	var created, updated, execute int64
+	if err := s.Scan(&t.ID, &t.ProjectID, &t.InstanceID, &t.Name, &t.UserID, &t.UserName, &t.Params, &t.Status, &t.Reason, &steps, &created, &updated, &execute, &t.JobID); err != nil {
 		return nil, err
+	}
+	if execute != 0 {
+		t.ExecuteAt = fromMillis(execute)
 	}
 	if t.Steps, err = decodeSteps(steps); err != nil {
 		return nil, err

@@ -43,6 +43,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.Equal(t, code, dmsd.ErrorCode(err), err.Error())
 	}
 
+	exerciseScheduled(t, newStore)
+
 	t.Run("SubmitRecordsInstanceAndTask", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

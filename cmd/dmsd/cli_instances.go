@@ -26,7 +26,7 @@ func cliInstances(ctx context.Context, args []string, getenv func(string) string
 func cliInstancesList(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("instances list", "[flags]", "Lists the project's instances.")
 	name := fs.String("name", "", "only instances whose name contains `TEXT`")
-	status := fs.String("status", "", "only instances in `STATUS` (CREATING, RUNNING, RESTARTING, DELETING, ERROR)")
+	status := fs.String("status", "", "only instances in `STATUS` (CREATING, RUNNING, RESTARTING, EXTENDING, DELETING, ERROR, EXTENDEDFAILED)")
 	asJSON := fs.Bool("json", false, "print the instances as a JSON array")
 	pos, err := cliParse(fs, args)
 	if err != nil {

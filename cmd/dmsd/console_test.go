@@ -519,12 +519,38 @@ func TestConsoleInBrowser(t *testing.T) {
 		p.waitFor("the banner to go", `document.querySelector('#error-banner').hidden`)
 	})
 
-	step("scheduled tasks tab is empty while the API lacks it", func(t *testing.T) {
-		p.do(chromedp.Click(chromedp.ID("tab-scheduled")), chromedp.WaitVisible(chromedp.ID("scheduled-empty")))
-		require.Equal(t, "No scheduled tasks.", p.text("#scheduled-empty"))
+	step("scheduled tasks tab shows a scheduled reassignment and cancels it", func(t *testing.T) {
+		_, err := c.CreateInstanceTopic(&model.CreateInstanceTopicRequest{InstanceId: instanceID, Body: &model.CreateInstanceTopicReq{
+			Id: "console-topic", Partition: ptr(int32(1)), Replication: ptr(int32(1)),
+		}})
+		require.NoError(t, err)
+		resp, err := c.CreateKafkaReassignmentTask(&model.CreateKafkaReassignmentTaskRequest{InstanceId: instanceID, Body: &model.PartitionReassignRequest{
+			Reassignments: []model.PartitionReassignEntity{{Topic: "console-topic", Brokers: &[]int32{0}}},
+			IsSchedule:    ptr(true), ExecuteAt: ptr(time.Now().Add(time.Hour).UnixMilli()),
+		}})
+		require.NoError(t, err)
+		jobID := *resp.JobId
+		row := fmt.Sprintf(`#scheduled-body tr[data-task-id=%q]`, jobID)
+
+		p.do(chromedp.Click(chromedp.ID("tab-scheduled")), chromedp.WaitVisible(chromedp.CSS(row)))
+		require.Equal(t, "CREATED", eval[string](p, fmt.Sprintf(`document.querySelector(%q).dataset.status`, row)))
+		require.Equal(t, "kafkaReassignment", eval[string](p, fmt.Sprintf(`document.querySelector(%q).dataset.taskName`, row)))
 		p.screenshot("console-scheduled.png")
 		require.True(t, eval[bool](p, `document.querySelector('#error-banner').hidden && document.querySelector('#panel-background').hidden`), p.state())
 		require.Equal(t, "true", eval[string](p, `document.querySelector('#tab-scheduled').getAttribute('aria-selected')`))
+
+		p.do(chromedp.Click(chromedp.CSS(row+` button[data-action="cancel-scheduled"]`)),
+			chromedp.WaitVisible(chromedp.ID("confirm-dialog")),
+			chromedp.Click(chromedp.ID("confirm-ok")))
+		p.waitFor("the task cancelled", fmt.Sprintf(`document.querySelector(%q)?.dataset.status === 'CANCELLED'`, row))
+		require.True(t, eval[bool](p, `document.querySelector('#error-banner').hidden`), p.state())
+
+		_, err = c.DeleteScheduledTask(&model.DeleteScheduledTaskRequest{InstanceId: instanceID, TaskId: jobID})
+		require.NoError(t, err)
+		p.do(chromedp.Click(chromedp.ID("tab-background")))
+		p.waitFor("the background tasks again", rowsAre(*createTask.Id))
+		p.do(chromedp.Click(chromedp.ID("tab-scheduled")), chromedp.WaitVisible(chromedp.ID("scheduled-empty")))
+		require.Equal(t, "No scheduled tasks.", p.text("#scheduled-empty"))
 		p.do(chromedp.Click(chromedp.ID("tab-background")))
 		p.waitFor("the background tasks again", rowsAre(*createTask.Id))
 	})

@@ -65,7 +65,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	clusters := kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger)
+	clusters := &kafka.Router{
+		Embedded: kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger),
+		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), logger),
+	}
 	defer clusters.Close()
 	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica))
 	if err := eng.StartClusters(ctx); err != nil {
@@ -94,6 +97,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Instances:   eng,
 			Topics:      eng,
 			Users:       eng,
+			Reassign:    eng,
 			Credentials: creds,
 			Logger:      logger,
 			Registry:    registry,

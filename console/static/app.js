@@ -202,6 +202,8 @@
     RUNNING: ['Running', 'ok'],
     CREATING: ['Creating', 'run'],
     RESTARTING: ['Restarting', 'run'],
+    EXTENDING: ['Changing specifications', 'run'],
+    EXTENDEDFAILED: ['Specification change failed', 'fail'],
     DELETING: ['Deleting', 'wait'],
     ERROR: ['Abnormal', 'fail'],
     FROZEN: ['Frozen', 'off'],
@@ -209,6 +211,7 @@
   const TASK_NAMES = {
     createInstance: 'Create instance',
     restartInstance: 'Restart instance',
+    extendInstance: 'Modify specifications',
     deleteInstance: 'Delete instance',
     modifyAutoTopic: 'Modify automatic topic creation',
   };
@@ -415,7 +418,7 @@
     $('instances-empty').hidden = instances.length !== 0;
     $('instances-updated').textContent = `${instances.length} instance${instances.length === 1 ? '' : 's'}, updated ${utcNow()}.`;
     // Follow instances that are changing, as the console does.
-    if (instances.some((i) => ['CREATING', 'RESTARTING', 'DELETING'].includes(i.status))) {
+    if (instances.some((i) => ['CREATING', 'RESTARTING', 'EXTENDING', 'DELETING'].includes(i.status))) {
       pollTimer = setTimeout(loadInstances, POLL_MS);
     }
   }
@@ -657,9 +660,9 @@
   }
 
   // ---------------------------------------------------------------------
-  // Scheduled tasks. dmsd does not serve them yet: the route answers 404
-  // DMS.00404001, shown as an empty list. The code follows the documented
-  // shape ({"job_count": "...", "jobs": [...]}) for when it does.
+  // Scheduled tasks ({"job_count": "...", "jobs": [...]}), for example
+  // scheduled partition reassignments. A server without the route answers
+  // 404 DMS.00404001, shown as an empty list with a note.
 
   async function loadScheduled() {
     const s = session;

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/dmsd/dmsd"
+)
+
+func init() {
+	kinds["extendInstance"] = kind{
+		steps:     []step{saveExtension, extendStopBrokers, startBrokers, checkCluster},
+		onSuccess: dmsd.InstanceRunning,
+		onFailure: dmsd.InstanceExtendFailed,
+	}
+}
+
+// extendParams are the params of extendInstance: the change asked for and
+// what it changes from.
+type extendParams struct {
+	OperType        string `json:"oper_type"`
+	OldStorageSpace int    `json:"old_storage_space"`
+	NewStorageSpace int    `json:"new_storage_space"`
+	OldBrokerNum    int    `json:"old_broker_num,omitempty"`
+	NewBrokerNum    int    `json:"new_broker_num,omitempty"`
+}
+
+func extendParamsOf(t *dmsd.Task) (extendParams, error) {
+	var p extendParams
+	err := json.Unmarshal([]byte(t.Params), &p)
+	return p, err
+}
+
+// saveExtension records the new specification on the instance. For more
+// brokers it keeps the existing brokers' ports and adds a 0 (a free port) for
+// each new broker, so that the start that follows brings the old brokers
+// back where clients know them and binds the new ones anywhere; that start
+// records the new ports. Saving what is saved writes nothing.
+var saveExtension = step{"EXTEND_SPEC", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
+	p, err := extendParamsOf(t)
+	if err != nil {
+		return err
+	}
+	changed := false
+	if p.NewStorageSpace > 0 && inst.StorageSpace != p.NewStorageSpace {
+		inst.StorageSpace, changed = p.NewStorageSpace, true
+	}
+	if p.OperType == "horizontal" && inst.BrokerNum != p.NewBrokerNum {
+		inst.BrokerNum, changed = p.NewBrokerNum, true
+		if len(inst.Ports) > 0 {
+			for len(inst.Ports) < inst.BrokerNum {
+				inst.Ports = append(inst.Ports, 0)
+			}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return e.store.UpdateInstance(ctx, inst)
+}}
+
+// extendStopBrokers stops the brokers for a horizontal extension, so that the
+// next step starts them again with the new broker count on the same data;
+// more storage changes nothing that runs.
+var extendStopBrokers = step{"STOP_BROKERS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
+	p, err := extendParamsOf(t)
+	if err != nil {
+		return err
+	}
+	if p.OperType != "horizontal" {
+		return nil
+	}
+	return stopBrokers.run(ctx, e, t, inst)
+}}
+
+// storageStep is the granularity of storage_space the reference requires.
+const storageStep = 100
+
+// maxBrokers is the reference's upper limit of brokers in an instance.
+const maxBrokers = 50
+
+// ExtendInstance validates the change against the instance and starts
+// extendInstance on a RUNNING instance, which is EXTENDING until it ends.
+// It returns EEXTERNAL for an external cluster, EINVALIDDISK for storage that
+// shrinks or is not a multiple of 100 GB, EINVALID for other bad parameters,
+// and the store's errors.
+func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {
+	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	if inst.External != nil {
+		return nil, dmsd.ErrExternal("extending its specifications")
+	}
+	p := extendParams{OperType: ext.OperType, OldStorageSpace: inst.StorageSpace, NewStorageSpace: ext.NewStorageSpace}
+	switch ext.OperType {
+	case "storage":
+		switch {
+		case ext.NewStorageSpace <= inst.StorageSpace:
+			return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space %d must be larger than the current %d GB.", ext.NewStorageSpace, inst.StorageSpace)
+		case ext.NewStorageSpace%storageStep != 0:
+			return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space must be a multiple of %d GB.", storageStep)
+		case (ext.NewStorageSpace-inst.StorageSpace)/inst.BrokerNum < storageStep:
+			return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: each of the %d brokers must get at least %d GB more.", inst.BrokerNum, storageStep)
+		}
+	case "horizontal":
+		switch {
+		case ext.NewBrokerNum <= inst.BrokerNum:
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num %d must be larger than the current %d brokers.", ext.NewBrokerNum, inst.BrokerNum)
+		case ext.NewBrokerNum > maxBrokers:
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num can be at most %d.", maxBrokers)
+		case ext.NewStorageSpace != 0 && ext.NewStorageSpace%storageStep != 0:
+			return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space must be a multiple of %d GB.", storageStep)
+		case ext.NewStorageSpace != 0 && ext.NewStorageSpace < inst.StorageSpace:
+			return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space %d is below the current %d GB.", ext.NewStorageSpace, inst.StorageSpace)
+		}
+		if ext.NewStorageSpace == 0 {
+			// Each broker keeps its storage, so the total grows with them.
+			p.NewStorageSpace = inst.StorageSpace / inst.BrokerNum * ext.NewBrokerNum
+		}
+		p.OldBrokerNum, p.NewBrokerNum = inst.BrokerNum, ext.NewBrokerNum
+	case "vertical":
+		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: oper_type vertical is not supported by this service.")
+	default:
+		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: oper_type must be storage or horizontal.")
+	}
+	t := newTask(actor, instanceID, "extendInstance", p)
+	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
+		Task:            t,
+		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
+		InstanceStatus:  dmsd.InstanceExtending,
+	})
+}

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/dmsd/dmsd"
+)
+
+// extendRequest is the body of POST .../instances/{instance_id}/extend, as the
+// official SDK sends it (ResizeEngineInstanceReq).
+type extendRequest struct {
+	OperType        string   `json:"oper_type"`
+	NewStorageSpace *int     `json:"new_storage_space"`
+	NewBrokerNum    *int     `json:"new_broker_num"`
+	NewProductID    string   `json:"new_product_id"`
+	PublicipID      string   `json:"publicip_id"`
+	TenantIPs       []string `json:"tenant_ips"`
+	SecondSubnetID  string   `json:"second_tenant_subnet_id"`
+}
+
+// handleExtend serves both paths of the specification change: the
+// reference's /v2/{engine}/{project_id}/instances/{instance_id}/extend and
+// the older /v2/{project_id}/kafka/instances/{instance_id}/extend. It
+// answers the extendInstance task's id as job_id.
+func handleExtend(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := r.PathValue("engine"); e != "" && e != "kafka" {
+			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
+			return
+		}
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[extendRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		switch {
+		case req.OperType == "":
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: oper_type is required."))
+			return
+		case req.OperType == "storage" && req.NewStorageSpace == nil:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_storage_space is required for oper_type storage."))
+			return
+		case req.OperType == "horizontal" && req.NewBrokerNum == nil:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num is required for oper_type horizontal."))
+			return
+		case len(req.TenantIPs) > 0 || req.SecondSubnetID != "":
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: tenant_ips and second_tenant_subnet_id are not supported by this service."))
+			return
+		}
+		ext := dmsd.Extension{OperType: req.OperType}
+		if req.NewStorageSpace != nil {
+			ext.NewStorageSpace = *req.NewStorageSpace
+		}
+		if req.NewBrokerNum != nil {
+			ext.NewBrokerNum = *req.NewBrokerNum
+		}
+		t, err := svc.ExtendInstance(r.Context(), actorFrom(r), instanceID, ext)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+	})
+}

@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/dmsd/dmsd"
+)
+
+// StartTask moves a CREATED task to EXECUTING. The unique index of unfinished
+// tasks refuses it, as ETASKRUNNING, while another task of the instance is
+// EXECUTING or CREATED and not scheduled.
+func (db *DB) StartTask(ctx context.Context, taskID string, jobID int64, at time.Time) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tasks SET status = ?, updated_ms = ? WHERE id = ? AND status = ? AND (? = 0 OR job_id IN (0, ?))`,
+			dmsd.TaskExecuting, at.UnixMilli(), taskID, dmsd.TaskCreated, jobID, jobID)
+		if isUniqueViolation(err) {
+			return errTaskRunning()
+		} else if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errTaskNotFound()
+		}
+		return nil
+	})
+}
+
+// ListScheduledTasks returns a page of an instance's scheduled tasks, newest
+// first, and how many match the filter's time range.
+func (db *DB) ListScheduledTasks(ctx context.Context, f dmsd.TaskFilter) ([]*dmsd.Task, int, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	if _, err := findInstance(ctx, tx, f.ProjectID, f.InstanceID); err != nil {
+		return nil, 0, err
+	}
+	begin, end := int64(math.MinInt64), int64(math.MaxInt64)
+	if !f.Begin.IsZero() {
+		begin = f.Begin.UnixMilli()
+	}
+	if !f.End.IsZero() {
+		end = f.End.UnixMilli()
+	}
+	var count int
+	const where = ` FROM tasks WHERE instance_id = ? AND execute_ms <> 0 AND created_ms BETWEEN ? AND ?`
+	if err := tx.QueryRowContext(ctx, `SELECT count(*)`+where, f.InstanceID, begin, end).Scan(&count); err != nil {
+		return nil, 0, err
+	}
+	tasks := []*dmsd.Task{}
+	if f.Offset >= count || f.Limit <= 0 {
+		return tasks, count, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+readColumns+where+` ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`,
+		f.InstanceID, begin, end, f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks, count, rows.Err()
+}
+
+// findScheduled returns a scheduled task of an instance, or
+// EINSTANCENOTFOUND or ETASKNOTFOUND (also for a task that is not scheduled).
+func findScheduled(ctx context.Context, tx *sql.Tx, projectID, instanceID, taskID string) (*dmsd.Instance, *dmsd.Task, error) {
+	inst, err := findInstance(ctx, tx, projectID, instanceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+readColumns+` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`, taskID, instanceID, projectID))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !t.Scheduled()) {
+		return nil, nil, errTaskNotFound()
+	}
+	return inst, t, err
+}
+
+func errScheduleStarted(t *dmsd.Task) error {
+	return dmsd.Errorf(dmsd.ESCHEDULESTARTED, "The scheduled task is %s; only a task that has not started (CREATED) can be changed.", t.Status)
+}
+
+// cancelJob cancels a task's job; a job that is gone or finished is fine.
+func (db *DB) cancelJob(ctx context.Context, tx *sql.Tx, jobID int64) error {
+	if jobID == 0 {
+		return nil
+	}
+	if _, err := db.queue.JobCancelTx(ctx, tx, jobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// RescheduleTask cancels the job of a scheduled CREATED task and queues a new
+// one for at, with the record, in one transaction.
+func (db *DB) RescheduleTask(ctx context.Context, projectID, instanceID, taskID string, at time.Time) error {
+	if db.queue == nil {
+		return dmsd.Errorf(dmsd.EUNAVAILABLE, "The service is not ready to accept tasks.")
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		inst, t, err := findScheduled(ctx, tx, projectID, instanceID, taskID)
+		if err != nil {
+			return err
+		}
+		if t.Status != dmsd.TaskCreated {
+			return errScheduleStarted(t)
+		}
+		if err := db.cancelJob(ctx, tx, t.JobID); err != nil {
+			return err
+		}
+		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host), ScheduledAt: at})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE tasks SET execute_ms = ?, job_id = ?, updated_ms = ? WHERE id = ?`,
+			at.UnixMilli(), res.Job.ID, dmsd.Now().UnixMilli(), t.ID)
+		return err
+	})
+}
+
+// CancelTask cancels a scheduled CREATED task and its job in one transaction.
+func (db *DB) CancelTask(ctx context.Context, projectID, instanceID, taskID string) error {
+	if db.queue == nil {
+		return dmsd.Errorf(dmsd.EUNAVAILABLE, "The service is not ready to accept tasks.")
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, t, err := findScheduled(ctx, tx, projectID, instanceID, taskID)
+		if err != nil {
+			return err
+		}
+		if t.Status != dmsd.TaskCreated {
+			return errScheduleStarted(t)
+		}
+		// The status condition keeps a worker that starts the task meanwhile
+		// from being overwritten; on one write connection it cannot happen,
+		// but the statement says what it relies on.
+		res, err := tx.ExecContext(ctx, `UPDATE tasks SET status = ?, updated_ms = ? WHERE id = ? AND status = ?`,
+			dmsd.TaskCancelled, dmsd.Now().UnixMilli(), t.ID, dmsd.TaskCreated)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errScheduleStarted(&dmsd.Task{Status: dmsd.TaskExecuting})
+		}
+		return db.cancelJob(ctx, tx, t.JobID)
+	})
+}
+
+// DeleteScheduledTask deletes a scheduled task that has not started or has
+// finished, cancelling its job.
+func (db *DB) DeleteScheduledTask(ctx context.Context, projectID, instanceID, taskID string) error {
+	if db.queue == nil {
+		return dmsd.Errorf(dmsd.EUNAVAILABLE, "The service is not ready to accept tasks.")
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, t, err := findScheduled(ctx, tx, projectID, instanceID, taskID)
+		if err != nil {
+			return err
+		}
+		if t.Status == dmsd.TaskExecuting {
+			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running (EXECUTING): it can be deleted once it ends.")
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id = ? AND status <> ?`, t.ID, dmsd.TaskExecuting)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errTaskRunning()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count - 1 WHERE id = ?`, instanceID); err != nil {
+			return err
+		}
+		if t.Status == dmsd.TaskCreated {
+			return db.cancelJob(ctx, tx, t.JobID)
+		}
+		return nil
+	})
+}
