@@ -125,6 +125,20 @@ var replicaPattern = regexp.MustCompile(`^[a-z0-9]+(?:[_-][a-z0-9]+)*$`)
 // letters and digits, single underscores or hyphens between them.
 func ValidReplicaID(s string) bool { return len(s) <= 48 && replicaPattern.MatchString(s) }
 
+// SharedQueue is the job queue every replica works: the tasks of instances
+// whose cluster any replica can reach (external clusters) go there.
+const SharedQueue = "shared"
+
+// Queue returns the job queue of the instance's tasks: its host's queue for
+// an embedded cluster, which only the host runs, and SharedQueue for an
+// external cluster, which every replica reaches.
+func (inst *Instance) Queue() string {
+	if inst.External != nil {
+		return SharedQueue
+	}
+	return QueueOf(inst.Host)
+}
+
 // QueueOf returns the name of the job queue that the replica host works. The
 // tasks of an instance go to its host's queue, because only that replica
 // runs the instance's cluster.

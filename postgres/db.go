@@ -177,8 +177,14 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 		rescue = 10 * time.Minute
 	}
 	client, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{
-		Logger:               db.logger.With("component", "river"),
-		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
+		Logger: db.logger.With("component", "river"),
+		// Its own queue, which only this replica works, and the shared one,
+		// whose jobs River rescues after RescueAfter if a replica dies
+		// working them.
+		Queues: map[string]river.QueueConfig{
+			queue:            {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
+			dmsd.SharedQueue: {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
+		},
 		Workers:              cfg.Workers,
 		RetryPolicy:          cfg.RetryPolicy,
 		FetchCooldown:        10 * time.Millisecond,

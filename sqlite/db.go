@@ -151,8 +151,11 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 	}
 
 	client, err := river.NewClient(riversqlite.New(db.write), &river.Config{
-		Logger:            db.logger.With("component", "river"),
-		Queues:            map[string]river.QueueConfig{dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)}},
+		Logger: db.logger.With("component", "river"),
+		Queues: map[string]river.QueueConfig{
+			dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
+			dmsd.SharedQueue:          {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
+		},
 		Workers:           cfg.Workers,
 		RetryPolicy:       cfg.RetryPolicy,
 		FetchCooldown:     10 * time.Millisecond,

@@ -120,7 +120,7 @@ func (db *DB) RescheduleTask(ctx context.Context, projectID, instanceID, taskID 
 		if err := db.cancelJob(ctx, tx, t.JobID); err != nil {
 			return err
 		}
-		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host), ScheduledAt: at})
+		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: inst.Queue(), ScheduledAt: at})
 		if err != nil {
 			return err
 		}

@@ -82,7 +82,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = ?`, t.InstanceID); err != nil {
 			return err
 		}
-		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: dmsd.QueueOf(inst.Host), ScheduledAt: t.ExecuteAt})
+		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: inst.Queue(), ScheduledAt: t.ExecuteAt})
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,4 +63,42 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	}, 30*time.Second, 5*time.Millisecond)
 	_, err = os.Stat(filepath.Join(dirA, "kafka", id))
 	require.ErrorIs(t, err, os.ErrNotExist, "the hosting replica removed the cluster's data")
+}
+
+// An external cluster is reachable from every replica, so its tasks run on
+// whichever replica is alive, not only on the one that created it.
+func TestExternalInstanceTasksRunOnAnyReplica(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.PostgresURL(t)
+	addrs := startExternalKafka(t, "-brokers", "1")
+	dirA, dirB := t.TempDir(), t.TempDir()
+	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a")
+	copyFile(t, filepath.Join(dirA, "test-credentials.json"), filepath.Join(dirB, "test-credentials.json"))
+	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replica-b")
+
+	req := newCreateRequest("external-shared", 1, false)
+	body, err := json.Marshal(req.Body)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(body, &m))
+	delete(m, "broker_num")
+	m["external"] = map[string]any{"bootstrap_servers": addrs}
+	body, err = json.Marshal(m)
+	require.NoError(t, err)
+	status, answer := a.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/kafka/" + a.creds[0].ProjectID + "/instances",
+		body: string(body), headers: map[string]string{"Content-Type": "application/json"}})
+	require.Equal(t, http.StatusOK, status, answer)
+	var created struct {
+		InstanceID string `json:"instance_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(answer), &created))
+	waitInstance(t, b.client(0), created.InstanceID, "RUNNING")
+
+	// With the creating replica gone, a task accepted by the other runs
+	// there.
+	a.stop()
+	resp, err := b.client(0).ModifyInstanceConfigs(&model.ModifyInstanceConfigsRequest{InstanceId: created.InstanceID,
+		Body: &model.ModifyInstanceConfigsReq{KafkaConfigs: &[]model.ModifyInstanceConfig{{Name: ptr("message.max.bytes"), Value: ptr("2000000")}}}})
+	require.NoError(t, err)
+	require.Equal(t, "SUCCESS", *waitTask(t, b.client(0), created.InstanceID, *resp.JobId).Status)
 }
