@@ -75,6 +75,10 @@ const (
 
 	// Extension and external clusters.
 	EEXTERNAL = "DMS.00400940" // dmsd's own: not possible on an external cluster, which dmsd does not run.
+
+	// SSL and public access.
+	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
+	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

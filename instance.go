@@ -70,6 +70,14 @@ type Instance struct {
 	// External, when set, makes the instance stand for an existing Kafka
 	// cluster that dmsd does not run: dmsd only connects to it.
 	External *ExternalCluster `json:",omitempty"`
+	// SSLEnabled makes the brokers' listeners use TLS, with a certificate
+	// dmsd generates for the instance and keeps in its data directory
+	// (SASL_SSL on a SASL instance, SSL otherwise).
+	SSLEnabled bool `json:",omitempty"`
+	// SSLCACert is the PEM of the CA that signed the brokers' certificate,
+	// recorded when the brokers start with TLS so that any replica can
+	// serve it; empty while the listeners are plaintext.
+	SSLCACert string `json:",omitempty"`
 }
 
 // ExternalCluster is where an external Kafka cluster is reached, and as whom.
@@ -238,6 +246,9 @@ type InstanceService interface {
 	SetAutoTopic(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
 	// ExtendInstance starts extendInstance.
 	ExtendInstance(ctx context.Context, actor Actor, instanceID string, ext Extension) (*Task, error)
+	// SetSSL starts kafkaSslSwitch, which restarts the brokers' listeners
+	// with TLS (enable) or plaintext.
+	SetSSL(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
 }
 
 // Extension is a specification change: OperType "storage" sets
@@ -253,6 +264,9 @@ type Extension struct {
 type Endpoint struct {
 	Host  string
 	Ports []int
+	// CACert is the PEM of the CA that clients must trust when the brokers
+	// listen with TLS, and empty when they listen in plaintext.
+	CACert string
 }
 
 // ClusterService runs the Kafka clusters behind instances. Every method is

@@ -14,9 +14,12 @@ const (
 	MechanismScramSHA512 = "SCRAM-SHA-512"
 )
 
-// SASLPlaintext is the only security protocol dmsd offers for SASL: it runs no
-// TLS, so SASL_SSL is refused.
-const SASLPlaintext = "SASL_PLAINTEXT"
+// The security protocols dmsd offers for SASL: SASL_PLAINTEXT, and SASL_SSL
+// when the instance's listeners use TLS (ssl_enable).
+const (
+	SASLPlaintext = "SASL_PLAINTEXT"
+	SASLSSL       = "SASL_SSL"
+)
 
 // User is a SASL user of an instance's cluster.
 type User struct {

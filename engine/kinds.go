@@ -47,7 +47,8 @@ var kinds = map[string]kind{
 }
 
 // startBrokers starts the instance's brokers, or finds them running, and keeps
-// their ports so that later starts reuse them.
+// their ports so that later starts reuse them, and the CA certificate of
+// TLS listeners.
 var startBrokers = step{"START_BROKERS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
 	ep, err := e.clusters.StartCluster(ctx, inst)
 	if err != nil {
@@ -66,10 +67,12 @@ var startBrokers = step{"START_BROKERS", func(ctx context.Context, e *Engine, t 
 		inst.BrokerNum = n
 		return e.store.UpdateInstance(ctx, inst)
 	}
-	if slices.Equal(inst.Ports, ep.Ports) {
+	if slices.Equal(inst.Ports, ep.Ports) && inst.SSLCACert == ep.CACert {
 		return nil
 	}
-	inst.Ports = ep.Ports
+	// The CA of TLS listeners is recorded so that any replica can serve
+	// it for download; plaintext listeners clear it.
+	inst.Ports, inst.SSLCACert = ep.Ports, ep.CACert
 	return e.store.UpdateInstance(ctx, inst)
 }}
 

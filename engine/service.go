@@ -23,6 +23,9 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 		if inst.AccessUser != "" {
 			return nil, dmsd.ErrExternal("creating the SASL access user")
 		}
+		if inst.SSLEnabled {
+			return nil, dmsd.ErrExternal("ssl_enable, which sets the brokers' listeners,")
+		}
 		if inst.BrokerNum == 0 {
 			// Taken from the cluster's metadata when the task connects.
 			inst.BrokerNum = 1
@@ -36,7 +39,7 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	}
 	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
 	inst.UserID, inst.UserName = actor.UserID, actor.UserName
-	inst.Status, inst.CreatedAt, inst.Ports, inst.Host = dmsd.InstanceCreating, dmsd.Now(), nil, e.replica
+	inst.Status, inst.CreatedAt, inst.Ports, inst.Host, inst.SSLCACert = dmsd.InstanceCreating, dmsd.Now(), nil, e.replica, ""
 	params := map[string]any{
 		"name":              inst.Name,
 		"engine_version":    inst.EngineVersion,
@@ -44,6 +47,9 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 		"storage_space":     inst.StorageSpace,
 		"enable_auto_topic": inst.EnableAutoTopic,
 		"retention_policy":  inst.RetentionPolicy,
+	}
+	if inst.SSLEnabled {
+		params["ssl_enable"] = true
 	}
 	if inst.SASLEnabled() {
 		// The password is never part of the params.

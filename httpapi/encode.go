@@ -81,6 +81,10 @@ var statusOf = map[string]int{
 
 	// Extension and external clusters.
 	dmsd.EEXTERNAL: http.StatusBadRequest,
+
+	// SSL and public access.
+	dmsd.EPUBLICACCESS: http.StatusBadRequest,
+	dmsd.ESSLDISABLED:  http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -33,7 +33,7 @@ type createInstanceRequest struct {
 	RetentionPolicy string   `json:"retention_policy"`
 
 	// SASL: an access user and its password make the cluster require SASL
-	// (SASL_PLAINTEXT, as dmsd runs no TLS) and enforce ACLs.
+	// (SASL_PLAINTEXT, or SASL_SSL with ssl_enable) and enforce ACLs.
 	AccessUser            string   `json:"access_user"`
 	Password              string   `json:"password"`
 	KafkaSecurityProtocol string   `json:"kafka_security_protocol"`
@@ -43,9 +43,12 @@ type createInstanceRequest struct {
 	// cluster reached through these bootstrap servers, as this user.
 	External *externalJSON `json:"external"`
 
-	// Features dmsd does not offer yet: a request that asks for them is
-	// refused rather than answered with an instance that lacks them.
-	SslEnable      bool `json:"ssl_enable"`
+	// SslEnable makes the brokers' listeners use TLS (SASL_SSL with an
+	// access user, SSL otherwise).
+	SslEnable bool `json:"ssl_enable"`
+
+	// Features dmsd does not offer: a request that asks for them is refused
+	// rather than answered with an instance that lacks them.
 	EnablePublicip bool `json:"enable_publicip"`
 	DiskEncrypted  bool `json:"disk_encrypted_enable"`
 	ConnectorOn    bool `json:"connector_enable"`
@@ -63,13 +66,11 @@ type externalJSON struct {
 // unsupported returns the first requested feature dmsd cannot provide, or "".
 func (req *createInstanceRequest) unsupported() string {
 	switch {
-	case req.SslEnable:
-		return "ssl_enable"
-	case req.EnablePublicip:
-		return "enable_publicip"
-	case req.AccessUser != "" && req.KafkaSecurityProtocol != dmsd.SASLPlaintext:
-		// SASL_SSL, also the reference's default, needs TLS.
-		return "kafka_security_protocol " + cmp.Or(req.KafkaSecurityProtocol, "SASL_SSL") + " (only SASL_PLAINTEXT)"
+	case req.AccessUser != "" && req.SslEnable && req.KafkaSecurityProtocol != "" && req.KafkaSecurityProtocol != dmsd.SASLSSL:
+		return "kafka_security_protocol " + req.KafkaSecurityProtocol + " with ssl_enable (only SASL_SSL)"
+	case req.AccessUser != "" && !req.SslEnable && req.KafkaSecurityProtocol != dmsd.SASLPlaintext:
+		// SASL_SSL, also the reference's default, needs ssl_enable.
+		return "kafka_security_protocol " + cmp.Or(req.KafkaSecurityProtocol, dmsd.SASLSSL) + " without ssl_enable (only SASL_PLAINTEXT)"
 	case req.AccessUser == "" && req.KafkaSecurityProtocol != "":
 		return "kafka_security_protocol without access_user"
 	case req.DiskEncrypted:
@@ -161,9 +162,15 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 	if inst.BrokerNum == 1 {
 		out.Type = "single"
 	}
+	out.SslEnable = inst.SSLEnabled
 	if inst.SASLEnabled() {
 		out.AccessUser, out.KafkaSecurityProtocol, out.EnableACL = inst.AccessUser, dmsd.SASLPlaintext, true
+		if inst.SSLEnabled {
+			out.KafkaSecurityProtocol = dmsd.SASLSSL
+		}
 		out.SaslEnabledMechanisms = inst.SASLMechanisms
+	} else if inst.SSLEnabled {
+		out.KafkaSecurityProtocol = "SSL"
 	}
 	if x := inst.External; x != nil {
 		out.External = &externalJSON{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username}
@@ -201,6 +208,10 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		if req.EnablePublicip {
+			writeError(w, r, errPublicAccess())
+			return
+		}
 		if f := req.unsupported(); f != "" {
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", f))
 			return
@@ -225,6 +236,7 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			AccessUser:      req.AccessUser,
 			AccessPassword:  req.Password,
 			SASLMechanisms:  req.SaslEnabledMechanisms,
+			SSLEnabled:      req.SslEnable,
 		}
 		if x := req.External; x != nil {
 			inst.External = &dmsd.ExternalCluster{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username, Password: x.Password}

@@ -30,6 +30,9 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/instances/{instance_id}/autotopic", handleAutoTopic(s.instances))
 	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/extend", handleExtend(s.instances))
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/extend", handleExtend(s.instances))
+	v2("POST /v2/{project_id}/{engine}/instances/{instance_id}/plain-ssl-switch", handleSSLSwitch(s.instances))
+	v2("GET /v2/{project_id}/instances/{instance_id}/ssl-certificate", handleSSLCertificate(s.store))
+	v2("POST /v1/{project_id}/instances/{instance_id}/public-boundwidth", handlePublicAccess(s.store))
 
 	v2("GET /v2/{project_id}/instances/{instance_id}/tasks", handleTaskList(s.store),
 		"offset", "start", "limit", "begin_time", "end_time")

@@ -5,6 +5,7 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -120,6 +121,16 @@ func (e *Embedded) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 		opts = append(opts, kfake.BrokerConfigs(inst.BrokerConfigs))
 	}
 	opts = append(opts, saslOpts(inst)...)
+	var caPEM []byte
+	if inst.SSLEnabled {
+		// Every broker's single listener then speaks TLS only.
+		cert, ca, err := e.serverTLS(inst.ID)
+		if err != nil {
+			return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
+		}
+		caPEM = ca
+		opts = append(opts, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
@@ -129,8 +140,9 @@ func (e *Embedded) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 		c.Close()
 		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
 	}
+	endpoint.CACert = string(caPEM)
 	e.clusters[inst.ID] = &running{cluster: c, endpoint: endpoint}
-	e.logger.Info("kafka cluster started", "instance_id", inst.ID, "brokers", inst.BrokerNum, "ports", endpoint.Ports, "auto_topic", inst.EnableAutoTopic)
+	e.logger.Info("kafka cluster started", "instance_id", inst.ID, "brokers", inst.BrokerNum, "ports", endpoint.Ports, "auto_topic", inst.EnableAutoTopic, "ssl", inst.SSLEnabled)
 	return cloneEndpoint(endpoint), nil
 }
 
@@ -190,7 +202,11 @@ func (e *Embedded) CheckCluster(ctx context.Context, inst *dmsd.Instance) error 
 	for i, p := range r.endpoint.Ports {
 		seeds[i] = net.JoinHostPort(r.endpoint.Host, strconv.Itoa(p))
 	}
-	cl, err := kgo.NewClient(append(clientSASL(inst), kgo.SeedBrokers(seeds...))...)
+	tlsOpts, err := clientTLS(r.endpoint.CACert)
+	if err != nil {
+		return fmt.Errorf("check cluster %s: %w", inst.ID, err)
+	}
+	cl, err := kgo.NewClient(append(append(clientSASL(inst), tlsOpts...), kgo.SeedBrokers(seeds...))...)
 	if err != nil {
 		return fmt.Errorf("check cluster %s: %w", inst.ID, err)
 	}

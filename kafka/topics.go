@@ -38,7 +38,11 @@ func (e *Embedded) admin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
 	for i, p := range r.endpoint.Ports {
 		seeds[i] = net.JoinHostPort(r.endpoint.Host, strconv.Itoa(p))
 	}
-	cl, err := kgo.NewClient(append(clientSASL(inst), kgo.SeedBrokers(seeds...))...)
+	tlsOpts, err := clientTLS(r.endpoint.CACert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to cluster %s: %w", inst.ID, err)
+	}
+	cl, err := kgo.NewClient(append(append(clientSASL(inst), tlsOpts...), kgo.SeedBrokers(seeds...))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to cluster %s: %w", inst.ID, err)
 	}

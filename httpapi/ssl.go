@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/dmsd/dmsd"
+)
+
+// sslSwitchRequest is the body of POST
+// /v2/{project_id}/{engine}/instances/{instance_id}/plain-ssl-switch, as the
+// official SDK sends it (UpdateKafkaPortProtocol, PlainSslEnableRequest).
+type sslSwitchRequest struct {
+	Protocol              string   `json:"protocol"`
+	Enable                *bool    `json:"enable"`
+	UserName              string   `json:"user_name"`
+	PassWord              string   `json:"pass_word"`
+	SaslEnabledMechanisms []string `json:"sasl_enabled_mechanisms"`
+}
+
+// sslSwitchResponse is UpdateKafkaPortProtocolResponse.
+type sslSwitchResponse struct {
+	JobID    string `json:"job_id"`
+	Protocol string `json:"protocol"`
+	Enable   bool   `json:"enable"`
+}
+
+// errPublicAccess refuses public access, which kfake cannot offer: each of its
+// brokers has a single listener, so there is no second, public one.
+func errPublicAccess() error {
+	return dmsd.Errorf(dmsd.EPUBLICACCESS, "Public access is not supported by the embedded Kafka engine: each broker has a single listener, on 127.0.0.1.")
+}
+
+// handleSSLSwitch serves the SDK's plain-ssl-switch. An embedded broker has a
+// single listener, which is either TLS or plaintext, so the switches map to
+// one setting: private_sasl_ssl_enable turns TLS on (enable true) or off,
+// private_plain_enable turns plaintext on (enable true, TLS off) or off (TLS
+// on). It answers the kafkaSslSwitch task's id as job_id.
+func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("engine") != "kafka" {
+			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
+			return
+		}
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[sslSwitchRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.Enable == nil {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable is required."))
+			return
+		}
+		var ssl bool
+		switch req.Protocol {
+		case "private_sasl_ssl_enable":
+			ssl = *req.Enable
+		case "private_plain_enable":
+			ssl = !*req.Enable
+		case "public_plain_enable", "public_sasl_ssl_enable", "public_sasl_plaintext_enable":
+			writeError(w, r, errPublicAccess())
+			return
+		case "private_sasl_plaintext_enable":
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol private_sasl_plaintext_enable is not supported by this service: SASL is chosen when the instance is created."))
+			return
+		case "":
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol is required."))
+			return
+		default:
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol must be private_sasl_ssl_enable or private_plain_enable."))
+			return
+		}
+		if req.UserName != "" || req.PassWord != "" || len(req.SaslEnabledMechanisms) > 0 {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name, pass_word and sasl_enabled_mechanisms are not supported by this service: SASL is chosen when the instance is created."))
+			return
+		}
+		t, err := svc.SetSSL(r.Context(), actorFrom(r), instanceID, ssl)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, sslSwitchResponse{JobID: t.ID, Protocol: req.Protocol, Enable: *req.Enable})
+	})
+}
+
+// handleSSLCertificate serves the PEM of the CA that signed the brokers'
+// certificate of an instance whose listeners use TLS.
+func handleSSLCertificate(store dmsd.InstanceStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if !inst.SSLEnabled || inst.SSLCACert == "" {
+			writeError(w, r, dmsd.Errorf(dmsd.ESSLDISABLED, "SSL is not enabled for this instance, or its brokers have not started with TLS yet."))
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Header().Set("Content-Disposition", `attachment; filename="ca.pem"`)
+		_, _ = w.Write([]byte(inst.SSLCACert))
+	})
+}
+
+// handlePublicAccess serves the SDK's public-access switch
+// (ModifyKafkaPublicIpAccessSwitch) with a refusal: no task is created.
+func handlePublicAccess(store dmsd.InstanceStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		instanceID := r.PathValue("instance_id")
+		if err := checkInstanceID(instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if _, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeError(w, r, errPublicAccess())
+	})
+}
