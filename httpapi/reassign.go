@@ -128,17 +128,11 @@ type scheduledListJSON struct {
 
 func handleScheduledList(store dmsd.TaskStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		f, err := parseTaskFilter(r.URL.Query())
+		f, err := taskFilterOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		f.ProjectID, f.InstanceID = r.PathValue("project_id"), instanceID
 		tasks, count, err := store.ListScheduledTasks(r.Context(), f)
 		if err != nil {
 			writeError(w, r, err)

@@ -66,19 +66,25 @@ func findTask(r *http.Request, store dmsd.TaskStore) (*dmsd.Task, error) {
 	return store.FindTask(r.Context(), projectID, instanceID, taskID)
 }
 
+// taskFilterOf returns the filter of a task list route: the instance of its
+// path and the page and times of its query.
+func taskFilterOf(r *http.Request) (dmsd.TaskFilter, error) {
+	instanceID := r.PathValue("instance_id")
+	if err := checkInstanceID(instanceID); err != nil {
+		return dmsd.TaskFilter{}, err
+	}
+	f, err := parseTaskFilter(r.URL.Query())
+	f.ProjectID, f.InstanceID = r.PathValue("project_id"), instanceID
+	return f, err
+}
+
 func handleTaskList(store dmsd.TaskStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		f, err := parseTaskFilter(r.URL.Query())
+		f, err := taskFilterOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		f.ProjectID, f.InstanceID = r.PathValue("project_id"), instanceID
 		tasks, count, err := store.ListTasks(r.Context(), f)
 		if err != nil {
 			writeError(w, r, err)

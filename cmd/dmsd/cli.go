@@ -199,6 +199,22 @@ func cliParse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// cliTarget parses a command's arguments and returns the API client and the
+// instance and task ids they name (see cliIDs for withTask and taskOptional).
+// instance is the --instance flag's value, read after parsing.
+func (e *cliEnv) cliTarget(fs *flag.FlagSet, conn *cliConn, instance *string, args []string, withTask, taskOptional bool) (*client.Client, string, string, error) {
+	pos, err := cliParse(fs, args)
+	if err != nil {
+		return nil, "", "", err
+	}
+	instanceID, taskID, err := cliIDs(*instance, pos, withTask, taskOptional)
+	if err != nil {
+		return nil, "", "", err
+	}
+	c, err := conn.client(e)
+	return c, instanceID, taskID, err
+}
+
 // cliIDs returns the instance id, from --instance or else the first
 // argument, and then, when withTask, the task id from the next argument. A
 // missing task id is an error unless taskOptional. Extra arguments are an

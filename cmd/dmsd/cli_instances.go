@@ -67,15 +67,7 @@ func cliInstancesShow(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("instances show", "[flags] [--instance] INSTANCE_ID", "Shows an instance.")
 	instance := fs.String("instance", "", "instance `ID`")
 	asJSON := fs.Bool("json", false, "print the instance as JSON")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, _, err := cliIDs(*instance, pos, false, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, _, err := e.cliTarget(fs, conn, instance, args, false, false)
 	if err != nil {
 		return err
 	}
@@ -217,15 +209,7 @@ func cliInstanceTask(ctx context.Context, e *cliEnv, args []string, op, about st
 	wait := fs.Bool("wait", false, "wait until the task ends")
 	timeout := fs.Duration("timeout", 0, "with --wait, give up after this long (default: never)")
 	asJSON := fs.Bool("json", false, "print the task as JSON instead of its id")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	id, _, err := cliIDs(*instance, pos, false, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, id, _, err := e.cliTarget(fs, conn, instance, args, false, false)
 	if err != nil {
 		return err
 	}

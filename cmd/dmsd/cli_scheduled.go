@@ -26,15 +26,7 @@ func cliScheduledList(ctx context.Context, e *cliEnv, args []string) error {
 	offset := fs.Int("offset", 0, "skip this many of the newest scheduled tasks")
 	limit := fs.Int("limit", 0, "page size, 1 to 100 (default 10)")
 	asJSON := fs.Bool("json", false, "print JSON: {\"count\": N, \"tasks\": [...]}")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, _, err := cliIDs(*instance, pos, false, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, _, err := e.cliTarget(fs, conn, instance, args, false, false)
 	if err != nil {
 		return err
 	}
@@ -94,15 +86,7 @@ func cliScheduledCancel(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("scheduled cancel", "[flags] [--instance] INSTANCE_ID TASK_ID",
 		"Cancels a scheduled task that has not started: it becomes CANCELLED and never runs.")
 	instance := fs.String("instance", "", "instance `ID`")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, taskID, err := cliIDs(*instance, pos, true, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, taskID, err := e.cliTarget(fs, conn, instance, args, true, false)
 	if err != nil {
 		return err
 	}
@@ -117,15 +101,7 @@ func cliScheduledDelete(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("scheduled delete", "[flags] [--instance] INSTANCE_ID TASK_ID",
 		"Deletes a scheduled task that has not started (it then never runs) or has finished.")
 	instance := fs.String("instance", "", "instance `ID`")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, taskID, err := cliIDs(*instance, pos, true, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, taskID, err := e.cliTarget(fs, conn, instance, args, true, false)
 	if err != nil {
 		return err
 	}

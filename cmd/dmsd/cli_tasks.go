@@ -99,15 +99,7 @@ func cliTasksShow(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("tasks show", "[flags] [--instance] INSTANCE_ID TASK_ID", "Shows a task.")
 	instance := fs.String("instance", "", "instance `ID`")
 	asJSON := fs.Bool("json", false, "print the task as JSON")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, taskID, err := cliIDs(*instance, pos, true, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, taskID, err := e.cliTarget(fs, conn, instance, args, true, false)
 	if err != nil {
 		return err
 	}
@@ -142,15 +134,7 @@ func cliTasksProgress(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("tasks progress", "[flags] [--instance] INSTANCE_ID TASK_ID", "Shows how far a task is, step by step.")
 	instance := fs.String("instance", "", "instance `ID`")
 	asJSON := fs.Bool("json", false, "print JSON: {\"percentage\", \"remain_seconds\", \"steps\": [...]}")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, taskID, err := cliIDs(*instance, pos, true, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, taskID, err := e.cliTarget(fs, conn, instance, args, true, false)
 	if err != nil {
 		return err
 	}
@@ -189,15 +173,7 @@ func cliTasksWait(ctx context.Context, e *cliEnv, args []string) error {
 	instance := fs.String("instance", "", "instance `ID`")
 	timeout := fs.Duration("timeout", 0, "give up after this long (default: never)")
 	asJSON := fs.Bool("json", false, "print no progress, then the finished task as JSON")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, taskID, err := cliIDs(*instance, pos, true, true)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, taskID, err := e.cliTarget(fs, conn, instance, args, true, true)
 	if err != nil {
 		return err
 	}
@@ -230,15 +206,7 @@ func cliTasksDelete(ctx context.Context, e *cliEnv, args []string) error {
 	fs, conn := e.cliFlags("tasks delete", "[flags] [--instance] INSTANCE_ID TASK_ID",
 		"Deletes the record of a finished task (SUCCESS, FAILED or CANCELLED).")
 	instance := fs.String("instance", "", "instance `ID`")
-	pos, err := cliParse(fs, args)
-	if err != nil {
-		return err
-	}
-	instanceID, taskID, err := cliIDs(*instance, pos, true, false)
-	if err != nil {
-		return err
-	}
-	c, err := conn.client(e)
+	c, instanceID, taskID, err := e.cliTarget(fs, conn, instance, args, true, false)
 	if err != nil {
 		return err
 	}
