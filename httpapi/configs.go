@@ -17,8 +17,8 @@ type instanceConfigJSON struct {
 
 func handleConfigsShow(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -52,12 +52,7 @@ type modifyConfigsJSON struct {
 
 func handleConfigsModify(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[modifyConfigsRequest](r)
+		instanceID, req, err := decodeForInstance[modifyConfigsRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -93,12 +88,7 @@ type updateInstanceRequest struct {
 
 func handleInstanceUpdate(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[updateInstanceRequest](r)
+		instanceID, req, err := decodeForInstance[updateInstanceRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return

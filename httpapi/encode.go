@@ -149,3 +149,15 @@ func decode[T any](r *http.Request) (T, error) {
 	}
 	return v, nil
 }
+
+// decodeForInstance returns the instance id of r's path and r's body decoded
+// as a T, or the error of either.
+func decodeForInstance[T any](r *http.Request) (string, T, error) {
+	id, err := instanceIDOf(r)
+	if err != nil {
+		var zero T
+		return "", zero, err
+	}
+	v, err := decode[T](r)
+	return id, v, err
+}

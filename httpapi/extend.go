@@ -28,12 +28,7 @@ func handleExtend(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
 			return
 		}
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[extendRequest](r)
+		instanceID, req, err := decodeForInstance[extendRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return

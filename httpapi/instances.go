@@ -320,8 +320,8 @@ func parseInstanceQuery(q url.Values) (match func(*dmsd.Instance) bool, offset, 
 
 func handleInstanceShow(store dmsd.InstanceStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -336,8 +336,8 @@ func handleInstanceShow(store dmsd.InstanceStore) http.Handler {
 
 func handleInstanceDelete(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -423,12 +423,7 @@ type autoTopicRequest struct {
 
 func handleAutoTopic(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[autoTopicRequest](r)
+		instanceID, req, err := decodeForInstance[autoTopicRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -106,4 +107,10 @@ func checkTaskID(id string) error {
 		return dmsd.Errorf(dmsd.EINVALIDTASKID, "Invalid task ID format.")
 	}
 	return nil
+}
+
+// instanceIDOf returns the instance id of r's path, or EINVALIDINSTANCEID.
+func instanceIDOf(r *http.Request) (string, error) {
+	id := r.PathValue("instance_id")
+	return id, checkInstanceID(id)
 }

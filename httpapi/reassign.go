@@ -40,8 +40,8 @@ func handleReassign(svc dmsd.ReassignService) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
 			return
 		}
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}

@@ -41,12 +41,7 @@ func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
 			return
 		}
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[sslSwitchRequest](r)
+		instanceID, req, err := decodeForInstance[sslSwitchRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -91,8 +86,8 @@ func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
 // certificate of an instance whose listeners use TLS.
 func handleSSLCertificate(store dmsd.InstanceStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -115,8 +110,8 @@ func handleSSLCertificate(store dmsd.InstanceStore) http.Handler {
 // (ModifyKafkaPublicIpAccessSwitch) with a refusal: no task is created.
 func handlePublicAccess(store dmsd.InstanceStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}

@@ -42,12 +42,7 @@ type createTopicRequest struct {
 
 func handleTopicCreate(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[createTopicRequest](r)
+		instanceID, req, err := decodeForInstance[createTopicRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -142,14 +137,13 @@ func toTopicJSON(t *dmsd.Topic) topicJSON {
 
 func handleTopicList(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
+		instanceID, err := instanceIDOf(r)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
 		q := r.URL.Query()
 		offset, limit := 0, 10
-		var err error
 		if q.Has("offset") {
 			if offset, err = parseInt(q, "offset", 0, maxTaskOffset, dmsd.EOFFSET); err != nil {
 				writeError(w, r, err)
@@ -202,12 +196,7 @@ type updateTopicRequest struct {
 
 func handleTopicUpdate(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[updateTopicRequest](r)
+		instanceID, req, err := decodeForInstance[updateTopicRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -252,12 +241,7 @@ type topicDeletionJSON struct {
 
 func handleTopicDelete(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID := r.PathValue("instance_id")
-		if err := checkInstanceID(instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[deleteTopicsRequest](r)
+		instanceID, req, err := decodeForInstance[deleteTopicsRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
