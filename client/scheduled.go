@@ -42,21 +42,8 @@ func (c *Client) scheduledPath(instanceID string, rest ...string) string {
 // ListScheduledTasks returns a page of an instance's scheduled tasks, whatever
 // their status, newest first.
 func (c *Client) ListScheduledTasks(ctx context.Context, instanceID string, opts TaskListOptions) (ScheduledPage, error) {
-	q := url.Values{}
-	if opts.Offset > 0 {
-		q.Set("offset", strconv.Itoa(opts.Offset))
-	}
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
-	}
-	if !opts.Begin.IsZero() {
-		q.Set("begin_time", opts.Begin.UTC().Format(apiQueryTime))
-	}
-	if !opts.End.IsZero() {
-		q.Set("end_time", opts.End.UTC().Format(apiQueryTime))
-	}
 	var out scheduledListJSON
-	if err := c.do(ctx, http.MethodGet, c.scheduledPath(instanceID), q, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.scheduledPath(instanceID), opts.query(), nil, &out); err != nil {
 		return ScheduledPage{}, err
 	}
 	page := ScheduledPage{Tasks: make([]ScheduledTask, 0, len(out.Jobs))}

@@ -146,12 +146,8 @@ func parseAPITime(field, s string) (time.Time, error) {
 // apiQueryTime is the time format of begin_time and end_time.
 const apiQueryTime = "20060102150405"
 
-func (c *Client) tasksPath(instanceID string, rest ...string) string {
-	return c.projectPath(append([]string{"instances", instanceID, "tasks"}, rest...)...)
-}
-
-// ListTasks returns a page of an instance's tasks, newest first.
-func (c *Client) ListTasks(ctx context.Context, instanceID string, opts TaskListOptions) (TaskPage, error) {
+// query returns the options as the task list routes take them.
+func (opts TaskListOptions) query() url.Values {
 	q := url.Values{}
 	if opts.Offset > 0 {
 		q.Set("offset", strconv.Itoa(opts.Offset))
@@ -165,8 +161,17 @@ func (c *Client) ListTasks(ctx context.Context, instanceID string, opts TaskList
 	if !opts.End.IsZero() {
 		q.Set("end_time", opts.End.UTC().Format(apiQueryTime))
 	}
+	return q
+}
+
+func (c *Client) tasksPath(instanceID string, rest ...string) string {
+	return c.projectPath(append([]string{"instances", instanceID, "tasks"}, rest...)...)
+}
+
+// ListTasks returns a page of an instance's tasks, newest first.
+func (c *Client) ListTasks(ctx context.Context, instanceID string, opts TaskListOptions) (TaskPage, error) {
 	var out taskListJSON
-	if err := c.do(ctx, http.MethodGet, c.tasksPath(instanceID), q, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.tasksPath(instanceID), opts.query(), nil, &out); err != nil {
 		return TaskPage{}, err
 	}
 	page := TaskPage{Tasks: make([]Task, 0, len(out.Tasks))}
