@@ -131,6 +131,9 @@ type Submission struct {
 
 // TaskStore keeps task records. Every method that takes a project id answers
 // only for that project: a task or instance of another project is not found.
+// Every method that a request calls to change something returns EREPLAYED,
+// changing nothing, when ctx serves a replayed request (dmsd.WithReplay)
+// and none of its other refusals applies.
 type TaskStore interface {
 	// SubmitTask records sub.Task as CREATED and queues its execution in one
 	// transaction, so that an accepted task is never lost and never runs
@@ -204,11 +207,14 @@ type TaskStore interface {
 	CountTasks(ctx context.Context) (map[[2]string]int, error)
 }
 
-// RequestLog remembers signed requests that changed something, so that a
-// captured request sent again is refused, whichever replica it reaches.
+// RequestLog remembers the signatures of signed mutating requests, spent when
+// first received, so that a request sent again takes no effect whichever
+// replica it reaches (see WithReplay).
 type RequestLog interface {
-	// RememberRequest records a request signature until expires. It returns
-	// EREPLAYED if the signature is already recorded and not expired.
+	// RememberRequest records a request signature until expires, atomically:
+	// of concurrent calls with one signature, on any replica, one succeeds.
+	// It returns EREPLAYED if the signature is already recorded and not
+	// expired.
 	RememberRequest(ctx context.Context, signature string, expires time.Time) error
 }
 

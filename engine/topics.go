@@ -48,6 +48,9 @@ func (e *Engine) CreateTopic(ctx context.Context, actor dmsd.Actor, instanceID s
 	if t.Replication > brokers {
 		return dmsd.Errorf(dmsd.EREPLICATION, "Replication factor larger than available brokers: %d replicas, %d brokers.", t.Replication, brokers)
 	}
+	if err := answerReplay(ctx, func() error { return e.refuseExistingTopic(ctx, inst, t.Name) }); err != nil {
+		return err
+	}
 	return e.clusters.CreateTopic(ctx, inst, t)
 }
 
@@ -94,6 +97,9 @@ func (e *Engine) UpdateTopics(ctx context.Context, actor dmsd.Actor, instanceID 
 			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: sync_replication needs at least 2 replicas.")
 		}
 	}
+	if err := dmsd.CheckNotReplayed(ctx); err != nil {
+		return err
+	}
 	for _, u := range updates {
 		if err := e.clusters.UpdateTopic(ctx, inst, u); err != nil {
 			return err
@@ -116,6 +122,17 @@ func (e *Engine) DeleteTopics(ctx context.Context, actor dmsd.Actor, instanceID 
 		if dmsd.ValidTopicName(n) && !slices.Contains(valid, n) {
 			valid = append(valid, n)
 		}
+	}
+	if dmsd.Replayed(ctx) && len(valid) > 0 {
+		// A replay that finds none of the topics is answered as any
+		// request is, each one not deleted; one that would delete a topic
+		// is refused.
+		if exists, err := e.anyTopicExists(ctx, inst, valid); err != nil {
+			return nil, err
+		} else if exists {
+			return nil, dmsd.CheckNotReplayed(ctx)
+		}
+		valid = nil
 	}
 	errs := map[string]error{}
 	if len(valid) > 0 {
@@ -211,6 +228,9 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	}
 	updated.RetentionPolicy = inst.RetentionPolicy // The task changes it.
 	if updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd {
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return nil, err
+		}
 		if err := e.store.UpdateInstance(ctx, updated); err != nil {
 			return nil, err
 		}

@@ -55,6 +55,17 @@ func (e *Engine) CreateUser(ctx context.Context, actor dmsd.Actor, instanceID st
 	if inst.External == nil && !slices.Contains(inst.SASLMechanisms, dmsd.MechanismScramSHA512) {
 		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: users log in with SCRAM-SHA-512, which this instance's sasl_enabled_mechanisms do not include.")
 	}
+	err = answerReplay(ctx, func() error {
+		if existing, err := e.existingUsers(ctx, inst, user.Name); err != nil {
+			return err
+		} else if len(existing) > 0 {
+			return dmsd.Errorf(dmsd.EUSEREXISTS, "The user %s already exists.", user.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	user.CreatedAt = dmsd.Now()
 	return e.clusters.CreateUser(ctx, inst, user, password)
 }
@@ -72,6 +83,17 @@ func (e *Engine) ResetUserPassword(ctx context.Context, actor dmsd.Actor, instan
 	if name == inst.AccessUser {
 		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the access user's password cannot be reset here.")
 	}
+	err = answerReplay(ctx, func() error {
+		if existing, err := e.existingUsers(ctx, inst, name); err != nil {
+			return err
+		} else if len(existing) == 0 || existing[0].Default {
+			return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	return e.clusters.ResetUserPassword(ctx, inst, name, password)
 }
 
@@ -84,6 +106,17 @@ func (e *Engine) DeleteUsers(ctx context.Context, actor dmsd.Actor, instanceID s
 	}
 	if slices.Contains(names, inst.AccessUser) {
 		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the access user %s cannot be deleted.", inst.AccessUser)
+	}
+	if dmsd.Replayed(ctx) {
+		// Users that do not exist are skipped: a replay that finds none of
+		// them is answered as any request is and changes nothing; one that
+		// would delete a user is refused.
+		if existing, err := e.existingUsers(ctx, inst, names...); err != nil {
+			return err
+		} else if len(existing) > 0 {
+			return dmsd.CheckNotReplayed(ctx)
+		}
+		return nil
 	}
 	return e.clusters.DeleteUsers(ctx, inst, names)
 }

@@ -55,15 +55,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.ETOOMANYREQUESTS, "The request is too frequent. Flow control is being performed. Please try again later."))
 			return
 		}
-		if r.Method == http.MethodPost || r.Method == http.MethodPut {
-			// A replayed POST or PUT would start another task; a replayed
-			// GET or DELETE changes nothing the first did not. The
-			// signature is checked, so the Authorization header parses.
+		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodDelete {
+			// The signature is checked, so the Authorization header parses.
 			_, _, signature, _ := parseAuthorization(r.Header.Get("Authorization"))
-			if err := s.store.RememberRequest(r.Context(), signature, s.now().Add(2*maxSkew)); err != nil {
+			ctx, err := s.spendSignature(r.Context(), signature)
+			if err != nil {
 				writeError(w, r, err)
 				return
 			}
+			r = r.WithContext(ctx)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx := context.WithValue(r.Context(), actorKey, dmsd.Actor{ProjectID: cred.ProjectID, UserID: cred.UserID, UserName: cred.UserName})

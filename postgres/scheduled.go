@@ -125,6 +125,11 @@ func (db *DB) RescheduleTask(ctx context.Context, projectID, instanceID, taskID 
 		if t.Status != dmsd.TaskCreated {
 			return errScheduleStarted(t)
 		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
 		if err := db.cancelJob(ctx, tx, t.JobID); err != nil {
 			return err
 		}
@@ -154,6 +159,11 @@ func (db *DB) CancelTask(ctx context.Context, projectID, instanceID, taskID stri
 		if t.Status != dmsd.TaskCreated {
 			return errScheduleStarted(t)
 		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE tasks SET status = $1, updated_ms = $2 WHERE id = $3`,
 			dmsd.TaskCancelled, dmsd.Now().UnixMilli(), t.ID); err != nil {
 			return err
@@ -176,6 +186,11 @@ func (db *DB) DeleteScheduledTask(ctx context.Context, projectID, instanceID, ta
 		}
 		if t.Status == dmsd.TaskExecuting {
 			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running (EXECUTING): it can be deleted once it ends.")
+		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM tasks WHERE id = $1`, t.ID); err != nil {
 			return err

@@ -57,6 +57,11 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
 			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
 		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
 		steps, err := json.Marshal(t.Steps)
 		if err != nil {
 			return err
@@ -210,6 +215,11 @@ func (db *DB) DeleteTask(ctx context.Context, projectID, instanceID, taskID stri
 			return err
 		}
 		if tag.RowsAffected() == 1 {
+			// A replayed request is refused only now that the record would
+			// go; returning the error rolls the delete back.
+			if err := dmsd.CheckNotReplayed(ctx); err != nil {
+				return err
+			}
 			_, err := tx.Exec(ctx, `UPDATE instances SET task_count = task_count - 1 WHERE id = $1`, instanceID)
 			return err
 		}

@@ -117,6 +117,11 @@ func (db *DB) RescheduleTask(ctx context.Context, projectID, instanceID, taskID 
 		if t.Status != dmsd.TaskCreated {
 			return errScheduleStarted(t)
 		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
 		if err := db.cancelJob(ctx, tx, t.JobID); err != nil {
 			return err
 		}
@@ -142,6 +147,11 @@ func (db *DB) CancelTask(ctx context.Context, projectID, instanceID, taskID stri
 		}
 		if t.Status != dmsd.TaskCreated {
 			return errScheduleStarted(t)
+		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
 		}
 		// The status condition keeps a worker that starts the task meanwhile
 		// from being overwritten; on one write connection it cannot happen,
@@ -171,6 +181,11 @@ func (db *DB) DeleteScheduledTask(ctx context.Context, projectID, instanceID, ta
 		}
 		if t.Status == dmsd.TaskExecuting {
 			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running (EXECUTING): it can be deleted once it ends.")
+		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id = ? AND status <> ?`, t.ID, dmsd.TaskExecuting)
 		if err != nil {

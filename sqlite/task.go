@@ -61,6 +61,11 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
 			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
 		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
 		steps, err := encodeSteps(t.Steps)
 		if err != nil {
 			return err
@@ -220,6 +225,11 @@ func (db *DB) DeleteTask(ctx context.Context, projectID, instanceID, taskID stri
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
+			// A replayed request is refused only now that the record would
+			// go; returning the error rolls the delete back.
+			if err := dmsd.CheckNotReplayed(ctx); err != nil {
+				return err
+			}
 			_, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count - 1 WHERE id = ?`, instanceID)
 			return err
 		}
