@@ -310,3 +310,111 @@ func requireOnce(t *testing.T, answers []answer) {
 	}
 	require.Equal(t, 1, ok, "exactly one of %d identical requests took effect: %v", len(answers), answers)
 }
+
+// Synchronous operations (topics, users, the instance's description) answer a
+// re-sent request as the service would when that changes nothing, and refuse
+// it where it would change something again.
+func TestReplayedSynchronousOperations(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	id := *createSASLInstance(t, c, "replayed-sync").InstanceId
+	base := "/v2/" + s.creds[0].ProjectID + "/instances/" + id
+	jsonCT := map[string]string{"Content-Type": "application/json"}
+	// Captured requests are dated a little in the past, so that no request
+	// the test signs anew for the same operation shares their signature.
+	past := time.Now().Add(-time.Minute)
+	// The SDK signs to the second: a second create of the same topic with
+	// the same body within one second would be the same request, so each
+	// create here differs in its partitions.
+	createTopic := func(name string, partitions int32) {
+		t.Helper()
+		_, err := c.CreateInstanceTopic(&model.CreateInstanceTopicRequest{InstanceId: id, Body: &model.CreateInstanceTopicReq{Id: name, Partition: ptr(partitions)}})
+		require.NoError(t, err)
+	}
+	hasTopic := func(name string) bool {
+		t.Helper()
+		topics, err := c.ListInstanceTopics(&model.ListInstanceTopicsRequest{InstanceId: id})
+		require.NoError(t, err)
+		for _, tp := range *topics.Topics {
+			if *tp.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	hasUser := func(name string) bool {
+		t.Helper()
+		users, err := c.ShowInstanceUsers(&model.ShowInstanceUsersRequest{InstanceId: id})
+		require.NoError(t, err)
+		for _, u := range *users.Users {
+			if *u.UserName == name {
+				return true
+			}
+		}
+		return false
+	}
+	deleteUser := func(name string) {
+		t.Helper()
+		_, err := c.BatchDeleteInstanceUsers(&model.BatchDeleteInstanceUsersRequest{InstanceId: id,
+			Body: &model.BatchDeleteInstanceUsersReq{Action: ptr(model.GetBatchDeleteInstanceUsersReqActionEnum().DELETE), Users: &[]string{name}}})
+		require.NoError(t, err)
+	}
+
+	t.Run("topic delete", func(t *testing.T) {
+		createTopic("doomed", 1)
+		del := capture(t, s, 0, sdkRequest{method: http.MethodPost, pathAndQuery: base + "/topics/delete", body: `{"topics":["doomed"]}`, headers: jsonCT, date: past})
+		status, body := del.sendTo(t, s.url)
+		require.Equal(t, http.StatusOK, status, body)
+		require.JSONEq(t, `{"topics":[{"id":"doomed","success":true}]}`, body)
+		status, body = del.sendTo(t, s.url)
+		require.Equal(t, http.StatusOK, status, body)
+		require.JSONEq(t, `{"topics":[{"id":"doomed","success":false}]}`, body, "the topic is gone: the service's own answer")
+		createTopic("doomed", 2)
+		status, body = del.sendTo(t, s.url)
+		require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+		require.True(t, hasTopic("doomed"), "the topic created anew stays")
+	})
+
+	t.Run("user create", func(t *testing.T) {
+		create := capture(t, s, 0, sdkRequest{method: http.MethodPost, pathAndQuery: base + "/users",
+			body: `{"user_name":"replayed1","user_desc":"","user_passwd":"Replay-Pass1"}`, headers: jsonCT, date: past})
+		status, body := create.sendTo(t, s.url)
+		require.Equal(t, http.StatusNoContent, status, body)
+		status, body = create.sendTo(t, s.url)
+		require.Equal(t, dmsd.EUSEREXISTS, requireClientError(t, status, body).Code, "the service's own answer")
+		deleteUser("replayed1")
+		status, body = create.sendTo(t, s.url)
+		require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+		require.False(t, hasUser("replayed1"), "the deleted user is not created again")
+	})
+
+	t.Run("user delete", func(t *testing.T) {
+		require.NoError(t, createUser(c, id, "replayed2", "", "Replay-Pass2"))
+		del := capture(t, s, 0, sdkRequest{method: http.MethodPut, pathAndQuery: base + "/users",
+			body: `{"action":"delete","users":["replayed2"]}`, headers: jsonCT, date: past})
+		status, body := del.sendTo(t, s.url)
+		require.Equal(t, http.StatusNoContent, status, body)
+		status, body = del.sendTo(t, s.url)
+		require.Equal(t, http.StatusNoContent, status, "no such user any more: the service's own answer, which changes nothing: %s", body)
+		require.NoError(t, createUser(c, id, "replayed2", "", "Replay-Pass3"), "another password: not the request made before")
+		status, body = del.sendTo(t, s.url)
+		require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+		require.True(t, hasUser("replayed2"), "the user created anew stays")
+	})
+
+	t.Run("instance description", func(t *testing.T) {
+		update := capture(t, s, 0, sdkRequest{method: http.MethodPut, pathAndQuery: base, body: `{"description":"original"}`, headers: jsonCT, date: past})
+		status, body := update.sendTo(t, s.url)
+		require.Equal(t, http.StatusNoContent, status, body)
+		status, body = update.sendTo(t, s.url)
+		require.Equal(t, http.StatusNoContent, status, "the description is already so: nothing changes: %s", body)
+		_, err := c.UpdateInstance(&model.UpdateInstanceRequest{InstanceId: id, Body: &model.UpdateInstanceReq{Description: ptr("changed since")}})
+		require.NoError(t, err)
+		status, body = update.sendTo(t, s.url)
+		require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+		inst, err := c.ShowInstance(&model.ShowInstanceRequest{InstanceId: id})
+		require.NoError(t, err)
+		require.Equal(t, "changed since", *inst.Description)
+	})
+}
