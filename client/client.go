@@ -216,8 +216,8 @@ type requestIDSetter interface{ setRequestID(string) }
 
 // headerNonce is a random value signed with every request, so that no two
 // requests have the same signature even when they are alike and signed in
-// the same second: the server refuses a signature it has seen before
-// (DMS.00401001).
+// the same second: a signature the server has seen before takes no effect
+// again (DMS.00401001).
 const headerNonce = "X-Dmsd-Nonce"
 
 // newRequest returns the signed request.
