@@ -127,6 +127,11 @@ type Submission struct {
 	// InstanceStatus, when set, is the status the instance moves to as the
 	// task is accepted (for example RESTARTING).
 	InstanceStatus InstanceStatus
+	// Quota, when set, is checked on the project's usage with the
+	// submission included (a new instance, or an extension counted at its
+	// new broker number), in the same transaction; past it the submission
+	// fails with Quota.Check's error and nothing is recorded.
+	Quota *Quota
 }
 
 // TaskStore keeps task records. Every method that takes a project id answers

@@ -115,9 +115,9 @@ type topicListJSON struct {
 func toTopicJSON(t *dmsd.Topic) topicJSON {
 	out := topicJSON{
 		Name:              t.Name,
-		Replication:       t.Replication,
-		Partition:         t.Partitions,
-		RetentionTime:     t.RetentionHours,
+		Replication:       int32Of(t.Replication),
+		Partition:         int32Of(t.Partitions),
+		RetentionTime:     int32Of(t.RetentionHours),
 		SyncReplication:   t.SyncReplication,
 		SyncMessageFlush:  t.SyncMessageFlush,
 		TopicOtherConfigs: make([]topicConfigJSON, 0, len(dmsd.TopicParams)),
