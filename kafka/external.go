@@ -74,12 +74,13 @@ func (x *External) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 // connectTimeout bounds StartCluster's and CheckCluster's first request to
 // the external cluster, so that a cluster that cannot be reached fails its
 // task within seconds.
-const connectTimeout = 8 * time.Second
+const connectTimeout = 5 * time.Second
 
 // BrokerCount returns the number of brokers the external cluster's metadata
 // lists, asked within connectTimeout. Every failure is EUNREACHABLE with the
-// same message, so that the outcome maps no port; the cause goes to the log.
-// When ctx ends first it returns ctx's error.
+// same message and comes when connectTimeout has passed, so that neither the
+// outcome nor its time maps a port; the cause goes to the log. When ctx ends
+// first it returns ctx's error.
 func (x *External) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, error) {
 	rctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
@@ -89,6 +90,12 @@ func (x *External) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, e
 			return 0, ctx.Err() // shutting down: the step is resumed, not failed
 		}
 		x.logger.Warn("external cluster unreachable", "instance_id", inst.ID, "error", err)
+		// Every failure takes the whole timeout, so that its time does not
+		// tell a closed port from one that never answers.
+		<-rctx.Done()
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
 		return 0, dmsd.ErrUnreachable(err)
 	}
 	return n, nil

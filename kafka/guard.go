@@ -61,7 +61,7 @@ func (g guardedDialer) dial(ctx context.Context, network, host string) (net.Conn
 func (e *Embedded) guardOpts() []kgo.Opt {
 	return []kgo.Opt{
 		kgo.Dialer(guardedDialer{policy: e.external, logger: e.logger}.dial),
-		kgo.RequestTimeoutOverhead(5 * time.Second),
+		kgo.RequestTimeoutOverhead(4 * time.Second),
 		kgo.RetryTimeout(10 * time.Second),
 	}
 }
