@@ -92,11 +92,19 @@ type ExternalCluster struct {
 	Password string
 }
 
+// MaxBootstrapServers is the most bootstrap servers an external cluster may
+// list.
+const MaxBootstrapServers = 10
+
 // Validate returns an EINVALID *Error unless the external cluster's settings
 // are usable.
 func (x *ExternalCluster) Validate() error {
 	if len(x.BootstrapServers) == 0 {
 		return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers is empty.")
+	}
+	if len(x.BootstrapServers) > MaxBootstrapServers {
+		// Each is resolved and checked while the create request waits.
+		return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers can list at most %d servers.", MaxBootstrapServers)
 	}
 	for _, s := range x.BootstrapServers {
 		host, port, err := net.SplitHostPort(s)
