@@ -156,8 +156,8 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		ProductID:         inst.ProductID,
 		StorageSpecCode:   inst.StorageSpecCode,
 		RetentionPolicy:   inst.RetentionPolicy,
-		BrokerNum:         inst.BrokerNum,
-		NodeNum:           inst.BrokerNum,
+		BrokerNum:         int32Of(inst.BrokerNum),
+		NodeNum:           int32Of(inst.BrokerNum),
 	}
 	if inst.BrokerNum == 1 {
 		out.Type = "single"

@@ -164,7 +164,7 @@ func handleTopicList(svc dmsd.TopicService) http.Handler {
 		out := topicListJSON{
 			Total:              len(topics),
 			Size:               limit,
-			MaxPartitions:      inst.BrokerNum * 100,
+			MaxPartitions:      int32Of(inst.BrokerNum * 100),
 			TopicMaxPartitions: dmsd.MaxTopicPartitions,
 			Topics:             []topicJSON{},
 		}
