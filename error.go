@@ -76,6 +76,12 @@ const (
 	// Extension and external clusters.
 	EEXTERNAL = "DMS.00400940" // dmsd's own: not possible on an external cluster, which dmsd does not run.
 
+	// Tenancy: where external clusters may be, and each project's quota.
+	EADDRREFUSED   = "DMS.00400950" // dmsd's own: the address is not one an external cluster may have (allow-list, dmsd's own listeners).
+	EUNREACHABLE   = "DMS.00400951" // dmsd's own: the external Kafka cluster could not be reached.
+	EINSTANCEQUOTA = "DMS.00400035" // DMS instance quota of the tenant is insufficient.
+	EBROKERQUOTA   = "DMS.00400039" // The quota limit has been reached (brokers of a project).
+
 	// SSL and public access.
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"regexp"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -91,16 +92,28 @@ type ExternalCluster struct {
 	Password string
 }
 
+// MaxBootstrapServers is the most bootstrap servers an external cluster may
+// list.
+const MaxBootstrapServers = 10
+
 // Validate returns an EINVALID *Error unless the external cluster's settings
 // are usable.
 func (x *ExternalCluster) Validate() error {
 	if len(x.BootstrapServers) == 0 {
 		return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers is empty.")
 	}
+	if len(x.BootstrapServers) > MaxBootstrapServers {
+		// Each is resolved and checked while the create request waits.
+		return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers can list at most %d servers.", MaxBootstrapServers)
+	}
 	for _, s := range x.BootstrapServers {
 		host, port, err := net.SplitHostPort(s)
 		if err != nil || host == "" || port == "" {
 			return Errorf(EINVALID, "Invalid request parameter: external.bootstrap_servers must be host:port, not %q.", s)
+		}
+		// The port is answered as an int32 and must be one a client can dial.
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return Errorf(EINVALID, "Invalid request parameter: the port of %q must be 1-65535.", s)
 		}
 	}
 	switch x.SASLMechanism {
@@ -157,6 +170,11 @@ func QueueOf(host string) string {
 	return "replica_" + host
 }
 
+// MaxStorageSpace is the reference's largest storage_space in GB (of its
+// largest flavor). It also keeps every storage figure an answer shows well
+// inside the int32 that the SDK decodes them into.
+const MaxStorageSpace = 1_500_000
+
 var instanceNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)
 
 var maintainWindowPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):00:00$`)
@@ -175,8 +193,8 @@ func (inst *Instance) Validate() error {
 		return Errorf(EINVALID, "engine_version is required.")
 	case inst.BrokerNum < 1 || inst.BrokerNum > 30:
 		return Errorf(EINVALID, "broker_num must be between 1 and 30.")
-	case inst.StorageSpace < 1:
-		return Errorf(EINVALIDDISK, "Invalid disk space. storage_space must be a positive number of GB.")
+	case inst.StorageSpace < 1 || inst.StorageSpace > MaxStorageSpace:
+		return Errorf(EINVALIDDISK, "Invalid disk space. storage_space must be a positive number of GB, at most %d.", MaxStorageSpace)
 	case inst.VpcID == "":
 		return Errorf(EEMPTYVPC, "vpc_id in the request is empty.")
 	case inst.SecurityGroupID == "":

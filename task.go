@@ -127,6 +127,11 @@ type Submission struct {
 	// InstanceStatus, when set, is the status the instance moves to as the
 	// task is accepted (for example RESTARTING).
 	InstanceStatus InstanceStatus
+	// Quota, when set, is checked on the project's usage with the
+	// submission included (a new instance, or an extension counted at its
+	// new broker number), in the same transaction; past it the submission
+	// fails with Quota.Check's error and nothing is recorded.
+	Quota *Quota
 }
 
 // TaskStore keeps task records. Every method that takes a project id answers
@@ -140,7 +145,9 @@ type TaskStore interface {
 	// without its record. Returns EINSTANCENOTFOUND if the instance does
 	// not exist in the task's project, ETASKRUNNING if the instance already
 	// has a task that is EXECUTING, or CREATED and not scheduled, and
-	// EINSTANCESTATUS if the instance is not in one of sub.AllowedStatuses.
+	// EINSTANCESTATUS if the instance is not in one of sub.AllowedStatuses,
+	// and EINSTANCEQUOTA or EBROKERQUOTA if sub.Quota is set and the
+	// project's usage with the submission exceeds it.
 	// A scheduled task (ExecuteAt set) is queued to run at ExecuteAt and is
 	// not refused because of another task: it waits for it when it starts.
 	SubmitTask(ctx context.Context, sub *Submission) error

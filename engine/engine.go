@@ -29,6 +29,11 @@ type Engine struct {
 	clusters dmsd.ClusterService
 	logger   *slog.Logger
 	duration *prometheus.HistogramVec
+	// quota, when set, limits each project's instances and brokers.
+	quota *dmsd.Quota
+	// addresses decides where external instances may point; nil refuses
+	// them all.
+	addresses *dmsd.AddressPolicy
 }
 
 // Option changes an engine from its defaults.

@@ -82,8 +82,9 @@ const maxBrokers = 50
 // ExtendInstance validates the change against the instance and starts
 // extendInstance on a RUNNING instance, which is EXTENDING until it ends.
 // It returns EEXTERNAL for an external cluster, EINVALIDDISK for storage that
-// shrinks or is not a multiple of 100 GB, EINVALID for other bad parameters,
-// and the store's errors.
+// shrinks, is not a multiple of 100 GB or exceeds dmsd.MaxStorageSpace,
+// EINVALID for other bad parameters, EBROKERQUOTA for brokers past the
+// project's quota, and the store's errors.
 func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {
@@ -124,10 +125,17 @@ func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	default:
 		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: oper_type must be storage or horizontal.")
 	}
+	if p.NewStorageSpace > dmsd.MaxStorageSpace {
+		return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space can be at most %d GB.", dmsd.MaxStorageSpace)
+	}
 	t := newTask(actor, instanceID, "extendInstance", p)
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
+	sub := &dmsd.Submission{
 		Task:            t,
 		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
 		InstanceStatus:  dmsd.InstanceExtending,
-	})
+	}
+	if ext.OperType == "horizontal" {
+		sub.Quota = e.quota // more brokers count against the project's quota
+	}
+	return t, e.store.SubmitTask(ctx, sub)
 }

@@ -10,8 +10,9 @@ import (
 var _ dmsd.InstanceService = (*Engine)(nil)
 
 // CreateInstance validates inst, fills in its id, project, owner and status,
-// and starts createInstance. It returns the validation's *dmsd.Error or the
-// store's.
+// and starts createInstance. It returns the validation's *dmsd.Error,
+// EADDRREFUSED for an external cluster where external instances may not
+// point, the quota's EINSTANCEQUOTA or EBROKERQUOTA, or the store's error.
 func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dmsd.Instance) (*dmsd.Task, error) {
 	if inst.RetentionPolicy == "" {
 		inst.RetentionPolicy = "time_base"
@@ -37,6 +38,11 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	if err := inst.ValidateSASL(); err != nil {
 		return nil, err
 	}
+	if inst.External != nil {
+		if err := e.checkExternalAddresses(ctx, inst.External); err != nil {
+			return nil, err
+		}
+	}
 	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
 	inst.UserID, inst.UserName = actor.UserID, actor.UserName
 	inst.Status, inst.CreatedAt, inst.Ports, inst.Host, inst.SSLCACert = dmsd.InstanceCreating, dmsd.Now(), nil, e.replica, ""
@@ -60,7 +66,7 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 		params["external"] = map[string]any{"bootstrap_servers": x.BootstrapServers, "sasl_mechanism": x.SASLMechanism, "username": x.Username}
 	}
 	t := newTask(actor, inst.ID, "createInstance", params)
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, NewInstance: inst})
+	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, NewInstance: inst, Quota: e.quota})
 }
 
 // RestartInstance starts restartInstance on a RUNNING, ERROR or EXTENDEDFAILED

@@ -82,6 +82,12 @@ var statusOf = map[string]int{
 	// Extension and external clusters.
 	dmsd.EEXTERNAL: http.StatusBadRequest,
 
+	// Tenancy.
+	dmsd.EADDRREFUSED:   http.StatusBadRequest,
+	dmsd.EUNREACHABLE:   http.StatusBadRequest,
+	dmsd.EINSTANCEQUOTA: http.StatusBadRequest,
+	dmsd.EBROKERQUOTA:   http.StatusBadRequest,
+
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,

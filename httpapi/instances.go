@@ -135,8 +135,8 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		EngineVersion:     inst.EngineVersion,
 		Description:       inst.Description,
 		Specification:     strconv.Itoa(inst.BrokerNum) + " brokers",
-		StorageSpace:      inst.StorageSpace,
-		TotalStorageSpace: inst.StorageSpace,
+		StorageSpace:      int32Of(inst.StorageSpace),
+		TotalStorageSpace: int32Of(inst.StorageSpace),
 		PartitionNum:      strconv.Itoa(inst.BrokerNum * 100),
 		Status:            string(inst.Status),
 		InstanceID:        inst.ID,
@@ -156,8 +156,8 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		ProductID:         inst.ProductID,
 		StorageSpecCode:   inst.StorageSpecCode,
 		RetentionPolicy:   inst.RetentionPolicy,
-		BrokerNum:         inst.BrokerNum,
-		NodeNum:           inst.BrokerNum,
+		BrokerNum:         int32Of(inst.BrokerNum),
+		NodeNum:           int32Of(inst.BrokerNum),
 	}
 	if inst.BrokerNum == 1 {
 		out.Type = "single"
@@ -194,7 +194,15 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 
 func atoiOr0(s string) int {
 	n, _ := strconv.Atoi(s)
-	return n
+	return int32Of(n)
+}
+
+// int32Of returns n, or the int32 bound it passes: the SDK decodes these
+// numbers into int32 and fails the whole answer on one that does not fit.
+// Requests are bounded so that nothing stored passes them; this guards
+// records older than those bounds and numbers an external cluster reports.
+func int32Of(n int) int {
+	return max(math.MinInt32, min(n, math.MaxInt32))
 }
 
 func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,6 +65,10 @@ func handleReassign(svc dmsd.ReassignService) http.Handler {
 	})
 }
 
+// maxUnixMilli is the last millisecond of the year 9999, the latest time
+// that the answers' formats can show.
+const maxUnixMilli = 253402300799999
+
 // reassignOf checks the request's shape and returns it as the service takes it.
 func reassignOf(body *reassignRequest) (*dmsd.ReassignRequest, error) {
 	if body.TimeEstimate != nil && *body.TimeEstimate {
@@ -71,8 +76,9 @@ func reassignOf(body *reassignRequest) (*dmsd.ReassignRequest, error) {
 	}
 	req := &dmsd.ReassignRequest{}
 	if body.Throttle != nil {
-		if *body.Throttle < 1 {
-			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second.")
+		if *body.Throttle < 1 || *body.Throttle > math.MaxInt32 {
+			// The SDK's throttle is an int32.
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second, at most %d.", math.MaxInt32)
 		}
 		req.Throttle = *body.Throttle
 	}
@@ -82,7 +88,7 @@ func reassignOf(body *reassignRequest) (*dmsd.ReassignRequest, error) {
 		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a scheduled reassignment (is_schedule) needs execute_at.")
 	case !schedule && body.ExecuteAt != nil:
 		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: execute_at is given without is_schedule: true.")
-	case schedule && *body.ExecuteAt <= 0:
+	case schedule && (*body.ExecuteAt <= 0 || *body.ExecuteAt > maxUnixMilli):
 		return nil, dmsd.Errorf(dmsd.EINVALIDTIME, "Timestamp is invalid: execute_at must be a Unix time in milliseconds.")
 	case schedule:
 		req.ExecuteAt = time.UnixMilli(*body.ExecuteAt).UTC()

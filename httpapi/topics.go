@@ -115,9 +115,9 @@ type topicListJSON struct {
 func toTopicJSON(t *dmsd.Topic) topicJSON {
 	out := topicJSON{
 		Name:              t.Name,
-		Replication:       t.Replication,
-		Partition:         t.Partitions,
-		RetentionTime:     t.RetentionHours,
+		Replication:       int32Of(t.Replication),
+		Partition:         int32Of(t.Partitions),
+		RetentionTime:     int32Of(t.RetentionHours),
 		SyncReplication:   t.SyncReplication,
 		SyncMessageFlush:  t.SyncMessageFlush,
 		TopicOtherConfigs: make([]topicConfigJSON, 0, len(dmsd.TopicParams)),
@@ -164,7 +164,7 @@ func handleTopicList(svc dmsd.TopicService) http.Handler {
 		out := topicListJSON{
 			Total:              len(topics),
 			Size:               limit,
-			MaxPartitions:      inst.BrokerNum * 100,
+			MaxPartitions:      int32Of(inst.BrokerNum * 100),
 			TopicMaxPartitions: dmsd.MaxTopicPartitions,
 			Topics:             []topicJSON{},
 		}

@@ -42,6 +42,10 @@ type Embedded struct {
 	mu       sync.Mutex
 	clusters map[string]*running
 	closed   bool
+
+	// external decides where clients of external clusters may connect
+	// (see External); nil refuses every address.
+	external *dmsd.AddressPolicy
 }
 
 // running is a started cluster and the endpoint it listens on. The endpoint is

@@ -35,23 +35,26 @@ type External struct {
 }
 
 // NewExternal returns an External that keeps dmsd's own notes about each
-// instance in filepath.Join(dataDir, instanceID).
-func NewExternal(dataDir string, logger *slog.Logger) *External {
-	return &External{Embedded: NewEmbedded(dataDir, logger)}
+// instance in filepath.Join(dataDir, instanceID) and connects only where
+// policy allows, checked at every dial; a nil policy allows nothing.
+func NewExternal(dataDir string, policy *dmsd.AddressPolicy, logger *slog.Logger) *External {
+	x := &External{Embedded: NewEmbedded(dataDir, logger)}
+	x.Embedded.external = policy
+	return x
 }
 
 // StartCluster starts nothing: it connects to the external cluster and
 // returns its first bootstrap server's host and the bootstrap servers'
-// ports. It returns an error if the cluster cannot be reached or refuses
-// the credentials.
+// ports. It returns EUNREACHABLE, whose message does not tell why, if the
+// cluster cannot be reached in connectTimeout, is not where external
+// clusters may be, does not speak Kafka or refuses the credentials; the
+// cause is logged.
 func (x *External) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.Endpoint, error) {
 	if inst.External == nil {
 		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: not an external cluster", inst.ID)
 	}
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	defer cancel()
 	if _, err := x.BrokerCount(ctx, inst); err != nil {
-		return dmsd.Endpoint{}, fmt.Errorf("connect to external cluster of %s: %w", inst.ID, err)
+		return dmsd.Endpoint{}, err
 	}
 	var ep dmsd.Endpoint
 	for _, s := range inst.External.BootstrapServers {
@@ -68,9 +71,35 @@ func (x *External) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 	return ep, nil
 }
 
-// connectTimeout bounds StartCluster's check that the external cluster
-// answers.
-const connectTimeout = 30 * time.Second
+// connectTimeout bounds StartCluster's and CheckCluster's first request to
+// the external cluster, so that a cluster that cannot be reached fails its
+// task within seconds.
+const connectTimeout = 5 * time.Second
+
+// BrokerCount returns the number of brokers the external cluster's metadata
+// lists, asked within connectTimeout. Every failure is EUNREACHABLE with the
+// same message and comes when connectTimeout has passed, so that neither the
+// outcome nor its time maps a port; the cause goes to the log. When ctx ends
+// first it returns ctx's error.
+func (x *External) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, error) {
+	rctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	n, err := x.Embedded.BrokerCount(rctx, inst)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err() // shutting down: the step is resumed, not failed
+		}
+		x.logger.Warn("external cluster unreachable", "instance_id", inst.ID, "error", err)
+		// Every failure takes the whole timeout, so that its time does not
+		// tell a closed port from one that never answers.
+		<-rctx.Done()
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, dmsd.ErrUnreachable(err)
+	}
+	return n, nil
+}
 
 // StopCluster does nothing: dmsd does not run an external cluster.
 func (x *External) StopCluster(context.Context, string) error { return nil }
@@ -89,7 +118,7 @@ func (x *External) DestroyCluster(_ context.Context, instanceID string) error {
 func (x *External) CheckCluster(ctx context.Context, inst *dmsd.Instance) error {
 	n, err := x.BrokerCount(ctx, inst)
 	if err != nil {
-		return fmt.Errorf("check external cluster of %s: %w", inst.ID, err)
+		return err
 	}
 	if n != inst.BrokerNum {
 		return fmt.Errorf("check external cluster of %s: metadata lists %d brokers, want %d", inst.ID, n, inst.BrokerNum)
@@ -100,9 +129,11 @@ func (x *External) CheckCluster(ctx context.Context, inst *dmsd.Instance) error 
 // Close does nothing: no cluster runs.
 func (x *External) Close() error { return nil }
 
-// externalAdmin returns an admin client connected to inst's external cluster.
-func externalAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	cl, err := kgo.NewClient(append(externalSASL(inst.External), kgo.SeedBrokers(inst.External.BootstrapServers...))...)
+// externalAdmin returns an admin client connected to inst's external
+// cluster, whose every connection goes through the address policy.
+func (e *Embedded) externalAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
+	opts := append(e.guardOpts(), externalSASL(inst.External)...)
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(inst.External.BootstrapServers...))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to external cluster of %s: %w", inst.ID, err)
 	}

@@ -26,7 +26,7 @@ func (e *Embedded) admin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
 		return nil, nil, err
 	}
 	if inst.External != nil {
-		return externalAdmin(inst)
+		return e.externalAdmin(inst)
 	}
 	e.mu.Lock()
 	r, ok := e.clusters[inst.ID]

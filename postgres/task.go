@@ -83,6 +83,11 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 		if _, err := tx.Exec(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = $1`, t.InstanceID); err != nil {
 			return err
 		}
+		if sub.Quota != nil {
+			if err := checkQuota(ctx, tx, t.ProjectID, *sub.Quota); err != nil {
+				return err
+			}
+		}
 		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: inst.Queue(), ScheduledAt: t.ExecuteAt})
 		if err != nil {
 			return err

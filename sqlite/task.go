@@ -87,6 +87,11 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE instances SET task_count = task_count + 1 WHERE id = ?`, t.InstanceID); err != nil {
 			return err
 		}
+		if sub.Quota != nil {
+			if err := checkQuota(ctx, tx, t.ProjectID, *sub.Quota); err != nil {
+				return err
+			}
+		}
 		res, err := db.queue.InsertTx(ctx, tx, dmsd.TaskJob{TaskID: t.ID}, &river.InsertOpts{MaxAttempts: 100, Queue: inst.Queue(), ScheduledAt: t.ExecuteAt})
 		if err != nil {
 			return err

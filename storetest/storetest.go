@@ -45,6 +45,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 
 	exerciseScheduled(t, newStore)
 	exerciseReplays(t, newStore)
+	exerciseQuota(t, newStore)
 
 	t.Run("SubmitRecordsInstanceAndTask", func(t *testing.T) {
 		t.Parallel()

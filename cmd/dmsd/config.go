@@ -23,6 +23,11 @@ type config struct {
 	LogLevel    string
 	ReplicaID   string
 	RateLimit   float64
+	// ExternalAllow is where external instances may point; empty allows
+	// nothing.
+	ExternalAllow *dmsd.AllowList
+	// Quota limits each project's instances and brokers.
+	Quota dmsd.Quota
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -45,6 +50,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
 	rateLimit := env("DMSD_RATE_LIMIT", "200")
 	fs.StringVar(&rateLimit, "rate-limit", rateLimit, "requests per second one access key may send, with bursts of twice that (DMSD_RATE_LIMIT)")
+	externalAllow := env("DMSD_EXTERNAL_ALLOW", "")
+	fs.StringVar(&externalAllow, "external-allow", externalAllow, "where external instances may point: comma-separated HOST, IP or CIDR, each optionally :PORT or :LOW-HIGH ([IPv6]:PORT); empty allows none (DMSD_EXTERNAL_ALLOW)")
+	maxInstances := env("DMSD_MAX_INSTANCES_PER_PROJECT", strconv.Itoa(dmsd.DefaultMaxInstances))
+	fs.StringVar(&maxInstances, "max-instances-per-project", maxInstances, "instances one project may have (DMSD_MAX_INSTANCES_PER_PROJECT)")
+	maxBrokers := env("DMSD_MAX_BROKERS_PER_PROJECT", strconv.Itoa(dmsd.DefaultMaxBrokers))
+	fs.StringVar(&maxBrokers, "max-brokers-per-project", maxBrokers, "brokers the embedded instances of one project may have in all (DMSD_MAX_BROKERS_PER_PROJECT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -54,6 +65,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(rateLimit, 64); err != nil || c.RateLimit <= 0 {
 		return c, fmt.Errorf("--rate-limit %q: want a positive number of requests per second", rateLimit)
+	}
+	if c.ExternalAllow, err = dmsd.ParseAllowList(externalAllow); err != nil {
+		return c, fmt.Errorf("--external-allow: %w", err)
+	}
+	if c.Quota.MaxInstances, err = strconv.Atoi(maxInstances); err != nil || c.Quota.MaxInstances < 1 {
+		return c, fmt.Errorf("--max-instances-per-project %q: want a positive number", maxInstances)
+	}
+	if c.Quota.MaxBrokers, err = strconv.Atoi(maxBrokers); err != nil || c.Quota.MaxBrokers < 1 {
+		return c, fmt.Errorf("--max-brokers-per-project %q: want a positive number", maxBrokers)
 	}
 	return c, nil
 }

@@ -88,7 +88,7 @@ func TestExternalCluster(t *testing.T) {
 	t.Parallel()
 	addrs := startExternalKafka(t, "-brokers", "3", "-scram", "admin:admin-secret")
 	require.Len(t, addrs, 3)
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), "--external-allow", "127.0.0.1")
 	c := s.client(0)
 	ctx := context.Background()
 	direct := func(opts ...kgo.Opt) *kgo.Client {
@@ -212,7 +212,7 @@ func TestExternalCluster(t *testing.T) {
 func TestExternalClusterRefusals(t *testing.T) {
 	t.Parallel()
 	addrs := startExternalKafka(t, "-brokers", "1")
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), "--external-allow", "127.0.0.1")
 	c := s.client(0)
 	post := func(body string) (int, string) {
 		return s.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/kafka/" + s.creds[0].ProjectID + "/instances",

@@ -85,6 +85,13 @@ func TestHostileRequests(t *testing.T) {
 		{"JSON with trailing data", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true} {}`, headers: jsonCT}, dmsd.EINVALIDJSON},
 		{"oversized body", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/instances/action", body: `{"action":"restart","instances":["` + strings.Repeat("a", 2<<20) + `"]}`, headers: jsonCT}, dmsd.EBODYTOOLARGE},
 		{"oversized header", sdkRequest{method: "GET", pathAndQuery: instancePath + "/tasks", headers: map[string]string{"X-Padding": strings.Repeat("p", 32<<10)}}, dmsd.EHEADERSTOOLARGE},
+		// Tenancy: what is not the caller's, and numbers past the SDK's int32.
+		{"external at an embedded broker", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances", body: externalBody(t, "adopter", *inst.KafkaPrivateConnectAddress), headers: jsonCT}, dmsd.EADDRREFUSED},
+		{"external at dmsd's API", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances", body: externalBody(t, "adopter", "localhost:"+portOf(t, s.url)), headers: jsonCT}, dmsd.EADDRREFUSED},
+		{"external not allowed", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances", body: externalBody(t, "adopter", "169.254.169.254:80"), headers: jsonCT}, dmsd.EADDRREFUSED},
+		{"storage_space past int32", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances", body: createBody(t, "huge-disk", 1, func(m map[string]any) { m["storage_space"] = 3000000000 }), headers: jsonCT}, dmsd.EINVALIDDISK},
+		{"new_storage_space past int32", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances/" + id + "/extend", body: `{"oper_type":"storage","new_storage_space":3000000000}`, headers: jsonCT}, dmsd.EINVALIDDISK},
+		{"throttle past int32", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/kafka/instances/" + id + "/reassign", body: `{"reassignments":[{"topic":"some-topic","brokers":[0]}],"throttle":3000000000}`, headers: jsonCT}, dmsd.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := s.signedDo(t, 0, tc.req)

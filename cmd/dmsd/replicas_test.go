@@ -72,9 +72,9 @@ func TestExternalInstanceTasksRunOnAnyReplica(t *testing.T) {
 	dbURL := storetest.PostgresURL(t)
 	addrs := startExternalKafka(t, "-brokers", "1")
 	dirA, dirB := t.TempDir(), t.TempDir()
-	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a")
+	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a", "--external-allow", "127.0.0.1")
 	copyFile(t, filepath.Join(dirA, "test-credentials.json"), filepath.Join(dirB, "test-credentials.json"))
-	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replica-b")
+	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replica-b", "--external-allow", "127.0.0.1")
 
 	req := newCreateRequest("external-shared", 1, false)
 	body, err := json.Marshal(req.Body)

@@ -65,12 +65,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	embedded := kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger)
+	var api ownAPI
+	api.reserve(cfg.Listen)
+	addresses := &dmsd.AddressPolicy{Allow: cfg.ExternalAllow, OwnPorts: ownPorts(db, embedded, &api)}
 	clusters := &kafka.Router{
-		Embedded: kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger),
-		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), logger),
+		Embedded: embedded,
+		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), addresses, logger),
 	}
 	defer clusters.Close()
-	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica))
+	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota), engine.Addresses(addresses))
 	if err := eng.StartClusters(ctx); err != nil {
 		logger.Error("some instances' clusters did not start", "error", err)
 	}
@@ -91,6 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	api.reserve(ln.Addr().String())
 	srv := &http.Server{
 		Handler: httpapi.NewServer(httpapi.Config{
 			Store:       db,

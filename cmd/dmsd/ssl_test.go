@@ -201,7 +201,7 @@ func TestSSLAtCreateWithSASL(t *testing.T) {
 func TestSSLSwitchRefusedOnExternal(t *testing.T) {
 	t.Parallel()
 	addrs := startExternalKafka(t, "-brokers", "1")
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), "--external-allow", "127.0.0.1")
 	c := s.client(0)
 	b, err := json.Marshal(newCreateRequest("external-ssl", 1, false).Body)
 	require.NoError(t, err)
