@@ -109,7 +109,7 @@ var Products = []Product{
 	{ID: "c6.8u16g.cluster", Type: "cluster", StorageSpecCodes: storageSpecCodes, MinBrokers: 1, MaxBrokers: 30, MaxPartitionsPerBroker: 1000},
 	{ID: "c6.12u24g.cluster", Type: "cluster", StorageSpecCodes: storageSpecCodes, MinBrokers: 1, MaxBrokers: 30, MaxPartitionsPerBroker: 1500},
 	{ID: "c6.16u32g.cluster", Type: "cluster", StorageSpecCodes: storageSpecCodes, MinBrokers: 1, MaxBrokers: 30, MaxPartitionsPerBroker: 2000},
-	{ID: "s6.2u4g.single", Type: "single", StorageSpecCodes: storageSpecCodes, MinBrokers: 1, MaxBrokers: 1, MaxPartitionsPerBroker: 250},
+	{ID: "c6.2u4g.single", Type: "single", StorageSpecCodes: storageSpecCodes, MinBrokers: 1, MaxBrokers: 1, MaxPartitionsPerBroker: 250},
 }
 
 // ProductByID returns the product with the id, and whether there is one.
