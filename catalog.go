@@ -1,6 +1,9 @@
 package dmsd
 
-import "slices"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // AvailabilityZone is a zone instances may be created in. dmsd runs every
 // cluster on its own host, so its zones are names only, kept so that clients
@@ -144,4 +147,29 @@ func truncateString(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// MaxTags is the most tags an instance may carry.
+const MaxTags = 20
+
+// validateTags returns EINVALID unless every tag has a key of 1 to 128
+// characters, given once, and a value of at most 255 characters, and there
+// are at most MaxTags of them.
+func validateTags(tags []Tag) error {
+	if len(tags) > MaxTags {
+		return Errorf(EINVALID, "Invalid request parameter: an instance can have at most %d tags.", MaxTags)
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch {
+		case t.Key == "" || utf8.RuneCountInString(t.Key) > 128:
+			return Errorf(EINVALID, "Invalid request parameter: a tag key must be 1 to 128 characters long.")
+		case utf8.RuneCountInString(t.Value) > 255:
+			return Errorf(EINVALID, "Invalid request parameter: a tag value can contain a maximum of 255 characters.")
+		case seen[t.Key]:
+			return Errorf(EINVALID, "Invalid request parameter: tag key %s is given twice.", truncateString(t.Key))
+		}
+		seen[t.Key] = true
+	}
+	return nil
 }

@@ -205,7 +205,7 @@ func (inst *Instance) Validate() error {
 	case inst.MaintainBegin != "" && (!maintainWindowPattern.MatchString(inst.MaintainBegin) || !maintainWindowPattern.MatchString(inst.MaintainEnd)):
 		return Errorf(EINVALIDWINDOW, "Invalid maintenance time window: use whole hours as HH:00:00.")
 	}
-	return nil
+	return validateTags(inst.Tags)
 }
 
 // ValidateOffer returns an *Error unless the zones and the product of a new
