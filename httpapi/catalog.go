@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -156,20 +157,24 @@ func handleInstanceTags(store dmsd.InstanceStore) http.Handler {
 	})
 }
 
-// crossVPCInfo returns the cross_vpc_info of a running instance with
-// brokers on ports: a JSON document, as a string, that maps each broker's
-// address to where clients reach it. The reference keys it by each broker's
-// own IP; dmsd's brokers share 127.0.0.1, so the key is host:port, distinct
-// per broker.
-func crossVPCInfo(inst *dmsd.Instance) string {
+// crossVPCInfo returns the cross_vpc_info of an instance whose brokers
+// listen on addrs (host:port): a JSON document, as a string, that maps each
+// broker's listener to where clients reach it. The reference keys it by each
+// broker's own IP; dmsd's embedded brokers share 127.0.0.1, so the key is
+// host:port, distinct per broker.
+func crossVPCInfo(addrs []string) string {
 	type entry struct {
 		AdvertisedIP string `json:"advertised_ip"`
 		Port         int    `json:"port"`
 		PortID       string `json:"port_id"`
 	}
-	m := make(map[string]entry, len(inst.Ports))
-	for i, p := range inst.Ports {
-		m["127.0.0.1:"+strconv.Itoa(p)] = entry{AdvertisedIP: "127.0.0.1", Port: p, PortID: "broker-" + strconv.Itoa(i)}
+	m := make(map[string]entry, len(addrs))
+	for i, a := range addrs {
+		host, port, err := net.SplitHostPort(a)
+		if err != nil {
+			continue
+		}
+		m[a] = entry{AdvertisedIP: host, Port: atoiOr0(port), PortID: "broker-" + strconv.Itoa(i)}
 	}
 	b, _ := json.Marshal(m)
 	return string(b)

@@ -204,6 +204,9 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 			out.ConnectAddress, out.Port = host, atoiOr0(port)
 		}
 		out.KafkaPrivateConnectAddress = strings.Join(x.BootstrapServers, ",")
+		if inst.Status == dmsd.InstanceRunning {
+			out.CrossVpcInfo = crossVPCInfo(x.BootstrapServers)
+		}
 		return out
 	}
 	// Only a running instance has an address a client can use.
@@ -214,7 +217,7 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 			addrs[i] = "127.0.0.1:" + strconv.Itoa(p)
 		}
 		out.KafkaPrivateConnectAddress = strings.Join(addrs, ",")
-		out.CrossVpcInfo = crossVPCInfo(inst)
+		out.CrossVpcInfo = crossVPCInfo(addrs)
 	}
 	return out
 }
