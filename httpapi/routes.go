@@ -9,8 +9,8 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// routes registers the whole API. Every /v2 route is authenticated and scoped
-// to the project in its path.
+// routes registers the whole API. Every /v1 and /v2 route is authenticated;
+// one with a project in its path is scoped to that project.
 func (s *Server) routes() {
 	s.mux.Handle("GET /healthz", handleHealthz())
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
