@@ -31,11 +31,7 @@ func (s *Server) routes() {
 		if s.probe != nil {
 			h = s.probe
 		}
-		mux := s.globalMux
-		if _, path, _ := strings.Cut(pattern, " "); strings.HasPrefix(path, "/v1/{project_id}/") || strings.HasPrefix(path, "/v2/{project_id}/") {
-			mux = s.mux
-		}
-		mux.Handle(pattern, h)
+		s.familyMux(pattern).Handle(pattern, h)
 	}
 
 	// Not scoped to a project: any valid access key may read them.
@@ -91,6 +87,16 @@ func (s *Server) routes() {
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
+}
+
+// familyMux returns the mux that holds pattern: mux for a path whose second
+// segment is the project, globalMux for the others (see Server.mux).
+func (s *Server) familyMux(pattern string) *http.ServeMux {
+	_, path, _ := strings.Cut(pattern, " ")
+	if strings.HasPrefix(path, "/v1/{project_id}/") || strings.HasPrefix(path, "/v2/{project_id}/") {
+		return s.mux
+	}
+	return s.globalMux
 }
 
 // requireKafka refuses a route's {engine} unless it is kafka, the only

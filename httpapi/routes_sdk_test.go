@@ -236,3 +236,34 @@ func TestRoutes_EngineAndProjectFamilies(t *testing.T) {
 		})
 	}
 }
+
+// TestRoutes_FamiliesHoldOverlappingSDKPaths registers SDK paths that one
+// ServeMux cannot hold together (the same requests match both, neither is
+// more specific) and checks that the route families hold them and send each
+// request to its own.
+func TestRoutes_FamiliesHoldOverlappingSDKPaths(t *testing.T) {
+	t.Parallel()
+	engineGroup := "GET /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}" // ListInstanceConsumerGroup
+	kafkaGroup := "GET /v2/kafka/{project_id}/instances/{instance_id}/groups/{group}"
+	progress := "GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress" // ShowBackgroundTaskProgress
+	for _, other := range []string{engineGroup, kafkaGroup} {
+		require.Panics(t, func() {
+			mux := http.NewServeMux()
+			mux.Handle(progress, http.NotFoundHandler())
+			mux.Handle(other, http.NotFoundHandler())
+		}, "one ServeMux holds %s and %s", progress, other)
+	}
+
+	s := probeServer(t)
+	s.familyMux(engineGroup).Handle(engineGroup, s.probe)
+	for path, want := range map[string]string{
+		"/v2/kafka/" + testProjectID + "/instances/" + pathParamValues["instance_id"] + "/groups/group-one":               engineGroup,
+		"/v2/" + testProjectID + "/instances/" + pathParamValues["instance_id"] + "/tasks/" + testProjectID + "/progress": progress,
+	} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		var got landing
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got), w.Body.String())
+		require.Equal(t, want, got.Pattern, path)
+	}
+}
