@@ -24,7 +24,10 @@ const (
 	EINVALIDINSTANCEID = "DMS.00400061" // Invalid instance ID format.
 	EINVALIDACTION     = "DMS.00400064" // The action must be delete or restart.
 	EEMPTYINSTANCES    = "DMS.00400065" // The instances parameter is empty.
-	EINVALIDAZ         = "DMS.00400067" // available_zones must hold one AZ ID.
+	EINVALIDAZ         = "DMS.00400067" // available_zones must hold 1 AZ ID, or 3 or more.
+	EINVALIDPRODUCT    = "DMS.00400009" // Invalid product_id.
+	EAZNOTFOUND        = "DMS.00400042" // The AZ does not exist.
+	ESPECCODE          = "DMS.00400125" // Invalid SPEC_CODE (storage_spec_code).
 	EINVALIDTASKID     = "DMS.00400070" // Invalid task ID format.
 	ETOOMANYINSTANCES  = "DMS.00400100" // At most 50 instance IDs.
 	EINVALIDWINDOW     = "DMS.00400106" // Invalid maintenance time window.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -79,6 +80,14 @@ type Instance struct {
 	// recorded when the brokers start with TLS so that any replica can
 	// serve it; empty while the listeners are plaintext.
 	SSLCACert string `json:",omitempty"`
+	// Tags are the key/value tags the instance was created with.
+	Tags []Tag `json:",omitempty"`
+}
+
+// Tag is a key/value tag of an instance.
+type Tag struct {
+	Key   string
+	Value string
 }
 
 // ExternalCluster is where an external Kafka cluster is reached, and as whom.
@@ -201,8 +210,8 @@ func (inst *Instance) Validate() error {
 		return Errorf(EEMPTYSECGROUP, "security_group_id in the request is empty.")
 	case inst.SubnetID == "":
 		return Errorf(EEMPTYSUBNET, "subnet_id in the request is empty.")
-	case len(inst.AvailableZones) != 1 || inst.AvailableZones[0] == "":
-		return Errorf(EINVALIDAZ, "The available_zones parameter in the request must be an array that contains only one AZ ID.")
+	case len(inst.AvailableZones) == 0 || len(inst.AvailableZones) == 2 || slices.Contains(inst.AvailableZones, ""):
+		return Errorf(EINVALIDAZ, "The available_zones parameter in the request must hold the ID of 1 AZ, or of 3 or more.")
 	case inst.ProductID == "":
 		return Errorf(EINVALID, "product_id is required.")
 	case inst.StorageSpecCode == "":
@@ -214,7 +223,19 @@ func (inst *Instance) Validate() error {
 	case inst.MaintainBegin != "" && (!maintainWindowPattern.MatchString(inst.MaintainBegin) || !maintainWindowPattern.MatchString(inst.MaintainEnd)):
 		return Errorf(EINVALIDWINDOW, "Invalid maintenance time window: use whole hours as HH:00:00.")
 	}
-	return nil
+	return validateTags(inst.Tags)
+}
+
+// ValidateOffer returns an *Error unless the zones and the product of a new
+// instance are among those dmsd offers (AvailabilityZones, Products):
+// EAZNOTFOUND, EINVALIDAZ, EINVALIDPRODUCT, ESPECCODE or EINVALID (broker_num
+// outside the product's bounds). Only creation checks it, so that instances
+// created before a flavor was withdrawn can still be updated.
+func (inst *Instance) ValidateOffer() error {
+	if err := validateZones(inst.AvailableZones); err != nil {
+		return err
+	}
+	return validateProduct(inst.ProductID, inst.StorageSpecCode, inst.BrokerNum)
 }
 
 // InstanceStore keeps instance records. Every method that takes a project id

@@ -45,7 +45,8 @@ type UserPolicy struct {
 }
 
 // TopicPolicies are the access policies to set on one topic. A user that is
-// not listed keeps the policy it has.
+// not listed keeps the policy it has; an empty list revokes every user's
+// policy on the topic (how the Terraform provider removes permissions).
 type TopicPolicies struct {
 	Topic    string       `json:"name"`
 	Policies []UserPolicy `json:"policies"`
@@ -86,7 +87,8 @@ type UserAdmin interface {
 	// skipped.
 	DeleteUsers(ctx context.Context, inst *Instance, names []string) error
 	// SetTopicPolicies replaces the ACLs that the listed users hold on the
-	// topic with those of their policies.
+	// topic with those of their policies; a user listed with an empty
+	// policy keeps none.
 	SetTopicPolicies(ctx context.Context, inst *Instance, p TopicPolicies) error
 	// TopicPolicies returns every user's policy on a topic, derived from its
 	// ACLs.
@@ -110,6 +112,9 @@ type UserService interface {
 	ListUsers(ctx context.Context, actor Actor, instanceID string) ([]User, error)
 	CreateUser(ctx context.Context, actor Actor, instanceID string, user User, password string) error
 	ResetUserPassword(ctx context.Context, actor Actor, instanceID, name, password string) error
+	// UpdateUser sets a user's description and/or password (nil leaves it
+	// as it is). Returns EINVALID if both are nil, EUSERNOTFOUND.
+	UpdateUser(ctx context.Context, actor Actor, instanceID, name string, description, password *string) error
 	DeleteUsers(ctx context.Context, actor Actor, instanceID string, names []string) error
 	// UpdateTopicPolicies starts updateTopicPolicies.
 	UpdateTopicPolicies(ctx context.Context, actor Actor, instanceID string, topics []TopicPolicies) (*Task, error)

@@ -83,7 +83,7 @@ func newInstance(name string) client.CreateInstanceRequest {
 		VpcID:           "vpc-1",
 		SecurityGroupID: "sg-1",
 		SubnetID:        "subnet-1",
-		AvailableZones:  []string{"az-1"},
+		AvailableZones:  []string{dmsd.DefaultZoneID},
 		ProductID:       "c6.2u4g.cluster",
 		StorageSpecCode: "dms.physical.storage.ultra.v2",
 	}

@@ -183,9 +183,10 @@ func (c *Client) ShowInstance(ctx context.Context, instanceID string) (Instance,
 }
 
 // CreateInstanceRequest is a new instance. dmsd requires the network and
-// product fields (VpcID, SecurityGroupID, SubnetID, one AvailableZones entry,
-// ProductID, StorageSpecCode) as the real service does, keeps them and shows
-// them back, but does not use them.
+// product fields (VpcID, SecurityGroupID, SubnetID, AvailableZones: the id of
+// 1 zone of GET /v2/available-zones or of 3 or more, ProductID and
+// StorageSpecCode of a flavor of GET /v2/kafka/products) as the real service
+// does, keeps them and shows them back, but does not use them.
 type CreateInstanceRequest struct {
 	// Name: 4 to 64 letters, digits, '_' and '-', starting with a letter.
 	Name        string `json:"name"`

@@ -165,7 +165,7 @@ func newInstance() *dmsd.Instance {
 	return &dmsd.Instance{
 		Name: "engine-test", Engine: "kafka", EngineVersion: "3.x", BrokerNum: 1, StorageSpace: 100,
 		StorageSpecCode: "dms.physical.storage.ultra.v2", ProductID: "c6.2u4g.cluster",
-		VpcID: "vpc", SubnetID: "subnet", SecurityGroupID: "sg", AvailableZones: []string{"az1"},
+		VpcID: "vpc", SubnetID: "subnet", SecurityGroupID: "sg", AvailableZones: []string{dmsd.DefaultZoneID},
 	}
 }
 

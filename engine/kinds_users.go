@@ -30,6 +30,18 @@ var updateTopicACLs = step{"UPDATE_TOPIC_ACL", func(ctx context.Context, e *Engi
 		return err
 	}
 	for _, tp := range p.Topics {
+		if len(tp.Policies) == 0 {
+			// Revoke: every user that holds a policy on the topic now is
+			// listed with none. Read at run time, so that a repeated run
+			// finds nothing more to revoke.
+			held, err := e.clusters.TopicPolicies(ctx, inst, tp.Topic)
+			if err != nil {
+				return err
+			}
+			for _, h := range held {
+				tp.Policies = append(tp.Policies, dmsd.UserPolicy{UserName: h.UserName})
+			}
+		}
 		if err := e.clusters.SetTopicPolicies(ctx, inst, tp); err != nil {
 			return err
 		}

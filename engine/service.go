@@ -35,6 +35,9 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	if err := inst.Validate(); err != nil {
 		return nil, err
 	}
+	if err := inst.ValidateOffer(); err != nil {
+		return nil, err
+	}
 	if err := inst.ValidateSASL(); err != nil {
 		return nil, err
 	}

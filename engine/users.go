@@ -128,8 +128,8 @@ func (e *Engine) UpdateTopicPolicies(ctx context.Context, actor dmsd.Actor, inst
 		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topics is empty.")
 	}
 	for _, tp := range topics {
-		if tp.Topic == "" || len(tp.Policies) == 0 {
-			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: each topic needs a name and policies.")
+		if tp.Topic == "" {
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: each topic needs a name.")
 		}
 		for _, p := range tp.Policies {
 			if p.Policy != dmsd.PolicyPub && p.Policy != dmsd.PolicySub && p.Policy != dmsd.PolicyAll {

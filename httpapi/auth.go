@@ -19,6 +19,8 @@ import (
 // authenticate verifies the request's signature and that its access key
 // belongs to the project in the path, then serves next as that project's
 // user. The body is read here, as the signature covers it, and handed on.
+// A route without a project in its pattern (GET /v2/available-zones) needs
+// only a valid signature.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -38,6 +40,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		projectID := r.PathValue("project_id")
 		switch {
+		case !strings.Contains(r.Pattern, "{project_id}"):
 		case !dmsd.ValidProjectID(projectID):
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDPROJECTID, "The project ID format is invalid."))
 			return

@@ -25,12 +25,16 @@ type createInstanceRequest struct {
 	SecurityGroupID string   `json:"security_group_id"`
 	SubnetID        string   `json:"subnet_id"`
 	AvailableZones  []string `json:"available_zones"`
-	ProductID       string   `json:"product_id"`
-	StorageSpecCode string   `json:"storage_spec_code"`
-	MaintainBegin   string   `json:"maintain_begin"`
-	MaintainEnd     string   `json:"maintain_end"`
-	EnableAutoTopic bool     `json:"enable_auto_topic"`
-	RetentionPolicy string   `json:"retention_policy"`
+	// AvailabilityZones are zone codes, as the Terraform provider sends
+	// them instead of available_zones.
+	AvailabilityZones []string  `json:"availability_zones"`
+	Tags              []tagJSON `json:"tags"`
+	ProductID         string    `json:"product_id"`
+	StorageSpecCode   string    `json:"storage_spec_code"`
+	MaintainBegin     string    `json:"maintain_begin"`
+	MaintainEnd       string    `json:"maintain_end"`
+	EnableAutoTopic   bool      `json:"enable_auto_topic"`
+	RetentionPolicy   string    `json:"retention_policy"`
 
 	// SASL: an access user and its password make the cluster require SASL
 	// (SASL_PLAINTEXT, or SASL_SSL with ssl_enable) and enforce ACLs.
@@ -126,6 +130,21 @@ type instanceJSON struct {
 	// External: set only for an instance that stands for an external
 	// cluster. The password is never shown.
 	External *externalJSON `json:"external,omitempty"`
+
+	AvailableZoneNames []string  `json:"available_zone_names"`
+	CrossVpcInfo       string    `json:"cross_vpc_info,omitempty"`
+	Tags               []tagJSON `json:"tags"`
+	// Task is the instance's newest task, which the Terraform provider
+	// follows; shown by GET .../instances/{instance_id} only.
+	Task *instanceTaskJSON `json:"task,omitempty"`
+}
+
+// instanceTaskJSON is the task object of an instance answer.
+type instanceTaskJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"created_at"`
 }
 
 func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
@@ -162,6 +181,13 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 	if inst.BrokerNum == 1 {
 		out.Type = "single"
 	}
+	out.Tags = toTagsJSON(inst.Tags)
+	out.AvailableZoneNames = make([]string, 0, len(inst.AvailableZones))
+	for _, id := range inst.AvailableZones {
+		if z, ok := dmsd.ZoneByID(id); ok {
+			out.AvailableZoneNames = append(out.AvailableZoneNames, z.Name)
+		}
+	}
 	out.SslEnable = inst.SSLEnabled
 	if inst.SASLEnabled() {
 		out.AccessUser, out.KafkaSecurityProtocol, out.EnableACL = inst.AccessUser, dmsd.SASLPlaintext, true
@@ -178,6 +204,9 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 			out.ConnectAddress, out.Port = host, atoiOr0(port)
 		}
 		out.KafkaPrivateConnectAddress = strings.Join(x.BootstrapServers, ",")
+		if inst.Status == dmsd.InstanceRunning {
+			out.CrossVpcInfo = crossVPCInfo(x.BootstrapServers)
+		}
 		return out
 	}
 	// Only a running instance has an address a client can use.
@@ -188,6 +217,7 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 			addrs[i] = "127.0.0.1:" + strconv.Itoa(p)
 		}
 		out.KafkaPrivateConnectAddress = strings.Join(addrs, ",")
+		out.CrossVpcInfo = crossVPCInfo(addrs)
 	}
 	return out
 }
@@ -207,7 +237,7 @@ func int32Of(n int) int {
 
 func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("engine") != "kafka" {
+		if e := r.PathValue("engine"); e != "" && e != "kafka" {
 			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
 			return
 		}
@@ -224,6 +254,11 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", f))
 			return
 		}
+		zones, err := dmsd.ResolveZones(req.AvailableZones, req.AvailabilityZones)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
 		inst := &dmsd.Instance{
 			Name:            req.Name,
 			Description:     req.Description,
@@ -236,7 +271,7 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			VpcID:           req.VpcID,
 			SubnetID:        req.SubnetID,
 			SecurityGroupID: req.SecurityGroupID,
-			AvailableZones:  req.AvailableZones,
+			AvailableZones:  zones,
 			MaintainBegin:   req.MaintainBegin,
 			MaintainEnd:     req.MaintainEnd,
 			EnableAutoTopic: req.EnableAutoTopic,
@@ -245,6 +280,9 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			AccessPassword:  req.Password,
 			SASLMechanisms:  req.SaslEnabledMechanisms,
 			SSLEnabled:      req.SslEnable,
+		}
+		for _, t := range req.Tags {
+			inst.Tags = append(inst.Tags, dmsd.Tag(t))
 		}
 		if x := req.External; x != nil {
 			inst.External = &dmsd.ExternalCluster{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username, Password: x.Password}
@@ -326,7 +364,7 @@ func parseInstanceQuery(q url.Values) (match func(*dmsd.Instance) bool, offset, 
 	}, offset, limit, nil
 }
 
-func handleInstanceShow(store dmsd.InstanceStore) http.Handler {
+func handleInstanceShow(store dmsd.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
@@ -338,7 +376,17 @@ func handleInstanceShow(store dmsd.InstanceStore) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, toInstanceJSON(inst))
+		out := toInstanceJSON(inst)
+		tasks, _, err := store.ListTasks(r.Context(), dmsd.TaskFilter{ProjectID: inst.ProjectID, InstanceID: inst.ID, Limit: 1})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if len(tasks) > 0 {
+			t := tasks[0]
+			out.Task = &instanceTaskJSON{ID: t.ID, Name: t.Name, Status: string(t.Status), CreatedAt: strconv.FormatInt(t.CreatedAt.UnixMilli(), 10)}
+		}
+		encode(w, http.StatusOK, out)
 	})
 }
 

@@ -2,12 +2,15 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dmsd/dmsd"
 )
 
-// routes registers the whole API. Every /v2 route is authenticated and scoped
-// to the project in its path.
+// routes registers the whole API. Every /v1 and /v2 route is authenticated;
+// one with a project in its path is scoped to that project.
 func (s *Server) routes() {
 	s.mux.Handle("GET /healthz", handleHealthz())
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
@@ -16,15 +19,32 @@ func (s *Server) routes() {
 		s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	}
 
-	// v2 registers an authenticated route and the query parameters it takes.
+	// v2 registers an authenticated route and the query parameters it takes,
+	// in the mux of its family (see Server.mux). An {engine} other than
+	// kafka is refused before the handler runs.
 	v2 := func(pattern string, h http.Handler, query ...string) {
-		s.mux.Handle(pattern, s.authenticate(checkQuery(query, h)))
+		h = checkQuery(query, h)
+		if strings.Contains(pattern, "/{engine}/") {
+			h = requireKafka(h)
+		}
+		h = s.authenticate(h)
+		if s.probe != nil {
+			h = s.probe
+		}
+		s.familyMux(pattern).Handle(pattern, h)
 	}
 
+	// Not scoped to a project: any valid access key may read them.
+	v2("GET /v2/available-zones", handleAvailableZones())
+	v2("GET /v2/{engine}/products", handleProducts(), "product_id")
+
 	v2("POST /v2/{engine}/{project_id}/instances", handleInstanceCreate(s.instances))
+	v2("POST /v2/{project_id}/kafka/instances", handleInstanceCreate(s.instances))
 	v2("GET /v2/{project_id}/instances", handleInstanceList(s.store),
 		"engine", "name", "instance_id", "status", "include_failure", "exact_match_name", "enterprise_project_id", "offset", "limit")
 	v2("GET /v2/{project_id}/instances/{instance_id}", handleInstanceShow(s.store))
+	v2("GET /v2/{project_id}/instances/{instance_id}/manage/cluster", handleKafkaCluster(s.brokers))
+	v2("GET /v2/{project_id}/kafka/{instance_id}/tags", handleInstanceTags(s.store))
 	v2("DELETE /v2/{project_id}/instances/{instance_id}", handleInstanceDelete(s.instances))
 	v2("POST /v2/{project_id}/instances/action", handleInstanceAction(s.instances))
 	v2("POST /v2/{project_id}/instances/{instance_id}/autotopic", handleAutoTopic(s.instances))
@@ -54,9 +74,11 @@ func (s *Server) routes() {
 	v2("GET /v2/{project_id}/instances/{instance_id}/users", handleUserList(s.users))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/users", handleUsersDelete(s.users))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/users/{user_name}", handleUserPassword(s.users))
+	v2("PUT /v2/{engine}/{project_id}/instances/{instance_id}/users/{user_name}", handleUserUpdate(s.users))
 	v2("POST /v1/{project_id}/instances/{instance_id}/topics/accesspolicy", handleTopicPoliciesUpdate(s.users))
 	v2("GET /v1/{project_id}/instances/{instance_id}/topics/{topic_name}/accesspolicy", handleTopicPoliciesShow(s.users))
 	v2("POST /v2/{project_id}/instances/{instance_id}/management/groups/{group}/reset-message-offset", handleResetOffset(s.users))
+	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/groups/{group}/reset-message-offset", handleResetOffset(s.users))
 
 	// Partition reassignment (the SDK's path and the reference's) and scheduled tasks.
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/reassign", handleReassign(s.reassign))
@@ -65,6 +87,28 @@ func (s *Server) routes() {
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
+}
+
+// familyMux returns the mux that holds pattern: mux for a path whose second
+// segment is the project, globalMux for the others (see Server.mux).
+func (s *Server) familyMux(pattern string) *http.ServeMux {
+	_, path, _ := strings.Cut(pattern, " ")
+	if strings.HasPrefix(path, "/v1/{project_id}/") || strings.HasPrefix(path, "/v2/{project_id}/") {
+		return s.mux
+	}
+	return s.globalMux
+}
+
+// requireKafka refuses a route's {engine} unless it is kafka, the only
+// engine dmsd serves.
+func requireKafka(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("engine") != "kafka" {
+			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func handleHealthz() http.Handler {

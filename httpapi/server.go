@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ type Config struct {
 	Topics    dmsd.TopicService
 	Users     dmsd.UserService
 	Reassign  dmsd.ReassignService
+	Brokers   dmsd.BrokerService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -58,6 +60,7 @@ type Server struct {
 	topics      dmsd.TopicService
 	users       dmsd.UserService
 	reassign    dmsd.ReassignService
+	brokers     dmsd.BrokerService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -70,19 +73,34 @@ type Server struct {
 	limitersMu sync.Mutex
 	limiters   map[string]*rate.Limiter
 
-	mux     *http.ServeMux
-	handler http.Handler
+	// mux serves every route whose second path segment is a project id
+	// (and /healthz, /metrics, the console); globalMux the /v2 routes whose
+	// second segment is something else: an engine ({engine}, kafka) or a
+	// word (available-zones). Go's ServeMux cannot hold both families, as
+	// /v2/{project_id}/... and /v2/{engine}/{project_id}/... overlap
+	// without either being more specific; route picks the family.
+	mux       *http.ServeMux
+	globalMux *http.ServeMux
+	handler   http.Handler
+	// probe, set only by tests, serves every API route in place of its
+	// authentication and handler, to show where a request lands.
+	probe http.Handler
 }
 
 // NewServer returns a Server for cfg. It panics if cfg.Registry already holds
 // the server's metrics.
-func NewServer(cfg Config) *Server {
+func NewServer(cfg Config) *Server { return newServer(cfg, nil) }
+
+// newServer returns a Server for cfg whose API routes are all served by
+// probe when it is not nil.
+func newServer(cfg Config, probe http.Handler) *Server {
 	s := &Server{
 		store:       cfg.Store,
 		instances:   cfg.Instances,
 		topics:      cfg.Topics,
 		users:       cfg.Users,
 		reassign:    cfg.Reassign,
+		brokers:     cfg.Brokers,
 		credentials: make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:      cfg.Logger,
 		now:         cfg.Now,
@@ -95,7 +113,9 @@ func NewServer(cfg Config) *Server {
 			Name: "dmsd_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status code.",
 		}, []string{"route", "code"}),
-		mux: http.NewServeMux(),
+		mux:       http.NewServeMux(),
+		globalMux: http.NewServeMux(),
+		probe:     probe,
 	}
 	for _, c := range cfg.Credentials {
 		s.credentials[c.AccessKey] = c
@@ -115,22 +135,54 @@ func NewServer(cfg Config) *Server {
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// route dispatches r through the mux, answering unknown routes and wrong
-// methods with DMS errors rather than the mux's plain text.
+// route dispatches r through the mux of its route family, answering unknown
+// routes and wrong methods with DMS errors rather than the mux's plain text.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r) // Sets r's path values, which Handler does not.
+	mux := s.muxFor(r)
+	if _, pattern := mux.Handler(r); pattern != "" {
+		mux.ServeHTTP(w, r) // Sets r's path values, which Handler does not.
 		return
 	}
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, p := s.mux.Handler(probe); p != "" && m != r.Method {
-			writeError(w, r, dmsd.Errorf(dmsd.EMETHOD, "This request method is not allowed."))
-			return
-		}
+	if otherMethodMatches(mux, r) {
+		writeError(w, r, dmsd.Errorf(dmsd.EMETHOD, "This request method is not allowed."))
+		return
 	}
 	writeError(w, r, dmsd.Errorf(dmsd.ENOTFOUNDURL, "The requested URL does not exist."))
+}
+
+// muxFor returns the mux of r's route family: globalMux for a /v2 path whose
+// second segment is not a project id and that globalMux knows (with any
+// method), mux otherwise, so that a malformed project id still reaches a
+// project route and is refused as such.
+func (s *Server) muxFor(r *http.Request) *http.ServeMux {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v2/")
+	if !ok {
+		return s.mux
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	if dmsd.ValidProjectID(seg) {
+		return s.mux
+	}
+	if _, p := s.globalMux.Handler(r); p != "" || otherMethodMatches(s.globalMux, r) {
+		return s.globalMux
+	}
+	return s.mux
+}
+
+// otherMethodMatches reports whether mux has a route for r's path with
+// another method than r's.
+func otherMethodMatches(mux *http.ServeMux, r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := mux.Handler(probe); p != "" {
+			return true
+		}
+	}
+	return false
 }
 
 type ctxKey int

@@ -135,6 +135,10 @@ func toTopicJSON(t *dmsd.Topic) topicJSON {
 	return out
 }
 
+// maxTopicPage is the largest topic page: the SDK's bound, and what the
+// Terraform provider asks for (the reference says 50).
+const maxTopicPage = 200
+
 func handleTopicList(svc dmsd.TopicService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		instanceID, err := instanceIDOf(r)
@@ -151,7 +155,7 @@ func handleTopicList(svc dmsd.TopicService) http.Handler {
 			}
 		}
 		if q.Has("limit") {
-			if limit, err = parseInt(q, "limit", 1, 50, dmsd.ELIMIT); err != nil {
+			if limit, err = parseInt(q, "limit", 1, maxTopicPage, dmsd.ELIMIT); err != nil {
 				writeError(w, r, err)
 				return
 			}

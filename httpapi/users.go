@@ -226,3 +226,41 @@ func handleResetOffset(svc dmsd.UserService) http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
+
+// updateUserRequest is the body of PUT /v2/{engine}/{project_id}/instances/
+// {instance_id}/users/{user_name} (SDK UpdateUserReq).
+type updateUserRequest struct {
+	UserName    *string `json:"user_name"`
+	UserDesc    *string `json:"user_desc"`
+	NewPassword *string `json:"new_password"`
+}
+
+func handleUserUpdate(svc dmsd.UserService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceRoute(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		name := r.PathValue("user_name")
+		if err := dmsd.ValidateUserName(name); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req, err := decode[updateUserRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.UserName != nil && *req.UserName != name {
+			// The SDK may repeat the name; a user cannot be renamed.
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name differs from the path's user, and users cannot be renamed."))
+			return
+		}
+		if err := svc.UpdateUser(r.Context(), actorFrom(r), id, name, req.UserDesc, req.NewPassword); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

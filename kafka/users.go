@@ -291,7 +291,8 @@ var policyOps = map[string][]kadm.ACLOperation{
 // SetTopicPolicies replaces each listed user's literal ACLs on the topic with
 // ALLOW ACLs for its policy's operations; a user with sub or all also gets
 // READ on every consumer group (the group "*"), which consumers need to
-// commit offsets. Running it again yields the same ACLs.
+// commit offsets. A user with an empty policy is left with no ACL on the
+// topic. Running it again yields the same ACLs.
 func (e *Embedded) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
@@ -304,6 +305,9 @@ func (e *Embedded) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p 
 			Allow(principal).Deny(principal).AllowHosts().DenyHosts().Operations(kadm.OpAny)
 		if err := aclErr(adm.DeleteACLs(ctx, del)); err != nil {
 			return fmt.Errorf("delete ACLs of %s on %s: %w", up.UserName, p.Topic, err)
+		}
+		if up.Policy == "" {
+			continue // revoked
 		}
 		ops, ok := policyOps[up.Policy]
 		if !ok {

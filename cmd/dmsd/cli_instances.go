@@ -124,7 +124,7 @@ func cliInstancesCreate(ctx context.Context, e *cliEnv, args []string) error {
 	fs.StringVar(&req.VpcID, "vpc", "vpc-dmsd", "VPC `ID` (kept, unused)")
 	fs.StringVar(&req.SubnetID, "subnet", "subnet-dmsd", "subnet `ID` (kept, unused)")
 	fs.StringVar(&req.SecurityGroupID, "security-group", "sg-dmsd", "security group `ID` (kept, unused)")
-	az := fs.String("az", "az-dmsd", "availability zone `ID` (kept, unused)")
+	az := fs.String("az", dmsd.DefaultZoneID, "availability zone `ID` (kept, unused)")
 	fs.StringVar(&req.ProductID, "product", "c6.2u4g.cluster", "product `ID` (kept, unused)")
 	fs.StringVar(&req.StorageSpecCode, "storage-spec", "dms.physical.storage.ultra.v2", "storage spec `CODE` (kept, unused)")
 	wait := fs.Bool("wait", false, "wait until the instance is RUNNING")

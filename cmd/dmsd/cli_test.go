@@ -99,7 +99,7 @@ func TestCLIInstancesAndTasks(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(cliMust(t, cli, "instances", "show", "--json", "--instance", id)), &inst))
 	require.Equal(t, list[0], inst)
 	require.True(t, inst.EnableAutoTopic)
-	require.Equal(t, []string{"az-dmsd"}, inst.AvailableZones)
+	require.Equal(t, []string{dmsd.DefaultZoneID}, inst.AvailableZones)
 
 	// Restart prints its task's id; tasks wait follows it in plain lines,
 	// as its stdout is no terminal.

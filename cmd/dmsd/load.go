@@ -118,7 +118,7 @@ func (l *loadRun) createInstances(ctx context.Context, n int) error {
 	for i := range n {
 		id, err := api.CreateInstance(ctx, client.CreateInstanceRequest{
 			Name: fmt.Sprintf("load-%d-%s", i, dmsd.NewID()[:6]), EngineVersion: "3.x", BrokerNum: 1, StorageSpace: 100,
-			VpcID: "vpc-load", SubnetID: "subnet-load", SecurityGroupID: "sg-load", AvailableZones: []string{"az-load"},
+			VpcID: "vpc-load", SubnetID: "subnet-load", SecurityGroupID: "sg-load", AvailableZones: []string{dmsd.DefaultZoneID},
 			ProductID: "c6.2u4g.cluster", StorageSpecCode: "dms.physical.storage.ultra.v2",
 		})
 		if err != nil {

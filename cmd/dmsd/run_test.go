@@ -132,7 +132,7 @@ func newCreateRequest(name string, brokers int32, autoTopic bool) *model.CreateI
 			VpcId:           "vpc-1",
 			SecurityGroupId: "sg-1",
 			SubnetId:        "subnet-1",
-			AvailableZones:  []string{"az-1"},
+			AvailableZones:  []string{dmsd.DefaultZoneID},
 			ProductId:       "c6.2u4g.cluster",
 			StorageSpecCode: model.GetCreateInstanceByEngineReqStorageSpecCodeEnum().DMS_PHYSICAL_STORAGE_ULTRA_V2,
 			EnableAutoTopic: &autoTopic,

@@ -103,6 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Topics:      eng,
 			Users:       eng,
 			Reassign:    eng,
+			Brokers:     eng,
 			Credentials: creds,
 			Logger:      logger,
 			Registry:    registry,

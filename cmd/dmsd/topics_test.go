@@ -179,7 +179,7 @@ func TestTopicBadRequests(t *testing.T) {
 	// Another project does not see the instance.
 	_, err = s.client(1).ListInstanceTopics(&model.ListInstanceTopicsRequest{InstanceId: id})
 	requireDMSError(t, err, 404, dmsd.EINSTANCENOTFOUND)
-	_, err = c.ListInstanceTopics(&model.ListInstanceTopicsRequest{InstanceId: id, Limit: ptr("51")})
+	_, err = c.ListInstanceTopics(&model.ListInstanceTopicsRequest{InstanceId: id, Limit: ptr("201")})
 	requireDMSError(t, err, 400, dmsd.ELIMIT)
 	requireTaskCount(t, c, id, "1")
 }

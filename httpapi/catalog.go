@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/dmsd/dmsd"
+)
+
+// availableZoneJSON is one zone of GET /v2/available-zones (SDK
+// AvailableZonesResp).
+type availableZoneJSON struct {
+	ID                   string `json:"id"`
+	Code                 string `json:"code"`
+	Name                 string `json:"name"`
+	Port                 string `json:"port"`
+	ResourceAvailability string `json:"resource_availability"`
+	DefaultAZ            bool   `json:"default_az"`
+	SoldOut              bool   `json:"soldOut"`
+}
+
+// handleAvailableZones answers the zones instances may be created in, as
+// the reference's listing_az_information shows them.
+func handleAvailableZones() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out := struct {
+			RegionID       string              `json:"region_id"`
+			AvailableZones []availableZoneJSON `json:"available_zones"`
+		}{RegionID: dmsd.Region, AvailableZones: make([]availableZoneJSON, 0, len(dmsd.AvailabilityZones))}
+		for _, z := range dmsd.AvailabilityZones {
+			out.AvailableZones = append(out.AvailableZones, availableZoneJSON{
+				ID: z.ID, Code: z.Code, Name: z.Name, Port: "443", ResourceAvailability: "true", DefaultAZ: z.ID == dmsd.DefaultZoneID,
+			})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// productJSON is one product of GET /v2/{engine}/products (SDK
+// ListEngineProductsEntity).
+type productJSON struct {
+	Type            string           `json:"type"`
+	ProductID       string           `json:"product_id"`
+	EcsFlavorID     string           `json:"ecs_flavor_id"`
+	BillingCode     string           `json:"billing_code"`
+	ArchTypes       []string         `json:"arch_types"`
+	ChargingMode    []string         `json:"charging_mode"`
+	Ios             []productIOJSON  `json:"ios"`
+	SupportFeatures []map[string]any `json:"support_features"`
+	Properties      map[string]any   `json:"properties"`
+}
+
+type productIOJSON struct {
+	IoSpec           string   `json:"io_spec"`
+	Type             string   `json:"type"`
+	AvailableZones   []string `json:"available_zones"`
+	UnavailableZones []string `json:"unavailable_zones"`
+}
+
+// handleProducts answers the flavors that instance creation accepts, all of
+// them or the one named by product_id; a product_id dmsd does not offer
+// gets an empty list, as a filter that matches nothing.
+func handleProducts() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		codes := make([]string, 0, len(dmsd.AvailabilityZones))
+		for _, z := range dmsd.AvailabilityZones {
+			codes = append(codes, z.Code)
+		}
+		want := r.URL.Query().Get("product_id")
+		out := struct {
+			Engine   string        `json:"engine"`
+			Versions []string      `json:"versions"`
+			Products []productJSON `json:"products"`
+		}{Engine: "kafka", Versions: dmsd.EngineVersions, Products: []productJSON{}}
+		for _, p := range dmsd.Products {
+			if want != "" && p.ID != want {
+				continue
+			}
+			pj := productJSON{
+				Type: p.Type, ProductID: p.ID, EcsFlavorID: p.ID, BillingCode: "dmsd." + p.Type,
+				ArchTypes: []string{"X86"}, ChargingMode: []string{"hourly"}, SupportFeatures: []map[string]any{},
+				Properties: map[string]any{
+					"max_partition_per_broker": strconv.Itoa(p.MaxPartitionsPerBroker),
+					"min_broker":               strconv.Itoa(p.MinBrokers),
+					"max_broker":               strconv.Itoa(p.MaxBrokers),
+					"product_alias":            p.ID,
+				},
+			}
+			for _, io := range p.StorageSpecCodes {
+				pj.Ios = append(pj.Ios, productIOJSON{IoSpec: io, Type: "evs", AvailableZones: codes, UnavailableZones: []string{}})
+			}
+			out.Products = append(out.Products, pj)
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// handleKafkaCluster answers GET .../manage/cluster (SDK ShowKafkaCluster):
+// the brokers of the running cluster, as Kafka's metadata lists them.
+func handleKafkaCluster(svc dmsd.BrokerService) http.Handler {
+	type brokerJSON struct {
+		Host     string `json:"host"`
+		Port     int    `json:"port"`
+		BrokerID string `json:"broker_id"`
+		Health   bool   `json:"health"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		brokers, _, err := svc.Brokers(r.Context(), actorFrom(r), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := make([]brokerJSON, 0, len(brokers))
+		for _, b := range brokers {
+			// A broker the metadata lists is one the client reached.
+			out = append(out, brokerJSON{Host: b.Host, Port: b.Port, BrokerID: strconv.Itoa(int(b.ID)), Health: true})
+		}
+		encode(w, http.StatusOK, map[string]any{"cluster": map[string]any{"brokers": out}})
+	})
+}
+
+type tagJSON struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func toTagsJSON(tags []dmsd.Tag) []tagJSON {
+	out := make([]tagJSON, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, tagJSON(t))
+	}
+	return out
+}
+
+// handleInstanceTags answers GET /v2/{project_id}/kafka/{instance_id}/tags
+// (SDK ShowKafkaTags): the tags the instance was created with.
+func handleInstanceTags(store dmsd.InstanceStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]any{"tags": toTagsJSON(inst.Tags)})
+	})
+}
+
+// crossVPCInfo returns the cross_vpc_info of an instance whose brokers
+// listen on addrs (host:port): a JSON document, as a string, that maps each
+// broker's listener to where clients reach it. The reference keys it by each
+// broker's own IP; dmsd's embedded brokers share 127.0.0.1, so the key is
+// host:port, distinct per broker.
+func crossVPCInfo(addrs []string) string {
+	type entry struct {
+		AdvertisedIP string `json:"advertised_ip"`
+		Port         int    `json:"port"`
+		PortID       string `json:"port_id"`
+	}
+	m := make(map[string]entry, len(addrs))
+	for i, a := range addrs {
+		host, port, err := net.SplitHostPort(a)
+		if err != nil {
+			continue
+		}
+		m[a] = entry{AdvertisedIP: host, Port: atoiOr0(port), PortID: "broker-" + strconv.Itoa(i)}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
