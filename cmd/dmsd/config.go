@@ -23,6 +23,10 @@ type config struct {
 	LogLevel    string
 	ReplicaID   string
 	RateLimit   float64
+	// MetricsListen is the address of the metrics listener; "" serves none.
+	MetricsListen    string
+	MaxConnections   int
+	AuthFailureLimit int
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -45,6 +49,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
 	rateLimit := env("DMSD_RATE_LIMIT", "200")
 	fs.StringVar(&rateLimit, "rate-limit", rateLimit, "requests per second one access key may send, with bursts of twice that (DMSD_RATE_LIMIT)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", env("DMSD_METRICS_LISTEN", ""), "address to serve Prometheus metrics on, apart from the API (for example 127.0.0.1:9781); default: none (DMSD_METRICS_LISTEN)")
+	maxConns := env("DMSD_MAX_CONNECTIONS", "1024")
+	fs.StringVar(&maxConns, "max-connections", maxConns, "connections the API listener holds open at once; more wait to be accepted (DMSD_MAX_CONNECTIONS)")
+	authFailures := env("DMSD_AUTH_FAILURE_LIMIT", "30")
+	fs.StringVar(&authFailures, "auth-failure-limit", authFailures, "failed authentications one client address may have a minute before its requests are refused unchecked (429); 0: no limit (DMSD_AUTH_FAILURE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -54,6 +63,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(rateLimit, 64); err != nil || c.RateLimit <= 0 {
 		return c, fmt.Errorf("--rate-limit %q: want a positive number of requests per second", rateLimit)
+	}
+	if c.MaxConnections, err = strconv.Atoi(maxConns); err != nil || c.MaxConnections <= 0 {
+		return c, fmt.Errorf("--max-connections %q: want a positive number", maxConns)
+	}
+	if c.AuthFailureLimit, err = strconv.Atoi(authFailures); err != nil || c.AuthFailureLimit < 0 {
+		return c, fmt.Errorf("--auth-failure-limit %q: want a number of failures a minute, or 0 for no limit", authFailures)
 	}
 	return c, nil
 }
