@@ -86,6 +86,11 @@ func TestHostileRequests(t *testing.T) {
 		{"JSON with trailing data", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true} {}`, headers: jsonCT}, dmsd.EINVALIDJSON},
 		{"oversized body", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/instances/action", body: `{"action":"restart","instances":["` + strings.Repeat("a", 2<<20) + `"]}`, headers: jsonCT}, dmsd.EBODYTOOLARGE},
 		{"oversized header", sdkRequest{method: "GET", pathAndQuery: instancePath + "/tasks", headers: map[string]string{"X-Padding": strings.Repeat("p", 32<<10)}}, dmsd.EHEADERSTOOLARGE},
+		// The hash is SHA-256 of {"enable_auto_topic":false}: the signature covers it, not the body sent.
+		{"body other than its signed hash", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "7238b1246baf9ed24e231f7184cd1182177ddbc30fbf67067b9233f4dbb0fbf0"}}, dmsd.ETOKENINVALID},
+		{"UNSIGNED-PAYLOAD with a body", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}}, dmsd.ETOKENINVALID},
+		{"malformed body hash", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "not-a-hash"}}, dmsd.ETOKENINVALID},
+		{"metrics on the API listener", sdkRequest{method: "GET", pathAndQuery: "/metrics"}, dmsd.ENOTFOUNDURL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := s.signedDo(t, 0, tc.req)
