@@ -30,7 +30,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		source := sourceOf(r)
 		if s.failures.exhausted(source, s.now()) {
-			w.Header().Set("Retry-After", "10")
+			w.Header().Set("Retry-After", s.failures.retryAfter())
 			refuse(w, r, dmsd.Errorf(dmsd.ETOOMANYREQUESTS, "Too many requests from this address failed authentication. Please try again later."))
 			return
 		}

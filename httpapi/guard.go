@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -133,6 +135,12 @@ func (f *failureLimiter) exhausted(source netip.Prefix, now time.Time) bool {
 		l = f.overflow
 	}
 	return l.TokensAt(now) < 1
+}
+
+// retryAfter returns, in whole seconds for a Retry-After header, how long an
+// exhausted source waits for its next failure to be allowed.
+func (f *failureLimiter) retryAfter() string {
+	return strconv.Itoa(int(math.Ceil(1 / float64(f.rate))))
 }
 
 // record counts a failed authentication of source at now.

@@ -77,6 +77,7 @@ func TestFailureLimiter_Bounded(t *testing.T) {
 		f.record(a, now)
 	}
 	require.True(t, f.exhausted(a, now))
+	require.Equal(t, "20", f.retryAfter(), "3 a minute: one every 20 s")
 	require.False(t, f.exhausted(a, now.Add(time.Minute)), "the budget refills")
 
 	for i := range 3 * maxTrackedSources {
