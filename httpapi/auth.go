@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
@@ -18,39 +19,58 @@ import (
 
 // authenticate verifies the request's signature and that its access key
 // belongs to the project in the path, then serves next as that project's
-// user. The body is read here, as the signature covers it, and handed on.
+// user. An unauthenticated request costs little: whatever its headers alone
+// refuse (no or a malformed signature, an unknown access key or one of
+// another project, a date outside the skew, a declared body over the limit,
+// a forged signature over a declared body hash) is refused before a byte of
+// its body is read, and a source that keeps failing is refused before
+// anything is checked. Only then is the body read, hashed as it arrives,
+// checked against the signature and handed on.
+//
 // A route without a project in its pattern (GET /v2/available-zones) needs
 // only a valid signature.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, r, dmsd.Errorf(dmsd.EBODYTOOLARGE, "The request body is larger than %d bytes.", maxBodyBytes))
-				return
-			}
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDJSON, "The request body could not be read."))
+		source := sourceOf(r)
+		if s.failures.exhausted(source, s.now()) {
+			w.Header().Set("Retry-After", s.failures.retryAfter())
+			refuse(w, r, dmsd.Errorf(dmsd.ETOOMANYREQUESTS, "Too many requests from this address failed authentication. Please try again later."))
 			return
 		}
-		cred, err := verifySignature(r, body, s.lookupCredential, s.now())
+		var stack [1024]byte
+		sr, cr, err := parseSignedRequest(r, s.lookupCredential, s.now(), stack[:0])
+		if err == nil {
+			err = sr.verifyHeaders(cr)
+		}
 		if err != nil {
-			writeError(w, r, err)
+			s.failures.record(source, s.now())
+			refuse(w, r, err)
 			return
 		}
+		cred := sr.cred
 		projectID := r.PathValue("project_id")
 		switch {
 		case !strings.Contains(r.Pattern, "{project_id}"):
 		case !dmsd.ValidProjectID(projectID):
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDPROJECTID, "The project ID format is invalid."))
+			refuse(w, r, dmsd.Errorf(dmsd.EINVALIDPROJECTID, "The project ID format is invalid."))
 			return
 		case r.Header.Get("X-Project-Id") != "" && r.Header.Get("X-Project-Id") != projectID:
-			writeError(w, r, dmsd.Errorf(dmsd.EPROJECTMISMATCH, "The project ID and token do not match."))
+			refuse(w, r, dmsd.Errorf(dmsd.EPROJECTMISMATCH, "The project ID and token do not match."))
 			return
 		case cred.ProjectID != projectID:
 			// Not a 403: whether another project exists is not the caller's
 			// business.
-			writeError(w, r, dmsd.Errorf(dmsd.EPROJECTNOTFOUND, "The project does not exist."))
+			refuse(w, r, dmsd.Errorf(dmsd.EPROJECTNOTFOUND, "The project does not exist."))
+			return
+		}
+		body, sum, err := s.readBody(w, r)
+		if err != nil {
+			refuse(w, r, err)
+			return
+		}
+		if err := sr.verifyBody(cr, sum, int64(len(body))); err != nil {
+			s.failures.record(source, s.now())
+			writeError(w, r, err)
 			return
 		}
 		if !s.limiterOf(cred.AccessKey).Allow() {
@@ -72,6 +92,69 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), actorKey, dmsd.Actor{ProjectID: cred.ProjectID, UserID: cred.UserID, UserName: cred.UserName})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// refuse answers err to a request whose body authenticate has not read, and
+// closes the connection after the answer if it has one: the server would
+// otherwise read and discard what remains of it, at the sender's pace.
+func refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	writeError(w, r, err)
+}
+
+// emptySum is the SHA-256 of an empty body.
+var emptySum = sha256.Sum256(nil)
+
+// readBody reads r's body, at most maxBodyBytes, hashing it as it arrives,
+// and returns it with its SHA-256. It waits, at most bodyBudgetWait, until
+// the bodies being read before their signature is checked leave room for
+// this one (its Content-Length, or maxBodyBytes when it has none). It
+// returns EBODYTOOLARGE for a body over maxBodyBytes (declared or sent),
+// ETOOMANYREQUESTS when no room was made in time, and EINVALIDJSON when the
+// body could not be read, as when the sender is too slow.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, [sha256.Size]byte, error) {
+	switch {
+	case r.ContentLength == 0:
+		return nil, emptySum, nil
+	case r.ContentLength > maxBodyBytes:
+		return nil, emptySum, dmsd.Errorf(dmsd.EBODYTOOLARGE, "The request body is larger than %d bytes.", maxBodyBytes)
+	}
+	reserve := r.ContentLength
+	if reserve < 0 {
+		reserve = maxBodyBytes
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), bodyBudgetWait)
+	ok := s.pendingBodies.acquire(ctx, reserve)
+	cancel()
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		return nil, emptySum, dmsd.Errorf(dmsd.ETOOMANYREQUESTS, "The server is receiving too many request bodies at once. Please try again later.")
+	}
+	defer s.pendingBodies.release(reserve)
+
+	h := sha256.New()
+	in := io.TeeReader(http.MaxBytesReader(w, r.Body, maxBodyBytes), h)
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		// The server's body reader stops at the declared length and fails a
+		// shorter body.
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(in, body)
+	} else {
+		body, err = io.ReadAll(in)
+	}
+	if err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return nil, emptySum, dmsd.Errorf(dmsd.EBODYTOOLARGE, "The request body is larger than %d bytes.", maxBodyBytes)
+		}
+		return nil, emptySum, dmsd.Errorf(dmsd.EINVALIDJSON, "The request body could not be read.")
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return body, sum, nil
 }
 
 // limiterOf returns the request rate limiter of an access key.

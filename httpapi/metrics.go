@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,31 +40,60 @@ func (w *statusWriter) WriteHeader(status int) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // taskCollector reports the task records by name and status, read from the
-// store at each scrape so that the numbers survive restarts and agree across
-// replicas.
+// store so that the numbers survive restarts and agree across replicas. It
+// counts them at most once per maxAge, however many scrapes come: counting
+// reads every task record, and scrapers must not starve the API.
 type taskCollector struct {
 	store  dmsd.TaskStore
 	logger *slog.Logger
 	desc   *prometheus.Desc
+	maxAge time.Duration
+
+	// mu is held while counting, so that scrapes arriving meanwhile wait
+	// for that count rather than start their own.
+	mu        sync.Mutex
+	counts    map[[2]string]int // replaced whole, never changed
+	err       error
+	countedAt time.Time
 }
 
-func newTaskCollector(store dmsd.TaskStore, logger *slog.Logger) *taskCollector {
-	return &taskCollector{store: store, logger: logger, desc: prometheus.NewDesc(
-		"dmsd_tasks", "Task records by task name and status.", []string{"name", "status"}, nil)}
+func newTaskCollector(store dmsd.TaskStore, logger *slog.Logger, maxAge time.Duration) *taskCollector {
+	return &taskCollector{store: store, logger: logger, maxAge: maxAge, desc: prometheus.NewDesc(
+		"dmsd_tasks", "Task records by task name and status, counted at most once per interval.", []string{"name", "status"}, nil)}
 }
 
 func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	counts, err := c.store.CountTasks(ctx)
-	if err != nil {
-		c.logger.Warn("count tasks for metrics", "error", err)
+	counts, err := c.current()
+	if err != nil && counts == nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
 	for k, n := range counts {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), k[0], k[1])
 	}
+}
+
+// current returns the task counts, counting them again if the last count is
+// older than maxAge. When counting fails it returns the last counts that
+// succeeded, if any, with the error; a failed count too is not repeated
+// before maxAge.
+func (c *taskCollector) current() (map[[2]string]int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.countedAt.IsZero() && time.Since(c.countedAt) < c.maxAge {
+		return c.counts, c.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.store.CountTasks(ctx)
+	c.countedAt = time.Now()
+	if err != nil {
+		c.logger.Warn("count tasks for metrics", "error", err)
+		c.err = err
+		return c.counts, err
+	}
+	c.counts, c.err = counts, nil
+	return counts, nil
 }

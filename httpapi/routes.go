@@ -1,10 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"time"
 
 	"github.com/dmsd/dmsd"
 )
@@ -12,8 +12,9 @@ import (
 // routes registers the whole API. Every /v1 and /v2 route is authenticated;
 // one with a project in its path is scoped to that project.
 func (s *Server) routes() {
-	s.mux.Handle("GET /healthz", handleHealthz())
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	s.mux.Handle("GET /livez", handleLivez())
+	s.mux.Handle("GET /healthz", handleLivez()) // the name of earlier versions
+	s.mux.Handle("GET /readyz", handleReadyz(s.ready))
 	if s.console != nil {
 		s.mux.Handle("GET /console/", s.console)
 		s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
@@ -111,8 +112,33 @@ func requireKafka(next http.Handler) http.Handler {
 	})
 }
 
-func handleHealthz() http.Handler {
+// handleLivez answers 200 while the process serves, whatever its database
+// does: a liveness probe restarts a process that cannot answer, not one whose
+// database is away.
+func handleLivez() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+}
+
+// readyTimeout bounds how long /readyz waits for the readiness check.
+const readyTimeout = 2 * time.Second
+
+// handleReadyz answers 200 when ready (nil means always) returns nil within
+// readyTimeout, and 503 EUNAVAILABLE otherwise, so that a load balancer
+// sends the API's traffic only to replicas that can serve it.
+func handleReadyz(ready func(ctx context.Context) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+			err := ready(ctx)
+			cancel()
+			if err != nil {
+				writeError(w, r, &dmsd.Error{Code: dmsd.EUNAVAILABLE, Message: "The service is not ready: its database does not answer or its task queue is not running.", Err: err})
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})

@@ -1,6 +1,6 @@
 // Package httpapi serves dmsd's HTTP API: the v2 management API of DMS for
 // Kafka, signed with SDK-HMAC-SHA256 as the official SDK signs it, plus
-// /healthz and /metrics.
+// /livez, /readyz and /healthz; its metrics are served apart (MetricsHandler).
 package httpapi
 
 import (
@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/dmsd/dmsd"
 )
@@ -40,8 +41,18 @@ type Config struct {
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
-	// Registry receives the HTTP metrics and is served at /metrics.
+	// Registry receives the HTTP metrics; MetricsHandler serves it.
 	Registry *prometheus.Registry
+	// TaskCountsMaxAge is how old the task gauges may be before a scrape
+	// counts the task records again; 0 means 10 s.
+	TaskCountsMaxAge time.Duration
+	// Ready returns nil when the server can serve the API (its database
+	// answers, its task queue runs), for /readyz; nil means always ready.
+	Ready func(ctx context.Context) error
+	// AuthFailureLimit is how many failed authentications one client
+	// address may have a minute (in bursts of as many) before its requests
+	// are refused unchecked; 0 means 30, a negative number no limit.
+	AuthFailureLimit int
 	// Now returns the current time; nil means time.Now. Tests move it to
 	// check the signature's clock skew.
 	Now func() time.Time
@@ -85,6 +96,10 @@ type Server struct {
 	// probe, set only by tests, serves every API route in place of its
 	// authentication and handler, to show where a request lands.
 	probe http.Handler
+
+	failures      *failureLimiter
+	pendingBodies *byteBudget
+	ready         func(ctx context.Context) error
 }
 
 // NewServer returns a Server for cfg. It panics if cfg.Registry already holds
@@ -95,20 +110,23 @@ func NewServer(cfg Config) *Server { return newServer(cfg, nil) }
 // probe when it is not nil.
 func newServer(cfg Config, probe http.Handler) *Server {
 	s := &Server{
-		store:       cfg.Store,
-		instances:   cfg.Instances,
-		topics:      cfg.Topics,
-		users:       cfg.Users,
-		reassign:    cfg.Reassign,
-		brokers:     cfg.Brokers,
-		credentials: make(map[string]dmsd.Credential, len(cfg.Credentials)),
-		logger:      cfg.Logger,
-		now:         cfg.Now,
-		registry:    cfg.Registry,
-		console:     cfg.Console,
-		rateLimit:   rate.Limit(cmp.Or(cfg.RateLimit, 200)),
-		rateBurst:   cmp.Or(cfg.RateBurst, 400),
-		limiters:    make(map[string]*rate.Limiter),
+		store:         cfg.Store,
+		instances:     cfg.Instances,
+		topics:        cfg.Topics,
+		users:         cfg.Users,
+		reassign:      cfg.Reassign,
+		brokers:       cfg.Brokers,
+		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
+		logger:        cfg.Logger,
+		now:           cfg.Now,
+		registry:      cfg.Registry,
+		console:       cfg.Console,
+		rateLimit:     rate.Limit(cmp.Or(cfg.RateLimit, 200)),
+		rateBurst:     cmp.Or(cfg.RateBurst, 400),
+		limiters:      make(map[string]*rate.Limiter),
+		failures:      newFailureLimiter(cmp.Or(cfg.AuthFailureLimit, 30)),
+		ready:         cfg.Ready,
+		pendingBodies: newByteBudget(maxPendingBodyBytes),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmsd_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status code.",
@@ -126,10 +144,16 @@ func newServer(cfg Config, probe http.Handler) *Server {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
-	s.registry.MustRegister(s.requests, newTaskCollector(s.store, s.logger))
+	s.registry.MustRegister(s.requests, newTaskCollector(s.store, s.logger, cmp.Or(cfg.TaskCountsMaxAge, 10*time.Second)))
 	s.routes()
 	s.handler = s.withRequestID(s.withRecovery(s.withMetrics(withHeaderLimit(http.HandlerFunc(s.route)))))
 	return s
+}
+
+// MetricsHandler returns the handler of the Prometheus metrics, which the API
+// does not serve: they are for the operator, on a listener of their own.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
 // ServeHTTP serves one request.

@@ -251,12 +251,6 @@ var roundTripCases = []struct {
 			"note":      "<&> ü",
 		},
 	}},
-	{"PutUnsignedPayload", sdkRequest{ // the SDK signs "UNSIGNED-PAYLOAD" for a non-JSON body
-		Method:  http.MethodPut,
-		Path:    "/v2/" + testProjectID + "/instances/x",
-		Headers: map[string]string{"Content-Type": "text/plain"},
-		Body:    "plain text body",
-	}},
 	{"ExtraSignedHeaders", sdkRequest{
 		Method:  http.MethodGet,
 		Path:    "/v2/" + testProjectID + "/instances",
@@ -348,6 +342,16 @@ func TestVerifySignature_Rejects(t *testing.T) {
 		Headers: map[string]string{"Content-Type": "application/json"},
 		Body:    map[string]any{"action": "delete", "instances": []string{"x"}},
 	}
+	original := `{"description":"original"}`
+	originalSum := sha256.Sum256([]byte(original))
+	declaredReq := sdkRequest{
+		Method:  http.MethodPut,
+		Path:    "/v2/" + testProjectID + "/instances/x",
+		Headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": hex.EncodeToString(originalSum[:])},
+		Body:    original,
+	}
+	declaredUpperReq := declaredReq
+	declaredUpperReq.Headers = map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": strings.ToUpper(hex.EncodeToString(originalSum[:]))}
 	replaceAuth := func(old, new string) func(*http.Request, []byte) []byte {
 		return func(r *http.Request, body []byte) []byte {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), old, new, 1))
@@ -401,6 +405,21 @@ func TestVerifySignature_Rejects(t *testing.T) {
 				r.Header.Set("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD")
 				return []byte("anything")
 			}},
+		// A body is covered by the signature, through its hash: declared or not.
+		{name: "PutUnsignedPayload", code: dmsd.ETOKENINVALID, req: sdkRequest{ // the SDK signs "UNSIGNED-PAYLOAD" for a non-JSON body
+			Method:  http.MethodPut,
+			Path:    "/v2/" + testProjectID + "/instances/x",
+			Headers: map[string]string{"Content-Type": "text/plain"},
+			Body:    "plain text body",
+		}},
+		{name: "UnsignedPayloadWithoutBody", req: sdkRequest{Method: http.MethodGet, Path: listReq.Path,
+			Headers: map[string]string{"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}}},
+		{name: "DeclaredBodyHash", req: declaredReq},
+		{name: "DeclaredBodyHashOtherBody", req: declaredReq, code: dmsd.ETOKENINVALID,
+			mutate: func(r *http.Request, body []byte) []byte { return []byte(`{"description":"changed!"}`) }},
+		{name: "DeclaredBodyHashUppercase", req: declaredUpperReq},
+		{name: "DeclaredBodyHashMalformed", code: dmsd.ETOKENINVALID, req: sdkRequest{Method: http.MethodPut, Path: declaredReq.Path,
+			Headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "sha256-of-the-body"}, Body: `{}`}},
 		{name: "WrongSecret", req: listReq, sk: "another-secret", code: dmsd.ETOKENINVALID},
 		{name: "UnknownAccessKey", req: listReq, ak: "UNKNOWNACCESSKEY", code: dmsd.ETOKENINVALID},
 		{name: "DateNotSigned", req: listReq, code: dmsd.ETOKENINVALID, mutate: replaceAuth(";x-sdk-date", "")},

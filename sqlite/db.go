@@ -197,6 +197,20 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
+// QueueRunning reports whether StartQueue started the task queue and it has
+// not stopped since.
+func (db *DB) QueueRunning() bool {
+	if db.queue == nil {
+		return false
+	}
+	select {
+	case <-db.queue.Stopped():
+		return false
+	default:
+		return true
+	}
+}
+
 // Ping returns an error if the database cannot be reached.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 

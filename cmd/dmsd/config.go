@@ -28,6 +28,10 @@ type config struct {
 	ExternalAllow *dmsd.AllowList
 	// Quota limits each project's instances and brokers.
 	Quota dmsd.Quota
+	// MetricsListen is the address of the metrics listener; "" serves none.
+	MetricsListen    string
+	MaxConnections   int
+	AuthFailureLimit int
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -56,6 +60,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&maxInstances, "max-instances-per-project", maxInstances, "instances one project may have (DMSD_MAX_INSTANCES_PER_PROJECT)")
 	maxBrokers := env("DMSD_MAX_BROKERS_PER_PROJECT", strconv.Itoa(dmsd.DefaultMaxBrokers))
 	fs.StringVar(&maxBrokers, "max-brokers-per-project", maxBrokers, "brokers the embedded instances of one project may have in all (DMSD_MAX_BROKERS_PER_PROJECT)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", env("DMSD_METRICS_LISTEN", ""), "address to serve Prometheus metrics on, apart from the API (for example 127.0.0.1:9781); default: none (DMSD_METRICS_LISTEN)")
+	maxConns := env("DMSD_MAX_CONNECTIONS", "1024")
+	fs.StringVar(&maxConns, "max-connections", maxConns, "connections the API listener holds open at once; more wait to be accepted (DMSD_MAX_CONNECTIONS)")
+	authFailures := env("DMSD_AUTH_FAILURE_LIMIT", "30")
+	fs.StringVar(&authFailures, "auth-failure-limit", authFailures, "failed authentications one client address may have a minute before its requests are refused unchecked (429); 0: no limit (DMSD_AUTH_FAILURE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -74,6 +83,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.Quota.MaxBrokers, err = strconv.Atoi(maxBrokers); err != nil || c.Quota.MaxBrokers < 1 {
 		return c, fmt.Errorf("--max-brokers-per-project %q: want a positive number", maxBrokers)
+	}
+	if c.MaxConnections, err = strconv.Atoi(maxConns); err != nil || c.MaxConnections <= 0 {
+		return c, fmt.Errorf("--max-connections %q: want a positive number", maxConns)
+	}
+	if c.AuthFailureLimit, err = strconv.Atoi(authFailures); err != nil || c.AuthFailureLimit < 0 {
+		return c, fmt.Errorf("--auth-failure-limit %q: want a number of failures a minute, or 0 for no limit", authFailures)
 	}
 	return c, nil
 }

@@ -17,6 +17,10 @@ type database interface {
 	dmsd.Store
 	StartQueue(ctx context.Context, workers *river.Workers, replica string) error
 	StopQueue(ctx context.Context) error
+	// QueueRunning reports whether the task queue works tasks.
+	QueueRunning() bool
+	// Ping returns an error if the database cannot be reached.
+	Ping(ctx context.Context) error
 	Close() error
 	// String names the backend for the start-up banner, without secrets.
 	String() string

@@ -81,7 +81,8 @@ func TestHostileRequests(t *testing.T) {
 		{"impossible date", sdkRequest{method: "GET", pathAndQuery: instancePath + "/tasks?begin_time=20241340000000"}, dmsd.EINVALIDTIME},
 		{"huge limit", sdkRequest{method: "GET", pathAndQuery: instancePath + "/tasks?limit=18446744073709551617"}, dmsd.ELIMIT},
 		{"huge offset", sdkRequest{method: "GET", pathAndQuery: instancePath + "/tasks?offset=1000000000000"}, dmsd.EOFFSET},
-		{"wrong content type", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "text/plain"}}, dmsd.ECONTENTTYPE},
+		// Another type than JSON that the SDK still signs the body of (for text/plain it signs UNSIGNED-PAYLOAD).
+		{"wrong content type", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json-patch+json"}}, dmsd.ECONTENTTYPE},
 		{"JSON with trailing data", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true} {}`, headers: jsonCT}, dmsd.EINVALIDJSON},
 		{"oversized body", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/instances/action", body: `{"action":"restart","instances":["` + strings.Repeat("a", 2<<20) + `"]}`, headers: jsonCT}, dmsd.EBODYTOOLARGE},
 		{"oversized header", sdkRequest{method: "GET", pathAndQuery: instancePath + "/tasks", headers: map[string]string{"X-Padding": strings.Repeat("p", 32<<10)}}, dmsd.EHEADERSTOOLARGE},
@@ -92,6 +93,11 @@ func TestHostileRequests(t *testing.T) {
 		{"storage_space past int32", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances", body: createBody(t, "huge-disk", 1, func(m map[string]any) { m["storage_space"] = 3000000000 }), headers: jsonCT}, dmsd.EINVALIDDISK},
 		{"new_storage_space past int32", sdkRequest{method: "POST", pathAndQuery: "/v2/kafka/" + project + "/instances/" + id + "/extend", body: `{"oper_type":"storage","new_storage_space":3000000000}`, headers: jsonCT}, dmsd.EINVALIDDISK},
 		{"throttle past int32", sdkRequest{method: "POST", pathAndQuery: "/v2/" + project + "/kafka/instances/" + id + "/reassign", body: `{"reassignments":[{"topic":"some-topic","brokers":[0]}],"throttle":3000000000}`, headers: jsonCT}, dmsd.EINVALID},
+		// The hash is SHA-256 of {"enable_auto_topic":false}: the signature covers it, not the body sent.
+		{"body other than its signed hash", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "7238b1246baf9ed24e231f7184cd1182177ddbc30fbf67067b9233f4dbb0fbf0"}}, dmsd.ETOKENINVALID},
+		{"UNSIGNED-PAYLOAD with a body", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}}, dmsd.ETOKENINVALID},
+		{"malformed body hash", sdkRequest{method: "POST", pathAndQuery: instancePath + "/autotopic", body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json", "X-Sdk-Content-Sha256": "not-a-hash"}}, dmsd.ETOKENINVALID},
+		{"metrics on the API listener", sdkRequest{method: "GET", pathAndQuery: "/metrics"}, dmsd.ENOTFOUNDURL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := s.signedDo(t, 0, tc.req)

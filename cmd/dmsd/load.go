@@ -36,8 +36,9 @@ func cliLoad(ctx context.Context, args []string, getenv func(string) string, std
 	e := &cliEnv{getenv: getenv, stdout: stdout, stderr: stderr}
 	fs, conn := e.cliFlags("load", "[flags]", "Drives dmsd with signed requests from many concurrent clients, then checks that no request\n"+
 		"failed with 5xx, no instance ever ran two tasks at once, no unfinished task was deleted,\n"+
-		"every accepted task finished, and memory stayed flat. --endpoint takes a comma-separated\n"+
-		"list to spread the clients over several replicas.")
+		"every accepted task finished, and memory stayed flat (with --metrics). --endpoint takes a\n"+
+		"comma-separated list to spread the clients over several replicas.")
+	metricsURL := fs.String("metrics", "", "URL of the first replica's metrics (its --metrics-listen, e.g. http://127.0.0.1:9781/metrics), to check that its memory stays flat")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send requests")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	instances := fs.Int("instances", 4, "instances to create and operate on")
@@ -56,7 +57,7 @@ func cliLoad(ctx context.Context, args []string, getenv func(string) string, std
 		apis = append(apis, api)
 	}
 
-	l := &loadRun{apis: apis, stats: map[string]*loadStats{}, accepted: map[string]string{}, deleted: map[string]bool{}}
+	l := &loadRun{apis: apis, metricsURL: *metricsURL, stats: map[string]*loadStats{}, accepted: map[string]string{}, deleted: map[string]bool{}}
 	fmt.Fprintf(stdout, "creating %d instances...\n", *instances)
 	if err := l.createInstances(ctx, *instances); err != nil {
 		return err
@@ -67,7 +68,9 @@ func cliLoad(ctx context.Context, args []string, getenv func(string) string, std
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { l.watch(runCtx) })
-	wg.Go(func() { l.sampleMemory(runCtx) })
+	if l.metricsURL != "" {
+		wg.Go(func() { l.sampleMemory(runCtx) })
+	}
 	for i := range *clients {
 		wg.Go(func() { l.client(runCtx, apis[i%len(apis)]) })
 	}
@@ -94,8 +97,9 @@ type loadStats struct {
 }
 
 type loadRun struct {
-	apis      []*client.Client
-	instances []string
+	apis       []*client.Client
+	instances  []string
+	metricsURL string // "" when memory is not watched
 
 	mu         sync.Mutex
 	stats      map[string]*loadStats
@@ -272,12 +276,13 @@ func (l *loadRun) watch(ctx context.Context) {
 	}
 }
 
-// sampleMemory reads the first replica's resident memory every second.
+// sampleMemory reads the first replica's resident memory every second, from
+// its metrics.
 func (l *loadRun) sampleMemory(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if v, err := residentMemory(ctx, l.apis[0].Endpoint()); err == nil {
+		if v, err := residentMemory(ctx, l.metricsURL); err == nil {
 			l.mu.Lock()
 			l.memory = append(l.memory, v)
 			l.mu.Unlock()
@@ -290,8 +295,8 @@ func (l *loadRun) sampleMemory(ctx context.Context) {
 	}
 }
 
-func residentMemory(ctx context.Context, endpoint string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/metrics", nil)
+func residentMemory(ctx context.Context, metricsURL string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -37,6 +37,9 @@ type testServer struct {
 	creds   []dmsd.Credential
 	cancel  context.CancelFunc
 	done    chan error
+
+	// metricsURL is the URL of the metrics, when --metrics-listen is given.
+	metricsURL string
 }
 
 // startServer runs dmsd on dataDir with two projects' credentials (created in
@@ -74,6 +77,9 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
+		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: metrics on "); ok {
+			s.metricsURL = addr
+		}
 		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
 			s.url = addr
 			break

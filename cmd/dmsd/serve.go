@@ -96,25 +96,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	api.reserve(ln.Addr().String())
+	ln = httpapi.LimitListener(ln, cfg.MaxConnections)
+	authFailures := cfg.AuthFailureLimit
+	if authFailures == 0 {
+		authFailures = -1 // no limit
+	}
+	apiServer := httpapi.NewServer(httpapi.Config{
+		Store:            db,
+		Instances:        eng,
+		Topics:           eng,
+		Users:            eng,
+		Reassign:         eng,
+		Brokers:          eng,
+		Credentials:      creds,
+		Logger:           logger,
+		Registry:         registry,
+		RateLimit:        cfg.RateLimit,
+		RateBurst:        int(2 * cfg.RateLimit),
+		AuthFailureLimit: authFailures,
+		Console:          console.Handler(),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return err
+			}
+			if !db.QueueRunning() {
+				return errors.New("the task queue is not running")
+			}
+			return nil
+		},
+	})
 	srv := &http.Server{
-		Handler: httpapi.NewServer(httpapi.Config{
-			Store:       db,
-			Instances:   eng,
-			Topics:      eng,
-			Users:       eng,
-			Reassign:    eng,
-			Brokers:     eng,
-			Credentials: creds,
-			Logger:      logger,
-			Registry:    registry,
-			RateLimit:   cfg.RateLimit,
-			RateBurst:   int(2 * cfg.RateLimit),
-			Console:     console.Handler(),
-		}),
+		Handler: apiServer,
 		// A client that sends its headers slower than this is cut off
-		// (slowloris).
+		// (slowloris); one that sends the rest of its request slower than
+		// ReadTimeout too: no API call has a body that takes longer.
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
@@ -126,9 +143,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "dmsd: access key %s for project %s (user %s)\n", c.AccessKey, c.ProjectID, c.UserName)
 	}
 	fmt.Fprintf(stdout, "dmsd: replica %s, database %s\n", replica, db.String())
+
+	serveErr := make(chan error, 2)
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		api.reserve(cfg.MetricsListen)
+		api.reserve(mln.Addr().String())
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", apiServer.MetricsHandler())
+		msrv := &http.Server{
+			Handler:           metricsMux,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "dmsd: metrics on http://%s/metrics\n", mln.Addr())
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+	}
 	fmt.Fprintf(stdout, "dmsd: listening on http://%s\n", ln.Addr())
 
-	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:

@@ -32,7 +32,7 @@ func kafkaClient(t *testing.T, inst *model.ShowInstanceResponse, opts ...kgo.Opt
 
 func TestCreateInstanceRunsRealCluster(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), "--metrics-listen", "127.0.0.1:0")
 	c := s.client(0)
 
 	inst := createInstance(t, c, "orders-cluster", 3, false)
@@ -68,8 +68,9 @@ func TestCreateInstanceRunsRealCluster(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(*task.Params), &params))
 	require.Equal(t, float64(3), params["broker_num"])
 
-	// Metrics count the task and the requests by route, not by raw path.
-	resp, err := http.Get(s.url + "/metrics")
+	// Metrics, on their own listener, count the task and the requests by
+	// route, not by raw path.
+	resp, err := http.Get(s.metricsURL)
 	require.NoError(t, err)
 	metrics, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
