@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -38,9 +37,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	// Before anything else reads or writes the data dir: a second process
+	// on it is refused here.
+	release, err := prepareDataDir(cfg, logger)
+	if err != nil {
 		return err
 	}
+	defer release()
 	replica, err := cfg.replicaID()
 	if err != nil {
 		return err
