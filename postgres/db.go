@@ -43,12 +43,23 @@ type DB struct {
 	// the only one working its replica's queue. The lock is named after the
 	// schema too: deployments in other schemas of the database are others.
 	replicaLock *pgxpool.Conn
+
+	// secrets seals instances' secrets as they are written and opens them
+	// as FindInstance and the lists return them; nil keeps them in the
+	// clear. Inside the store, instances keep their stored (sealed) form.
+	secrets dmsd.SecretBox
 }
+
+// Option changes how the database is opened.
+type Option func(*DB)
+
+// Secrets makes the database seal instances' secrets with box.
+func Secrets(box dmsd.SecretBox) Option { return func(db *DB) { db.secrets = box } }
 
 // Open connects to the database at url, applies River's and dmsd's migrations
 // under an advisory lock, and returns it. It returns an error if the database
 // cannot be reached or a migration fails.
-func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err) // pgx redacts the password.
@@ -63,6 +74,9 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{pool: pool, logger: logger}
+	for _, opt := range opts {
+		opt(db)
+	}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)

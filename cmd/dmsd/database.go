@@ -20,13 +20,19 @@ type database interface {
 	Close() error
 	// String names the backend for the start-up banner, without secrets.
 	String() string
+	// CheckSecretKey records the id of the key sealing the secrets if none
+	// is, and returns the recorded one.
+	CheckSecretKey(ctx context.Context, keyID string) (string, error)
+	// SealSecrets seals secrets an older dmsd stored in the clear and
+	// returns how many instances it rewrote.
+	SealSecrets(ctx context.Context) (int, error)
 }
 
 // openDatabase opens the database the configuration names. It returns an
 // error for an unsupported URL or a database that cannot be opened.
-func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (database, error) {
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd.SecretBox) (database, error) {
 	if cfg.isPostgres() {
-		db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, logger, postgres.Secrets(box))
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +42,7 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (databas
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, path, logger)
+	db, err := sqlite.Open(ctx, path, logger, sqlite.Secrets(box))
 	if err != nil {
 		return nil, err
 	}

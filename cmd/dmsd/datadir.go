@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/dmsd/dmsd/secret"
 )
 
 // lockFileName is the file in the data dir that the serving process holds
@@ -175,4 +178,54 @@ func within(dir, path string) bool {
 	}
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// secretKeyFileName is the generated key file in the data dir.
+const secretKeyFileName = "secret.key"
+
+// openSecretBox returns the box that seals stored passwords, with the path of
+// its key file: the configured file, which must exist, or secret.key in the
+// data dir, generated (mode 0600) at the first start. It returns an error if
+// the file cannot be read, created or does not hold a key.
+func openSecretBox(cfg config, logger *slog.Logger) (*secret.Box, string, error) {
+	if cfg.SecretKeyFile != "" {
+		if info, err := os.Stat(cfg.SecretKeyFile); err == nil && info.Mode().Perm()&0o077 != 0 {
+			logger.Warn("the secret key file is accessible to other users; make it owner-only (chmod 600)", "file", cfg.SecretKeyFile, "mode", fmt.Sprintf("%04o", info.Mode().Perm()))
+		}
+		box, err := secret.LoadKeyFile(cfg.SecretKeyFile)
+		return box, cfg.SecretKeyFile, err
+	}
+	path := filepath.Join(cfg.DataDir, secretKeyFileName)
+	box, created, err := secret.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if created {
+		logger.Info("generated the key that seals stored passwords; back it up apart from the database", "file", path, "key_id", box.KeyID())
+		if cfg.isPostgres() {
+			logger.Warn("every replica of this PostgreSQL database needs this same key: give them all one --secret-key-file, or copy this file to their data dirs", "file", path)
+		}
+	}
+	return box, path, nil
+}
+
+// checkSecrets refuses a database whose secrets were sealed with another key
+// than box's, and seals the secrets an older dmsd stored in the clear. It
+// returns an error naming both keys on a mismatch.
+func checkSecrets(ctx context.Context, db database, box *secret.Box, keyPath string, logger *slog.Logger) error {
+	recorded, err := db.CheckSecretKey(ctx, box.KeyID())
+	if err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+	if recorded != box.KeyID() {
+		return fmt.Errorf("the database's passwords are sealed with key %s, but %s holds key %s: give this process the key file the database was used with (--secret-key-file; every replica of a PostgreSQL database needs the same)", recorded, keyPath, box.KeyID())
+	}
+	n, err := db.SealSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("seal stored passwords: %w", err)
+	}
+	if n > 0 {
+		logger.Info("sealed the passwords an older dmsd stored in the clear", "instances", n)
+	}
+	return nil
 }

@@ -59,11 +59,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("credentials: %w", err)
 	}
 
-	db, err := openDatabase(ctx, cfg, logger)
+	box, keyPath, err := openSecretBox(cfg, logger)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, logger, box)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := checkSecrets(ctx, db, box, keyPath, logger); err != nil {
+		return err
+	}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
