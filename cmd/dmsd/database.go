@@ -15,6 +15,10 @@ import (
 // database is a store with its task queue, whichever the backend.
 type database interface {
 	dmsd.Store
+	// LockReplica makes this process the only one working the replica's
+	// queue and clusters; should it lose that on PostgreSQL, suspend stops
+	// the clusters and resume starts them again once it is regained.
+	LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error
 	StartQueue(ctx context.Context, workers *river.Workers, replica string) error
 	StopQueue(ctx context.Context) error
 	Close() error
@@ -58,12 +62,22 @@ func (db sqliteDB) StartQueue(ctx context.Context, workers *river.Workers, repli
 	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
 }
 
+// LockReplica does nothing: the data dir's lock, taken before the database
+// was opened, already makes this process the database's only one.
+func (db sqliteDB) LockReplica(context.Context, string, func(context.Context), func(context.Context)) error {
+	return nil
+}
+
 func (db sqliteDB) String() string { return "sqlite:" + db.path }
 
 type postgresDB struct{ *postgres.DB }
 
 func (db postgresDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
 	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
+}
+
+func (db postgresDB) LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error {
+	return db.DB.LockReplica(ctx, replica, postgres.ReplicaHooks{Suspend: suspend, Resume: resume})
 }
 
 func (db postgresDB) String() string { return "postgres" }

@@ -81,6 +81,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer clusters.Close()
 	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica))
+	// Before any cluster of the replica starts: another process with this
+	// replica id is refused here, and one that loses the lock later stops
+	// the clusters until it has it again.
+	suspend := func(context.Context) { clusters.Embedded.StopAll() }
+	resume := func(ctx context.Context) {
+		if err := eng.StartClusters(ctx); err != nil {
+			logger.Error("some instances' clusters did not start", "error", err)
+		}
+	}
+	if err := db.LockReplica(ctx, replica, suspend, resume); err != nil {
+		return err
+	}
 	if err := eng.StartClusters(ctx); err != nil {
 		logger.Error("some instances' clusters did not start", "error", err)
 	}
