@@ -39,16 +39,28 @@ type DB struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
 	queue  *river.Client[pgx.Tx]
-	// replicaLock holds the session advisory lock that makes this process
-	// the only one working its replica's queue. The lock is named after the
-	// schema too: deployments in other schemas of the database are others.
-	replicaLock *pgxpool.Conn
+	// replica holds the session advisory locks that make this process the
+	// only one working its replica's queue (replica.go). The locks are
+	// named after the schema too: deployments in other schemas of the
+	// database are others.
+	replica replicaState
+
+	// secrets seals instances' secrets as they are written and opens them
+	// as FindInstance and the lists return them; nil keeps them in the
+	// clear. Inside the store, instances keep their stored (sealed) form.
+	secrets dmsd.SecretBox
 }
+
+// Option changes how the database is opened.
+type Option func(*DB)
+
+// Secrets makes the database seal instances' secrets with box.
+func Secrets(box dmsd.SecretBox) Option { return func(db *DB) { db.secrets = box } }
 
 // Open connects to the database at url, applies River's and dmsd's migrations
 // under an advisory lock, and returns it. It returns an error if the database
 // cannot be reached or a migration fails.
-func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err) // pgx redacts the password.
@@ -63,6 +75,9 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{pool: pool, logger: logger}
+	for _, opt := range opts {
+		opt(db)
+	}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -144,26 +159,17 @@ type QueueConfig struct {
 }
 
 // StartQueue starts working the tasks queued for this replica. It first takes
-// the replica's lock, so that no two processes of one replica id work one
-// queue, and makes the jobs a dead process of this replica left running
-// available again. It returns an error if another process holds the replica
-// id, or if River cannot be started.
+// the replica's lock (LockReplica), unless taken already, so that no two
+// processes of one replica id work one queue, and makes the jobs a dead
+// process of this replica left running available again. From then on it
+// checks the lock every second: when it is lost, the queue and the clusters
+// stop until it is taken again. It returns an error if another process holds
+// the replica id, or if River cannot be started.
 func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 	queue := dmsd.QueueOf(cfg.Replica)
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
+	if err := db.LockReplica(ctx, strings.TrimPrefix(queue, "replica_"), ReplicaHooks{}); err != nil {
 		return err
 	}
-	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext(current_schema() || ':dmsd:' || $1))`, queue).Scan(&locked); err != nil {
-		conn.Release()
-		return err
-	}
-	if !locked {
-		conn.Release()
-		return fmt.Errorf("another dmsd process runs as replica %q on this database: give each replica its own --replica-id", strings.TrimPrefix(queue, "replica_"))
-	}
-	db.replicaLock = conn
 	tag, err := db.pool.Exec(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND queue = $1`, queue)
 	if err != nil {
 		return fmt.Errorf("recover orphaned jobs: %w", err)
@@ -195,13 +201,21 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 		return err
 	}
 	db.queue = client
-	return client.Start(ctx)
+	if err := client.Start(ctx); err != nil {
+		return err
+	}
+	monitorCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	db.replica.stop, db.replica.done = stop, make(chan struct{})
+	go db.monitorReplicaLock(monitorCtx, ctx)
+	return nil
 }
 
 // StopQueue stops working tasks. It lets running task steps finish until ctx
 // is done, then cancels them, which makes them checkpoint and retry on the
 // next start. It is safe to call more than once and without StartQueue.
 func (db *DB) StopQueue(ctx context.Context) error {
+	// The monitor must not start the queue again behind this stop.
+	db.stopMonitor()
 	if db.queue == nil {
 		return nil
 	}
@@ -217,11 +231,8 @@ func (db *DB) StopQueue(ctx context.Context) error {
 // Close releases the replica's lock and closes the connection pool. Call
 // StopQueue first.
 func (db *DB) Close() error {
-	if db.replicaLock != nil {
-		// Closing the session releases its advisory lock.
-		db.replicaLock.Hijack().Close(context.Background())
-		db.replicaLock = nil
-	}
+	db.stopMonitor()
+	db.releaseReplica()
 	db.pool.Close()
 	return nil
 }

@@ -24,11 +24,23 @@ const findInstanceQuery = `SELECT data, status FROM instances WHERE id = $1 AND 
 // if the instance does not exist in that project.
 func (db *DB) FindInstance(ctx context.Context, projectID, instanceID string) (_ *dmsd.Instance, err error) {
 	defer func() { err = domainError(err) }()
-	return findInstance(ctx, db.pool, projectID, instanceID, "")
+	return db.opened(findInstance(ctx, db.pool, projectID, instanceID, ""))
 }
 
-// findInstance reads an instance; lock, when set, is appended to the query
-// (FOR UPDATE).
+// opened returns inst with its secrets opened, for a caller outside the
+// store.
+func (db *DB) opened(inst *dmsd.Instance, err error) (*dmsd.Instance, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := dmsd.OpenSecrets(inst, db.secrets); err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// findInstance reads an instance in its stored form (secrets sealed); lock,
+// when set, is appended to the query (FOR UPDATE).
 func findInstance(ctx context.Context, q querier, projectID, instanceID, lock string) (*dmsd.Instance, error) {
 	inst, err := scanInstance(q.QueryRow(ctx, findInstanceQuery+lock, instanceID, projectID))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -57,7 +69,7 @@ func (db *DB) listInstances(ctx context.Context, query string, args ...any) ([]*
 	defer rows.Close()
 	var out []*dmsd.Instance
 	for rows.Next() {
-		inst, err := scanInstance(rows)
+		inst, err := db.opened(scanInstance(rows))
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +82,7 @@ func (db *DB) listInstances(ctx context.Context, query string, args ...any) ([]*
 // the instance does not exist.
 func (db *DB) UpdateInstance(ctx context.Context, inst *dmsd.Instance) (err error) {
 	defer func() { err = domainError(err) }()
-	n, err := updateInstance(ctx, db.pool, inst)
+	n, err := updateInstance(ctx, db.pool, inst, db.secrets)
 	if err == nil && n == 0 {
 		return dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
 	}
@@ -81,8 +93,9 @@ type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-func updateInstance(ctx context.Context, e execer, inst *dmsd.Instance) (int64, error) {
-	data, err := json.Marshal(inst)
+// updateInstance saves inst, sealing the secrets it holds in the clear.
+func updateInstance(ctx context.Context, e execer, inst *dmsd.Instance, box dmsd.SecretBox) (int64, error) {
+	data, err := dmsd.EncodeInstance(inst, box)
 	if err != nil {
 		return 0, err
 	}
@@ -98,8 +111,8 @@ func (db *DB) DeleteInstance(ctx context.Context, instanceID string) (err error)
 	return err
 }
 
-func insertInstance(ctx context.Context, tx pgx.Tx, inst *dmsd.Instance) error {
-	data, err := json.Marshal(inst)
+func insertInstance(ctx context.Context, tx pgx.Tx, inst *dmsd.Instance, box dmsd.SecretBox) error {
+	data, err := dmsd.EncodeInstance(inst, box)
 	if err != nil {
 		return err
 	}

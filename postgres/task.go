@@ -31,7 +31,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 	t := sub.Task
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if sub.NewInstance != nil {
-			if err := insertInstance(ctx, tx, sub.NewInstance); err != nil {
+			if err := insertInstance(ctx, tx, sub.NewInstance, db.secrets); err != nil {
 				return err
 			}
 		}
@@ -76,7 +76,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) 
 		}
 		if sub.InstanceStatus != "" && sub.InstanceStatus != inst.Status {
 			inst.Status = sub.InstanceStatus
-			if _, err := updateInstance(ctx, tx, inst); err != nil {
+			if _, err := updateInstance(ctx, tx, inst, db.secrets); err != nil {
 				return err
 			}
 		}
@@ -201,7 +201,7 @@ func (db *DB) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.
 			return err
 		}
 		inst.Status = instanceStatus
-		_, err = updateInstance(ctx, tx, inst)
+		_, err = updateInstance(ctx, tx, inst, db.secrets)
 		return err
 	})
 }

@@ -121,7 +121,7 @@ func buildBenchTaskFixture(ctx context.Context, path string, n int) (*benchTaskF
 		return nil, err
 	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := insertInstance(ctx, tx, f.inst); err != nil {
+		if err := insertInstance(ctx, tx, f.inst, nil); err != nil {
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)

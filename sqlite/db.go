@@ -42,12 +42,23 @@ type DB struct {
 	// Statements of the hot read paths, prepared once: parsing SQL costs
 	// more than running these lookups.
 	findTaskStmt, findInstanceStmt, countStmt, pageStmt *sql.Stmt
+
+	// secrets seals instances' secrets as they are written and opens them
+	// as FindInstance and the lists return them; nil keeps them in the
+	// clear. Inside the store, instances keep their stored (sealed) form.
+	secrets dmsd.SecretBox
 }
+
+// Option changes how the database is opened.
+type Option func(*DB)
+
+// Secrets makes the database seal instances' secrets with box.
+func Secrets(box dmsd.SecretBox) Option { return func(db *DB) { db.secrets = box } }
 
 // Open opens (creating if needed) the database at path, applies dmsd's and
 // River's migrations, and returns it. It returns an error if the file cannot
 // be opened or a migration fails.
-func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
@@ -65,6 +76,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	read.SetMaxIdleConns(4)
 
 	db := &DB{path: path, logger: logger, write: write, read: read}
+	for _, opt := range opts {
+		opt(db)
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)

@@ -16,7 +16,19 @@ var _ dmsd.Store = (*DB)(nil)
 // FindInstance returns an instance of a project. It returns EINSTANCENOTFOUND
 // if the instance does not exist in that project.
 func (db *DB) FindInstance(ctx context.Context, projectID, instanceID string) (*dmsd.Instance, error) {
-	return instanceOrNotFound(scanInstance(db.findInstanceStmt.QueryRowContext(ctx, instanceID, projectID)))
+	return db.opened(instanceOrNotFound(scanInstance(db.findInstanceStmt.QueryRowContext(ctx, instanceID, projectID))))
+}
+
+// opened returns inst with its secrets opened, for a caller outside the
+// store.
+func (db *DB) opened(inst *dmsd.Instance, err error) (*dmsd.Instance, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := dmsd.OpenSecrets(inst, db.secrets); err != nil {
+		return nil, err
+	}
+	return inst, nil
 }
 
 const findInstanceQuery = `SELECT data, status FROM instances WHERE id = ? AND project_id = ?`
@@ -55,7 +67,7 @@ func (db *DB) listInstances(ctx context.Context, query string, args ...any) ([]*
 	defer rows.Close()
 	var out []*dmsd.Instance
 	for rows.Next() {
-		inst, err := scanInstance(rows)
+		inst, err := db.opened(scanInstance(rows))
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +79,7 @@ func (db *DB) listInstances(ctx context.Context, query string, args ...any) ([]*
 // UpdateInstance saves every field of inst. It returns EINSTANCENOTFOUND if
 // the instance does not exist.
 func (db *DB) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
-	data, err := json.Marshal(inst)
+	data, err := dmsd.EncodeInstance(inst, db.secrets)
 	if err != nil {
 		return err
 	}
@@ -88,8 +100,8 @@ func (db *DB) DeleteInstance(ctx context.Context, instanceID string) error {
 	return err
 }
 
-func insertInstance(ctx context.Context, tx *sql.Tx, inst *dmsd.Instance) error {
-	data, err := json.Marshal(inst)
+func insertInstance(ctx context.Context, tx *sql.Tx, inst *dmsd.Instance, box dmsd.SecretBox) error {
+	data, err := dmsd.EncodeInstance(inst, box)
 	if err != nil {
 		return err
 	}
@@ -99,6 +111,8 @@ func insertInstance(ctx context.Context, tx *sql.Tx, inst *dmsd.Instance) error 
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+// scanInstance returns the instance in its stored form: secrets sealed.
 
 func scanInstance(s scanner) (*dmsd.Instance, error) {
 	var data []byte

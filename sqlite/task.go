@@ -36,7 +36,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 	t := sub.Task
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if sub.NewInstance != nil {
-			if err := insertInstance(ctx, tx, sub.NewInstance); err != nil {
+			if err := insertInstance(ctx, tx, sub.NewInstance, db.secrets); err != nil {
 				return err
 			}
 		}
@@ -80,7 +80,7 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 		}
 		if sub.InstanceStatus != "" && sub.InstanceStatus != inst.Status {
 			inst.Status = sub.InstanceStatus
-			if err := updateInstanceTx(ctx, tx, inst); err != nil {
+			if err := updateInstanceTx(ctx, tx, inst, db.secrets); err != nil {
 				return err
 			}
 		}
@@ -102,8 +102,9 @@ func (db *DB) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
 	})
 }
 
-func updateInstanceTx(ctx context.Context, tx *sql.Tx, inst *dmsd.Instance) error {
-	data, err := json.Marshal(inst)
+// updateInstanceTx saves inst, sealing the secrets it holds in the clear.
+func updateInstanceTx(ctx context.Context, tx *sql.Tx, inst *dmsd.Instance, box dmsd.SecretBox) error {
+	data, err := dmsd.EncodeInstance(inst, box)
 	if err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func (db *DB) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.
 			return err
 		}
 		inst.Status = instanceStatus
-		return updateInstanceTx(ctx, tx, inst)
+		return updateInstanceTx(ctx, tx, inst, db.secrets)
 	})
 }
 

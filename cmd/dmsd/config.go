@@ -32,6 +32,9 @@ type config struct {
 	MetricsListen    string
 	MaxConnections   int
 	AuthFailureLimit int
+	// SecretKeyFile holds the key that seals stored passwords; empty means
+	// secret.key in the data dir, generated at the first start.
+	SecretKeyFile string
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -51,6 +54,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DMSD_DATABASE_URL", ""), "database: sqlite:PATH or postgres://...; default a SQLite file in the data dir (DMSD_DATABASE_URL)")
 	fs.StringVar(&c.ReplicaID, "replica-id", env("DMSD_REPLICA_ID", ""), "name of this replica, unique among those sharing a PostgreSQL database; default: generated once in the data dir (DMSD_REPLICA_ID)")
 	fs.StringVar(&c.Credentials, "credentials", env("DMSD_CREDENTIALS", ""), "JSON file of access keys; default: generated in the data dir (DMSD_CREDENTIALS)")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("DMSD_SECRET_KEY_FILE", ""), "file of the 32-byte key (64 hex digits) that seals stored passwords; default: generated once in the data dir; replicas of one PostgreSQL database need the same (DMSD_SECRET_KEY_FILE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
 	rateLimit := env("DMSD_RATE_LIMIT", "200")
 	fs.StringVar(&rateLimit, "rate-limit", rateLimit, "requests per second one access key may send, with bursts of twice that (DMSD_RATE_LIMIT)")

@@ -59,7 +59,7 @@ type process struct {
 func startProcess(t *testing.T, bin, dataDir string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir,
-		"--credentials", filepath.Join(dataDir, "test-credentials.json"), "--log-level", "warn"}, args...)...)
+		"--credentials", filepath.Join(dataDir, "test-credentials.json"), "--log-level", "warn"}, withSharedSecretKey(t, args)...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr

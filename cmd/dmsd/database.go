@@ -15,6 +15,10 @@ import (
 // database is a store with its task queue, whichever the backend.
 type database interface {
 	dmsd.Store
+	// LockReplica makes this process the only one working the replica's
+	// queue and clusters; should it lose that on PostgreSQL, suspend stops
+	// the clusters and resume starts them again once it is regained.
+	LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error
 	StartQueue(ctx context.Context, workers *river.Workers, replica string) error
 	StopQueue(ctx context.Context) error
 	// QueueRunning reports whether the task queue works tasks.
@@ -24,13 +28,19 @@ type database interface {
 	Close() error
 	// String names the backend for the start-up banner, without secrets.
 	String() string
+	// CheckSecretKey records the id of the key sealing the secrets if none
+	// is, and returns the recorded one.
+	CheckSecretKey(ctx context.Context, keyID string) (string, error)
+	// SealSecrets seals secrets an older dmsd stored in the clear and
+	// returns how many instances it rewrote.
+	SealSecrets(ctx context.Context) (int, error)
 }
 
 // openDatabase opens the database the configuration names. It returns an
 // error for an unsupported URL or a database that cannot be opened.
-func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (database, error) {
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd.SecretBox) (database, error) {
 	if cfg.isPostgres() {
-		db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, logger, postgres.Secrets(box))
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +50,7 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (databas
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, path, logger)
+	db, err := sqlite.Open(ctx, path, logger, sqlite.Secrets(box))
 	if err != nil {
 		return nil, err
 	}
@@ -56,12 +66,22 @@ func (db sqliteDB) StartQueue(ctx context.Context, workers *river.Workers, repli
 	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
 }
 
+// LockReplica does nothing: the data dir's lock, taken before the database
+// was opened, already makes this process the database's only one.
+func (db sqliteDB) LockReplica(context.Context, string, func(context.Context), func(context.Context)) error {
+	return nil
+}
+
 func (db sqliteDB) String() string { return "sqlite:" + db.path }
 
 type postgresDB struct{ *postgres.DB }
 
 func (db postgresDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
 	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
+}
+
+func (db postgresDB) LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error {
+	return db.DB.LockReplica(ctx, replica, postgres.ReplicaHooks{Suspend: suspend, Resume: resume})
 }
 
 func (db postgresDB) String() string { return "postgres" }

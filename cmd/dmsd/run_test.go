@@ -40,6 +40,8 @@ type testServer struct {
 
 	// metricsURL is the URL of the metrics, when --metrics-listen is given.
 	metricsURL string
+	// logs holds what the server logged (at the --log-level given).
+	logs *logBuffer
 }
 
 // startServer runs dmsd on dataDir with two projects' credentials (created in
@@ -63,11 +65,11 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1)}
-	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}, extraArgs...)
-	logOut := io.Discard
+	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1), logs: &logBuffer{}}
+	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}, withSharedSecretKey(t, extraArgs)...)
+	var logOut io.Writer = s.logs
 	if os.Getenv("DMSD_TEST_LOG") != "" {
-		logOut = os.Stderr
+		logOut = io.MultiWriter(s.logs, os.Stderr)
 	}
 	go func() {
 		err := run(ctx, args, func(string) string { return "" }, pw, logOut)

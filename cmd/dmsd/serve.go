@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -38,9 +37,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	// Before anything else reads or writes the data dir: a second process
+	// on it is refused here.
+	release, err := prepareDataDir(cfg, logger)
+	if err != nil {
 		return err
 	}
+	defer release()
 	replica, err := cfg.replicaID()
 	if err != nil {
 		return err
@@ -56,11 +59,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("credentials: %w", err)
 	}
 
-	db, err := openDatabase(ctx, cfg, logger)
+	box, keyPath, err := openSecretBox(cfg, logger)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, logger, box)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := checkSecrets(ctx, db, box, keyPath, logger); err != nil {
+		return err
+	}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -75,6 +85,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer clusters.Close()
 	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota), engine.Addresses(addresses))
+	// Before any cluster of the replica starts: another process with this
+	// replica id is refused here, and one that loses the lock later stops
+	// the clusters until it has it again.
+	suspend := func(context.Context) { clusters.Embedded.StopAll() }
+	resume := func(ctx context.Context) {
+		if err := eng.StartClusters(ctx); err != nil {
+			logger.Error("some instances' clusters did not start", "error", err)
+		}
+	}
+	if err := db.LockReplica(ctx, replica, suspend, resume); err != nil {
+		return err
+	}
 	if err := eng.StartClusters(ctx); err != nil {
 		logger.Error("some instances' clusters did not start", "error", err)
 	}
