@@ -138,7 +138,7 @@ func TestPasswordsSealedAtRest(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	require.NoError(t, os.Mkdir(dir, 0o755))
 	require.NoError(t, os.Chmod(dir, 0o755)) // whatever the test's umask
-	s := startServer(t, dir)
+	s := startServer(t, dir, "--external-allow", "127.0.0.1")
 	require.Contains(t, s.logs.String(), "the data dir is accessible to other users", "a data dir others can read is warned about")
 	c := s.client(0)
 
@@ -183,7 +183,7 @@ func TestPasswordsSealedAtRest(t *testing.T) {
 	require.Empty(t, openToOthers(t, dir))
 
 	// The same key reads them back: the SASL instance still takes its user.
-	s = startServer(t, dir)
+	s = startServer(t, dir, "--external-allow", "127.0.0.1")
 	c = s.client(0)
 	useBoth(c)
 	sasl = waitInstance(t, c, *sasl.InstanceId, string(dmsd.InstanceRunning))
@@ -206,7 +206,7 @@ func TestPasswordsSealedAtRest(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 	require.NotEmpty(t, filesHolding(t, dir, accessPassword), "the test wrote the password in the clear")
-	s = startServer(t, dir, "--log-level", "info")
+	s = startServer(t, dir, "--log-level", "info", "--external-allow", "127.0.0.1")
 	require.Contains(t, s.logs.String(), "sealed the passwords an older dmsd stored in the clear")
 	useBoth(s.client(0))
 	require.Empty(t, filesHolding(t, dir, accessPassword, extPassword))
