@@ -29,7 +29,7 @@ func requireStepsDone(t *testing.T, c *kafkasdk.KafkaClient, id, taskID string, 
 	require.Equal(t, int32(100), *progress.ProgressPercentage)
 	var got []string
 	for _, step := range *progress.StepList {
-		require.Equal(t, "SUCCESS", *step.Statue, *step.Name)
+		require.Equal(t, "COMPLETED", *step.Statue, *step.Name)
 		require.NotEmpty(t, *step.StartTime)
 		require.NotEmpty(t, *step.EndTime)
 		got = append(got, *step.Name)
