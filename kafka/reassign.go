@@ -181,7 +181,14 @@ func (e *Embedded) placeMoves(ctx context.Context, inst *dmsd.Instance, adm *kad
 	if len(leaders) == 0 {
 		return nil
 	}
-	after, err := adm.Metadata(ctx, topics...)
+	// A new client: kgo answers a metadata request from its cache when it
+	// is recent, which would show the placement of before the moves.
+	fresh, done, err := e.admin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	after, err := fresh.Metadata(ctx, topics...)
 	if err != nil {
 		return fmt.Errorf("metadata of %s: %w", inst.ID, err)
 	}
