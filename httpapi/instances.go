@@ -31,11 +31,8 @@ type createInstanceRequest struct {
 	EnableAutoTopic bool     `json:"enable_auto_topic"`
 	RetentionPolicy string   `json:"retention_policy"`
 
-	// SASL, as the reference has it: ssl_enable turns SASL on, with this
-	// access user as the cluster's superuser and ACLs enforced, and
-	// kafka_security_protocol chooses its transport: SASL_SSL (TLS, the
-	// default) or SASL_PLAINTEXT.
-	SslEnable             bool     `json:"ssl_enable"`
+	// SASL (with ssl_enable): this access user is the cluster's superuser,
+	// ACLs are enforced, and kafka_security_protocol chooses the transport.
 	AccessUser            string   `json:"access_user"`
 	Password              string   `json:"password"`
 	KafkaSecurityProtocol string   `json:"kafka_security_protocol"`
@@ -44,6 +41,10 @@ type createInstanceRequest struct {
 	// External, dmsd's own: the instance stands for an existing Kafka
 	// cluster reached through these bootstrap servers, as this user.
 	External *externalJSON `json:"external"`
+
+	// SslEnable turns SASL on, as the reference has it (not TLS: SASL_SSL,
+	// the default protocol, brings TLS).
+	SslEnable bool `json:"ssl_enable"`
 
 	// Features dmsd does not offer: a request that asks for them is refused
 	// rather than answered with an instance that lacks them.
