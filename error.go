@@ -59,7 +59,7 @@ const (
 	ETOPICRETENTION  = "DMS.00400105" // Retention must be 1-168 hours.
 	EREPLICATION     = "DMS.00400861" // Replication factor larger than available brokers.
 	ETOPICNOTFOUND   = "DMS.00400975" // Failed to query topics (the topic does not exist).
-	ETOPICEXISTS     = "DMS.00409001" // dmsd's own: the topic already exists.
+	ETOPICEXISTS     = "DMS.10240017" // The queue already exists: the reference's code for an existing topic, a 400 like its siblings.
 
 	// Users, topic permissions and consumer groups.
 	EINVALIDPASSWORD = "DMS.00400012" // The password does not meet the complexity requirements.

@@ -73,8 +73,9 @@ type Instance struct {
 	// cluster that dmsd does not run: dmsd only connects to it.
 	External *ExternalCluster `json:",omitempty"`
 	// SSLEnabled makes the brokers' listeners use TLS, with a certificate
-	// dmsd generates for the instance and keeps in its data directory
-	// (SASL_SSL on a SASL instance, SSL otherwise).
+	// dmsd generates for the instance and keeps in its data directory:
+	// SASL_SSL on a SASL instance. It is not the API's ssl_enable, which
+	// says whether SASL is on (AccessUser).
 	SSLEnabled bool `json:",omitempty"`
 	// SSLCACert is the PEM of the CA that signed the brokers' certificate,
 	// recorded when the brokers start with TLS so that any replica can
@@ -285,9 +286,10 @@ type InstanceService interface {
 	SetAutoTopic(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
 	// ExtendInstance starts extendInstance.
 	ExtendInstance(ctx context.Context, actor Actor, instanceID string, ext Extension) (*Task, error)
-	// SetSSL starts kafkaSslSwitch, which restarts the brokers' listeners
-	// with TLS (enable) or plaintext.
-	SetSSL(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
+	// SetSSL starts kafkaSslSwitch, which turns the access method protocol
+	// on (enable) or off as Instance.SwitchProtocol decides and restarts
+	// the brokers' listeners with TLS or without.
+	SetSSL(ctx context.Context, actor Actor, instanceID, protocol string, enable bool) (*Task, error)
 }
 
 // Extension is a specification change: OperType "storage" sets

@@ -61,6 +61,9 @@ type PartitionAdmin interface {
 	// OngoingReassignments returns the number of partitions of the given
 	// topics whose reassignment Kafka reports as still in progress.
 	OngoingReassignments(ctx context.Context, inst *Instance, topics []string) (int, error)
+	// PartitionSizes returns the size in bytes of every partition of the
+	// given topics (its largest replica's log), by topic and partition.
+	PartitionSizes(ctx context.Context, inst *Instance, topics []string) (map[string]map[int32]int64, error)
 }
 
 // ReassignService starts partition reassignments.
@@ -70,6 +73,10 @@ type ReassignService interface {
 	// kafkaReassignment, now or, with req.ExecuteAt, as a scheduled task.
 	// Nothing starts when a check fails.
 	Reassign(ctx context.Context, actor Actor, instanceID string, req *ReassignRequest) (*Task, error)
+	// EstimateReassignment checks the plan as Reassign does and returns
+	// the seconds it is expected to take (ClusterMetadata.EstimateSeconds),
+	// starting nothing.
+	EstimateReassignment(ctx context.Context, actor Actor, instanceID string, req *ReassignRequest) (int, error)
 }
 
 // Plan checks reassignments against the metadata and returns the replica

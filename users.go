@@ -14,8 +14,8 @@ const (
 	MechanismScramSHA512 = "SCRAM-SHA-512"
 )
 
-// The security protocols dmsd offers for SASL: SASL_PLAINTEXT, and SASL_SSL
-// when the instance's listeners use TLS (ssl_enable).
+// The security protocols of a SASL instance (ssl_enable): SASL_SSL when its
+// listeners use TLS (Instance.SSLEnabled), SASL_PLAINTEXT otherwise.
 const (
 	SASLPlaintext = "SASL_PLAINTEXT"
 	SASLSSL       = "SASL_SSL"

@@ -240,7 +240,7 @@ func (c *Client) TaskProgress(ctx context.Context, instanceID, taskID string) (P
 	}
 	p := Progress{Percentage: out.ProgressPercentage, RemainSeconds: out.RemainTime, Steps: make([]Step, len(out.StepList))}
 	for i, s := range out.StepList {
-		p.Steps[i] = Step{Name: s.Name, Status: dmsd.StepStatus(s.Statue)}
+		p.Steps[i] = Step{Name: s.Name, Status: dmsd.StepStatusFromWire(s.Statue)}
 		var err error
 		if p.Steps[i].StartedAt, err = parseAPITime("start_time", s.StartTime); err != nil {
 			return Progress{}, err

@@ -38,11 +38,12 @@ var saveSSL = step{"UPDATE_SSL_CONFIG", func(ctx context.Context, e *Engine, t *
 	return e.store.UpdateInstance(ctx, inst)
 }}
 
-// SetSSL starts kafkaSslSwitch on a RUNNING instance, which restarts its
-// brokers with TLS listeners (enable) or plaintext ones; the instance stays
-// RUNNING meanwhile. It returns EEXTERNAL for an external cluster and the
-// store's errors.
-func (e *Engine) SetSSL(ctx context.Context, actor dmsd.Actor, instanceID string, enable bool) (*dmsd.Task, error) {
+// SetSSL starts kafkaSslSwitch on a RUNNING instance, which turns the access
+// method protocol on (enable) or off and restarts the brokers with TLS
+// listeners or plaintext ones, as dmsd.Instance.SwitchProtocol decides; the
+// instance stays RUNNING meanwhile. It returns EEXTERNAL for an external
+// cluster, SwitchProtocol's EINVALID and the store's errors.
+func (e *Engine) SetSSL(ctx context.Context, actor dmsd.Actor, instanceID, protocol string, enable bool) (*dmsd.Task, error) {
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {
 		return nil, err
@@ -50,7 +51,11 @@ func (e *Engine) SetSSL(ctx context.Context, actor dmsd.Actor, instanceID string
 	if inst.External != nil {
 		return nil, dmsd.ErrExternal("switching SSL, which restarts the brokers' listeners,")
 	}
-	t := newTask(actor, instanceID, "kafkaSslSwitch", sslParams{Old: inst.SSLEnabled, New: enable})
+	tls, err := inst.SwitchProtocol(protocol, enable)
+	if err != nil {
+		return nil, err
+	}
+	t := newTask(actor, instanceID, "kafkaSslSwitch", sslParams{Old: inst.SSLEnabled, New: tls})
 	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
 		Task:            t,
 		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dmsd/dmsd"
@@ -71,6 +72,37 @@ func (e *Engine) Reassign(ctx context.Context, actor dmsd.Actor, instanceID stri
 	})
 }
 
+// EstimateReassignment checks the plan against the RUNNING instance's
+// metadata as Reassign does and returns the seconds it is expected to take,
+// from the sizes of the partitions it adds replicas to and the throttle.
+// No task starts.
+func (e *Engine) EstimateReassignment(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (int, error) {
+	if req.Throttle < 0 {
+		return 0, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second.")
+	}
+	inst, err := e.topicInstance(ctx, actor, instanceID)
+	if err != nil {
+		return 0, err
+	}
+	pa, err := e.partitionAdmin()
+	if err != nil {
+		return 0, err
+	}
+	md, err := pa.ClusterMetadata(ctx, inst)
+	if err != nil {
+		return 0, err
+	}
+	plan, err := md.Plan(req.Reassignments)
+	if err != nil {
+		return 0, err
+	}
+	sizes, err := pa.PartitionSizes(ctx, inst, slices.Sorted(maps.Keys(plan)))
+	if err != nil {
+		return 0, err
+	}
+	return md.EstimateSeconds(plan, sizes, req.Throttle), nil
+}
+
 // reassignPlan reads the task's params and the cluster's metadata and returns
 // the plan, checked again: brokers or topics may have changed since the task
 // was accepted, above all for a scheduled one.
@@ -120,20 +152,26 @@ var reassignPartitions = step{"REASSIGN_PARTITIONS", func(ctx context.Context, e
 	return pa.AlterPartitionAssignments(ctx, inst, plan)
 }}
 
-// verifyPoll is how often verifyReassignment asks Kafka whether it is done.
-const verifyPoll = 200 * time.Millisecond
+// verifyPoll is how often verifyReassignment asks Kafka whether it is done,
+// and reassignWait how long it waits at most, within the step's timeout.
+const (
+	verifyPoll   = 200 * time.Millisecond
+	reassignWait = 90 * time.Second
+)
 
-// verifyReassignment waits until Kafka reports no reassignment of the plan's
-// topics in progress, then compares the replicas the metadata reports with
-// the plan and records the outcome on the task: a broker that accepts the
-// request without moving anything (kfake) shows as partitions left where they
-// were, reported, not hidden.
+// verifyReassignment waits, for at most reassignWait, until Kafka reports no
+// reassignment of the plan's topics in progress, then compares the replicas
+// the metadata reports with the plan. The task succeeds only when every
+// partition is where the plan asked; otherwise it fails with what Kafka
+// reports for the others, after removing the throttle it set, as the
+// throttle's own step does not run after a failure.
 var verifyReassignment = step{"VERIFY_REASSIGNMENT", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
 	pa, p, plan, err := reassignPlan(ctx, e, t, inst)
 	if err != nil {
 		return err
 	}
 	topics := slices.Sorted(maps.Keys(plan))
+	deadline := time.Now().Add(reassignWait)
 	for {
 		n, err := pa.OngoingReassignments(ctx, inst, topics)
 		if err != nil {
@@ -141,6 +179,9 @@ var verifyReassignment = step{"VERIFY_REASSIGNMENT", func(ctx context.Context, e
 		}
 		if n == 0 {
 			break
+		}
+		if time.Now().After(deadline) {
+			return failReassignment(ctx, pa, inst, topics, p, fmt.Errorf("Kafka still reports %d partitions being reassigned after %s", n, reassignWait))
 		}
 		select {
 		case <-ctx.Done():
@@ -152,25 +193,35 @@ var verifyReassignment = step{"VERIFY_REASSIGNMENT", func(ctx context.Context, e
 	if err != nil {
 		return err
 	}
-	total, moved := 0, 0
-	for _, topic := range topics {
-		for part, want := range plan[topic] {
-			total++
-			if slices.Equal(md.Topics[topic][part], want) {
-				moved++
-			}
+	total := plan.Partitions()
+	if bad := md.Misplaced(plan); len(bad) > 0 {
+		const shown = 10
+		placed, more := total-len(bad), ""
+		if len(bad) > shown {
+			bad, more = bad[:shown], fmt.Sprintf("; and %d more", len(bad)-shown)
 		}
+		return failReassignment(ctx, pa, inst, topics, p, fmt.Errorf("Kafka reports %d of %d partitions on the requested replicas; %s%s",
+			placed, total, strings.Join(bad, "; "), more))
 	}
-	t.Reason = fmt.Sprintf("Kafka accepted the reassignment of %d partitions and reports %d of them on the requested replicas", total, moved)
-	if moved < total {
-		t.Reason += fmt.Sprintf("; %d stayed where they were (the embedded broker does not move replicas)", total-moved)
-	}
+	t.Reason = fmt.Sprintf("Kafka accepted the reassignment of %d partitions and reports all of them on the requested replicas", total)
 	if p.Throttle > 0 {
 		t.Reason += fmt.Sprintf("; replication throttle %d B/s", p.Throttle)
 	}
 	t.Reason += "."
 	return nil
 }}
+
+// failReassignment removes the task's replication throttle, if it set one,
+// and returns cause, joined with the removal's error if that fails too.
+func failReassignment(ctx context.Context, pa dmsd.PartitionAdmin, inst *dmsd.Instance, topics []string, p *reassignParams, cause error) error {
+	if p.Throttle <= 0 {
+		return cause
+	}
+	if err := pa.SetReplicationThrottle(ctx, inst, topics, 0); err != nil {
+		return fmt.Errorf("%w; removing the replication throttle failed too: %v", cause, err)
+	}
+	return fmt.Errorf("%w; the replication throttle is removed", cause)
+}
 
 // removeReassignThrottle removes the replication throttle the task set.
 // Idempotent.

@@ -57,12 +57,13 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 		"enable_auto_topic": inst.EnableAutoTopic,
 		"retention_policy":  inst.RetentionPolicy,
 	}
-	if inst.SSLEnabled {
-		params["ssl_enable"] = true
-	}
 	if inst.SASLEnabled() {
-		// The password is never part of the params.
-		params["access_user"], params["sasl_enabled_mechanisms"] = inst.AccessUser, inst.SASLMechanisms
+		// As the request said it; the password is never part of the params.
+		params["ssl_enable"], params["access_user"], params["sasl_enabled_mechanisms"] = true, inst.AccessUser, inst.SASLMechanisms
+		params["kafka_security_protocol"] = dmsd.SASLPlaintext
+		if inst.SSLEnabled {
+			params["kafka_security_protocol"] = dmsd.SASLSSL
+		}
 	}
 	if x := inst.External; x != nil {
 		// Nor is the external cluster's password.

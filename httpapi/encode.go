@@ -65,7 +65,7 @@ var statusOf = map[string]int{
 	dmsd.ETOPICRETENTION:  http.StatusBadRequest,
 	dmsd.EREPLICATION:     http.StatusBadRequest,
 	dmsd.ETOPICNOTFOUND:   http.StatusBadRequest,
-	dmsd.ETOPICEXISTS:     http.StatusConflict,
+	dmsd.ETOPICEXISTS:     http.StatusBadRequest,
 
 	// Users, topic permissions and consumer groups.
 	dmsd.EINVALIDPASSWORD: http.StatusBadRequest,

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"cmp"
 	"math"
 	"net"
 	"net/http"
@@ -36,8 +35,8 @@ type createInstanceRequest struct {
 	EnableAutoTopic   bool      `json:"enable_auto_topic"`
 	RetentionPolicy   string    `json:"retention_policy"`
 
-	// SASL: an access user and its password make the cluster require SASL
-	// (SASL_PLAINTEXT, or SASL_SSL with ssl_enable) and enforce ACLs.
+	// SASL (with ssl_enable): this access user is the cluster's superuser,
+	// ACLs are enforced, and kafka_security_protocol chooses the transport.
 	AccessUser            string   `json:"access_user"`
 	Password              string   `json:"password"`
 	KafkaSecurityProtocol string   `json:"kafka_security_protocol"`
@@ -47,8 +46,8 @@ type createInstanceRequest struct {
 	// cluster reached through these bootstrap servers, as this user.
 	External *externalJSON `json:"external"`
 
-	// SslEnable makes the brokers' listeners use TLS (SASL_SSL with an
-	// access user, SSL otherwise).
+	// SslEnable turns SASL on, as the reference has it (not TLS: SASL_SSL,
+	// the default protocol, brings TLS).
 	SslEnable bool `json:"ssl_enable"`
 
 	// Features dmsd does not offer: a request that asks for them is refused
@@ -70,19 +69,37 @@ type externalJSON struct {
 // unsupported returns the first requested feature dmsd cannot provide, or "".
 func (req *createInstanceRequest) unsupported() string {
 	switch {
-	case req.AccessUser != "" && req.SslEnable && req.KafkaSecurityProtocol != "" && req.KafkaSecurityProtocol != dmsd.SASLSSL:
-		return "kafka_security_protocol " + req.KafkaSecurityProtocol + " with ssl_enable (only SASL_SSL)"
-	case req.AccessUser != "" && !req.SslEnable && req.KafkaSecurityProtocol != dmsd.SASLPlaintext:
-		// SASL_SSL, also the reference's default, needs ssl_enable.
-		return "kafka_security_protocol " + cmp.Or(req.KafkaSecurityProtocol, dmsd.SASLSSL) + " without ssl_enable (only SASL_PLAINTEXT)"
-	case req.AccessUser == "" && req.KafkaSecurityProtocol != "":
-		return "kafka_security_protocol without access_user"
 	case req.DiskEncrypted:
 		return "disk_encrypted_enable"
 	case req.ConnectorOn:
 		return "connector_enable"
 	}
 	return ""
+}
+
+// security returns whether the brokers' listeners use TLS, as the request's
+// SASL settings choose, or an EINVALID *Error when they contradict the
+// reference: access_user and password are required with ssl_enable and
+// invalid without it, as are kafka_security_protocol and
+// sasl_enabled_mechanisms. The access user's name, password and mechanisms
+// themselves are checked by dmsd.Instance.ValidateSASL.
+func (req *createInstanceRequest) security() (tls bool, err error) {
+	if !req.SslEnable {
+		if req.AccessUser != "" || req.Password != "" || req.KafkaSecurityProtocol != "" || len(req.SaslEnabledMechanisms) > 0 {
+			return false, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: access_user, password, kafka_security_protocol and sasl_enabled_mechanisms are invalid when ssl_enable is false.")
+		}
+		return false, nil
+	}
+	if req.AccessUser == "" {
+		return false, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: access_user is required when ssl_enable is true.")
+	}
+	switch req.KafkaSecurityProtocol {
+	case "", dmsd.SASLSSL:
+		return true, nil
+	case dmsd.SASLPlaintext:
+		return false, nil
+	}
+	return false, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: kafka_security_protocol must be SASL_SSL or SASL_PLAINTEXT.")
 }
 
 // instanceJSON is an instance with the JSON types the official SDK decodes.
@@ -121,12 +138,15 @@ type instanceJSON struct {
 	RetentionPolicy            string   `json:"retention_policy"`
 	BrokerNum                  int      `json:"broker_num"`
 	NodeNum                    int      `json:"node_num"`
-	// SASL: set only for an instance created with an access user. The
-	// password is never shown.
+	// SASL: ssl_enable says SASL is on, as in the reference; these are
+	// set only then. The password is never shown.
 	AccessUser            string   `json:"access_user,omitempty"`
 	KafkaSecurityProtocol string   `json:"kafka_security_protocol,omitempty"`
 	SaslEnabledMechanisms []string `json:"sasl_enabled_mechanisms,omitempty"`
 	EnableACL             bool     `json:"enable_acl"`
+	// PortProtocols says which of the reference's access methods the
+	// brokers' single listener offers, and where.
+	PortProtocols *portProtocolsJSON `json:"port_protocols,omitempty"`
 	// External: set only for an instance that stands for an external
 	// cluster. The password is never shown.
 	External *externalJSON `json:"external,omitempty"`
@@ -188,7 +208,7 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 			out.AvailableZoneNames = append(out.AvailableZoneNames, z.Name)
 		}
 	}
-	out.SslEnable = inst.SSLEnabled
+	out.SslEnable = inst.SASLEnabled()
 	if inst.SASLEnabled() {
 		out.AccessUser, out.KafkaSecurityProtocol, out.EnableACL = inst.AccessUser, dmsd.SASLPlaintext, true
 		if inst.SSLEnabled {
@@ -196,6 +216,8 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		}
 		out.SaslEnabledMechanisms = inst.SASLMechanisms
 	} else if inst.SSLEnabled {
+		// TLS without SASL, which the reference has no name for: only an
+		// instance switched before ssl_enable meant SASL is in this state.
 		out.KafkaSecurityProtocol = "SSL"
 	}
 	if x := inst.External; x != nil {
@@ -219,7 +241,41 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		out.KafkaPrivateConnectAddress = strings.Join(addrs, ",")
 		out.CrossVpcInfo = crossVPCInfo(addrs)
 	}
+	out.PortProtocols = portProtocolsOf(inst, out.KafkaPrivateConnectAddress)
 	return out
+}
+
+// portProtocolsJSON is the SDK's PortProtocolsEntity: the private access
+// methods, each with its addresses. Public access is never offered.
+type portProtocolsJSON struct {
+	PrivatePlainEnable          bool   `json:"private_plain_enable"`
+	PrivatePlainAddress         string `json:"private_plain_address,omitempty"`
+	PrivateSaslSslEnable        bool   `json:"private_sasl_ssl_enable"`
+	PrivateSaslSslAddress       string `json:"private_sasl_ssl_address,omitempty"`
+	PrivateSaslPlaintextEnable  bool   `json:"private_sasl_plaintext_enable"`
+	PrivateSaslPlaintextAddress string `json:"private_sasl_plaintext_address,omitempty"`
+	PublicPlainEnable           bool   `json:"public_plain_enable"`
+	PublicSaslSslEnable         bool   `json:"public_sasl_ssl_enable"`
+	PublicSaslPlaintextEnable   bool   `json:"public_sasl_plaintext_enable"`
+}
+
+// portProtocolsOf returns the access methods of an embedded instance's
+// listeners, reached at addrs, and nil for an external cluster, whose
+// listeners dmsd does not know.
+func portProtocolsOf(inst *dmsd.Instance, addrs string) *portProtocolsJSON {
+	if inst.External != nil {
+		return nil
+	}
+	p := &portProtocolsJSON{}
+	switch {
+	case inst.SASLEnabled() && inst.SSLEnabled:
+		p.PrivateSaslSslEnable, p.PrivateSaslSslAddress = true, addrs
+	case inst.SASLEnabled():
+		p.PrivateSaslPlaintextEnable, p.PrivateSaslPlaintextAddress = true, addrs
+	case !inst.SSLEnabled:
+		p.PrivatePlainEnable, p.PrivatePlainAddress = true, addrs
+	}
+	return p
 }
 
 func atoiOr0(s string) int {
@@ -259,6 +315,11 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		tls, err := req.security()
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
 		inst := &dmsd.Instance{
 			Name:            req.Name,
 			Description:     req.Description,
@@ -279,7 +340,7 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			AccessUser:      req.AccessUser,
 			AccessPassword:  req.Password,
 			SASLMechanisms:  req.SaslEnabledMechanisms,
-			SSLEnabled:      req.SslEnable,
+			SSLEnabled:      tls,
 		}
 		for _, t := range req.Tags {
 			inst.Tags = append(inst.Tags, dmsd.Tag(t))

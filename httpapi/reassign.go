@@ -27,9 +27,11 @@ type reassignRequest struct {
 	TimeEstimate *bool  `json:"time_estimate"`
 }
 
-// reassignJSON is the answer (SDK CreateKafkaReassignmentTaskResponse).
+// reassignJSON is the answer (SDK CreateKafkaReassignmentTaskResponse): the
+// task's job_id, or only reassignment_time for a time estimate.
 type reassignJSON struct {
-	JobID string `json:"job_id"`
+	JobID            string `json:"job_id,omitempty"`
+	ReassignmentTime *int   `json:"reassignment_time,omitempty"`
 }
 
 // handleReassign serves both paths of the reassignment: the SDK's
@@ -56,6 +58,16 @@ func handleReassign(svc dmsd.ReassignService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		if body.TimeEstimate != nil && *body.TimeEstimate {
+			// An estimate, as the SDK describes time_estimate: no task.
+			secs, err := svc.EstimateReassignment(r.Context(), actorFrom(r), instanceID, req)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			encode(w, http.StatusOK, reassignJSON{ReassignmentTime: &secs})
+			return
+		}
 		t, err := svc.Reassign(r.Context(), actorFrom(r), instanceID, req)
 		if err != nil {
 			writeError(w, r, err)
@@ -71,9 +83,6 @@ const maxUnixMilli = 253402300799999
 
 // reassignOf checks the request's shape and returns it as the service takes it.
 func reassignOf(body *reassignRequest) (*dmsd.ReassignRequest, error) {
-	if body.TimeEstimate != nil && *body.TimeEstimate {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: time_estimate is not supported by this service.")
-	}
 	req := &dmsd.ReassignRequest{}
 	if body.Throttle != nil {
 		if *body.Throttle < 1 || *body.Throttle > math.MaxInt32 {

@@ -31,10 +31,10 @@ func errPublicAccess() error {
 }
 
 // handleSSLSwitch serves the SDK's plain-ssl-switch. An embedded broker has a
-// single listener, which is either TLS or plaintext, so the switches map to
-// one setting: private_sasl_ssl_enable turns TLS on (enable true) or off,
-// private_plain_enable turns plaintext on (enable true, TLS off) or off (TLS
-// on). It answers the kafkaSslSwitch task's id as job_id.
+// single listener, so turning a private access method on switches the
+// listener to it (dmsd.Instance.SwitchProtocol): a SASL instance switches
+// between private_sasl_ssl_enable and private_sasl_plaintext_enable. It
+// answers the kafkaSslSwitch task's id as job_id.
 func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("engine") != "kafka" {
@@ -50,30 +50,21 @@ func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable is required."))
 			return
 		}
-		var ssl bool
 		switch req.Protocol {
-		case "private_sasl_ssl_enable":
-			ssl = *req.Enable
-		case "private_plain_enable":
-			ssl = !*req.Enable
 		case "public_plain_enable", "public_sasl_ssl_enable", "public_sasl_plaintext_enable":
 			writeError(w, r, errPublicAccess())
-			return
-		case "private_sasl_plaintext_enable":
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol private_sasl_plaintext_enable is not supported by this service: SASL is chosen when the instance is created."))
 			return
 		case "":
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol is required."))
 			return
-		default:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol must be private_sasl_ssl_enable or private_plain_enable."))
-			return
 		}
 		if req.UserName != "" || req.PassWord != "" || len(req.SaslEnabledMechanisms) > 0 {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name, pass_word and sasl_enabled_mechanisms are not supported by this service: SASL is chosen when the instance is created."))
+			// They serve to turn SASL on after creation, which dmsd does
+			// not offer.
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name, pass_word and sasl_enabled_mechanisms are not supported by this service: SASL is chosen when the instance is created (ssl_enable)."))
 			return
 		}
-		t, err := svc.SetSSL(r.Context(), actorFrom(r), instanceID, ssl)
+		t, err := svc.SetSSL(r.Context(), actorFrom(r), instanceID, req.Protocol, *req.Enable)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -127,9 +127,11 @@ func handleTaskDelete(store dmsd.TaskStore) http.Handler {
 type stepJSON struct {
 	Name string `json:"name"`
 	// Statue is spelled as the official SDK spells it.
+	// Statue takes the SDK's values (dmsd.StepStatus.Wire); the times are
+	// left out while unset.
 	Statue    string `json:"statue"`
-	StartTime string `json:"start_time"`
-	EndTime   string `json:"end_time"`
+	StartTime string `json:"start_time,omitempty"`
+	EndTime   string `json:"end_time,omitempty"`
 }
 
 type progressJSON struct {
@@ -147,7 +149,7 @@ func handleTaskProgress(store dmsd.TaskStore) http.Handler {
 		}
 		out := progressJSON{ProgressPercentage: t.Progress(), RemainTime: remainSeconds(t, time.Now()), StepList: make([]stepJSON, len(t.Steps))}
 		for i, s := range t.Steps {
-			out.StepList[i] = stepJSON{Name: s.Name, Statue: string(s.Status), StartTime: dmsd.FormatTime(s.StartedAt), EndTime: dmsd.FormatTime(s.EndedAt)}
+			out.StepList[i] = stepJSON{Name: s.Name, Statue: s.Status.Wire(), StartTime: dmsd.FormatTime(s.StartedAt), EndTime: dmsd.FormatTime(s.EndedAt)}
 		}
 		encode(w, http.StatusOK, out)
 	})

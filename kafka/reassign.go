@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -105,7 +106,9 @@ func (e *Embedded) SetReplicationThrottle(ctx context.Context, inst *dmsd.Instan
 }
 
 // AlterPartitionAssignments sends the plan to Kafka and returns the errors it
-// reports for any partition.
+// reports for any partition. On an embedded cluster, whose kfake brokers
+// accept the request and move nothing, it then makes the move itself as far
+// as kfake can (placeMoves).
 func (e *Embedded) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Instance, plan dmsd.PartitionPlan) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
@@ -130,7 +133,103 @@ func (e *Embedded) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Ins
 			}
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return e.placeMoves(ctx, inst, adm, plan)
+}
+
+// placeMoves moves, on an embedded cluster, the leader of every partition
+// that is not on its requested replicas to the first of them, the only
+// placement kfake lets a caller change: its metadata lists a partition's
+// replicas as the leader and the brokers after it, as many as the topic's
+// replication factor. A partition that the move does not bring to the
+// requested replicas gets its leader back, so that a plan kfake cannot
+// carry out leaves the partition where it was, as Kafka would, and the
+// verification reports it. It does nothing for an external cluster.
+func (e *Embedded) placeMoves(ctx context.Context, inst *dmsd.Instance, adm *kadm.Client, plan dmsd.PartitionPlan) error {
+	if inst.External != nil {
+		return nil
+	}
+	e.mu.Lock()
+	r, ok := e.clusters[inst.ID]
+	e.mu.Unlock()
+	if !ok {
+		return dmsd.Errorf(dmsd.EINSTANCESTATUS, "The Kafka cluster of the instance is not running.")
+	}
+	topics := slices.Sorted(maps.Keys(plan))
+	before, err := adm.Metadata(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("metadata of %s: %w", inst.ID, err)
+	}
+	leaders := map[string]map[int32]int32{}
+	for _, topic := range topics {
+		for p, want := range plan[topic] {
+			pd, ok := before.Topics[topic].Partitions[p]
+			if !ok || slices.Equal(pd.Replicas, want) {
+				continue
+			}
+			if err := r.cluster.MoveTopicPartition(topic, p, want[0]); err != nil {
+				return fmt.Errorf("move the leader of %s-%d of %s to broker %d: %w", topic, p, inst.ID, want[0], err)
+			}
+			if leaders[topic] == nil {
+				leaders[topic] = map[int32]int32{}
+			}
+			leaders[topic][p] = pd.Leader
+		}
+	}
+	if len(leaders) == 0 {
+		return nil
+	}
+	// A new client: kgo answers a metadata request from its cache when it
+	// is recent, which would show the placement of before the moves.
+	fresh, done, err := e.admin(inst)
+	if err != nil {
+		return err
+	}
+	defer done()
+	after, err := fresh.Metadata(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("metadata of %s: %w", inst.ID, err)
+	}
+	for topic, parts := range leaders {
+		for p, leader := range parts {
+			if slices.Equal(after.Topics[topic].Partitions[p].Replicas, plan[topic][p]) {
+				continue
+			}
+			if err := r.cluster.MoveTopicPartition(topic, p, leader); err != nil {
+				return fmt.Errorf("move the leader of %s-%d of %s back to broker %d: %w", topic, p, inst.ID, leader, err)
+			}
+		}
+	}
+	return nil
+}
+
+// PartitionSizes returns the size in bytes of every partition of the topics,
+// the largest that any broker's log directories report for it.
+func (e *Embedded) PartitionSizes(ctx context.Context, inst *dmsd.Instance, topics []string) (map[string]map[int32]int64, error) {
+	adm, done, err := e.admin(inst)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	dirs, err := adm.DescribeAllLogDirs(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("describe log dirs of %s: %w", inst.ID, err)
+	}
+	out := map[string]map[int32]int64{}
+	for _, ds := range dirs {
+		ds.EachPartition(func(d kadm.DescribedLogDirPartition) {
+			if !slices.Contains(topics, d.Topic) {
+				return
+			}
+			if out[d.Topic] == nil {
+				out[d.Topic] = map[int32]int64{}
+			}
+			out[d.Topic][d.Partition] = max(out[d.Topic][d.Partition], d.Size)
+		})
+	}
+	return out, nil
 }
 
 // OngoingReassignments returns how many partitions of the topics Kafka
@@ -202,4 +301,12 @@ func (r *Router) OngoingReassignments(ctx context.Context, inst *dmsd.Instance, 
 		return 0, err
 	}
 	return pa.OngoingReassignments(ctx, inst, topics)
+}
+
+func (r *Router) PartitionSizes(ctx context.Context, inst *dmsd.Instance, topics []string) (map[string]map[int32]int64, error) {
+	pa, err := r.partitions(inst)
+	if err != nil {
+		return nil, err
+	}
+	return pa.PartitionSizes(ctx, inst, topics)
 }

@@ -400,7 +400,7 @@ func TestConsoleInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(progressRow)))
 		require.Equal(t, "100%", p.text(progressRow+" .progress-pct"))
 		steps := eval[[]string](p, fmt.Sprintf(`Array.from(document.querySelectorAll('%s tr[data-step]'), (r) => r.dataset.step + ' ' + r.dataset.status + ' ' + r.cells[1].innerText.trim())`, progressRow))
-		require.Equal(t, []string{"START_BROKERS SUCCESS Successful", "CHECK_CLUSTER SUCCESS Successful"}, steps)
+		require.Equal(t, []string{"START_BROKERS COMPLETED Completed", "CHECK_CLUSTER COMPLETED Completed"}, steps)
 	})
 
 	step("keyword and time range narrow the list", func(t *testing.T) {

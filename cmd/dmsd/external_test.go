@@ -219,7 +219,7 @@ func TestExternalClusterRefusals(t *testing.T) {
 			body: body, headers: map[string]string{"Content-Type": "application/json"}})
 	}
 	req := newCreateRequest("external-sasl", 1, false)
-	req.Body.AccessUser, req.Body.Password = ptr(accessUser), ptr(accessPassword)
+	req.Body.SslEnable, req.Body.AccessUser, req.Body.Password = ptr(true), ptr(accessUser), ptr(accessPassword)
 	req.Body.KafkaSecurityProtocol = ptr("SASL_PLAINTEXT")
 	b, err := json.Marshal(req.Body)
 	require.NoError(t, err)

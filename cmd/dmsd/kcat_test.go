@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,8 +10,6 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
 	"github.com/stretchr/testify/require"
-
-	"github.com/dmsd/dmsd"
 )
 
 // kcat runs kcat with args (and stdin, when not empty) and returns its
@@ -30,8 +26,11 @@ func kcat(t *testing.T, stdin string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// TestKcat shows an instance and its SSL switch to a Kafka client that is not
-// franz-go: kcat (librdkafka), from Debian's packages.
+// TestKcat shows an instance to a Kafka client that is not franz-go: kcat
+// (librdkafka), from Debian's packages. Only a plaintext instance: TLS comes
+// with SASL (SASL_SSL), and librdkafka 2.0.2 refuses SASL against kfake,
+// which serves SaslHandshake v1 only where librdkafka requires v0 to be
+// advertised ("SASL Handshake not supported by broker").
 func TestKcat(t *testing.T) {
 	if _, err := exec.LookPath("kcat"); err != nil {
 		t.Skip("kcat is not on PATH")
@@ -56,25 +55,4 @@ func TestKcat(t *testing.T) {
 	out, err = kcat(t, "", "-b", addr, "-C", "-t", "kcat-topic", "-o", "beginning", "-e", "-q")
 	require.NoError(t, err, out)
 	require.Equal(t, "one\ntwo\n", out)
-
-	// SSL on: kcat with the downloaded CA reaches the brokers; without TLS
-	// it does not.
-	resp, err := sslSwitch(c, id, "private_sasl_ssl_enable", true)
-	require.NoError(t, err)
-	task := waitTask(t, c, id, *resp.JobId)
-	require.Equal(t, "SUCCESS", *task.Status, task.String())
-	inst = waitInstance(t, c, id, string(dmsd.InstanceRunning))
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(caFile, []byte(downloadCA(t, s, id)), 0o600))
-	ssl := []string{"-b", addr, "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + caFile}
-	out, err = kcat(t, "", append(ssl, "-L", "-m", "10")...)
-	require.NoError(t, err, out)
-	require.Contains(t, out, "3 brokers:")
-	out, err = kcat(t, "three\n", append(ssl, "-P", "-t", "kcat-topic")...)
-	require.NoError(t, err, out)
-	out, err = kcat(t, "", append(ssl, "-C", "-t", "kcat-topic", "-o", "beginning", "-e", "-q")...)
-	require.NoError(t, err, out)
-	require.Equal(t, "one\ntwo\nthree\n", out)
-	out, err = kcat(t, "", "-b", addr, "-L", "-m", "3")
-	require.Error(t, err, "plaintext kcat must not reach TLS listeners: %s", out)
 }

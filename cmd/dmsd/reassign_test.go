@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +17,23 @@ import (
 )
 
 var reassignSteps = []string{"CHECK_REASSIGN_PLAN", "SET_REPLICATION_THROTTLE", "REASSIGN_PARTITIONS", "VERIFY_REASSIGNMENT", "REMOVE_REPLICATION_THROTTLE"}
+
+// replicasOf returns the replicas of every partition of the topics, as
+// franz-go's metadata reports them.
+func replicasOf(t *testing.T, inst *model.ShowInstanceResponse, topics ...string) map[string]map[int32][]int32 {
+	t.Helper()
+	md, err := kadm.NewClient(kafkaClient(t, inst)).Metadata(context.Background(), topics...)
+	require.NoError(t, err)
+	out := map[string]map[int32][]int32{}
+	for _, topic := range topics {
+		out[topic] = map[int32][]int32{}
+		for p, pd := range md.Topics[topic].Partitions {
+			require.NoError(t, pd.Err)
+			out[topic][p] = pd.Replicas
+		}
+	}
+	return out
+}
 
 func TestReassignment(t *testing.T) {
 	t.Parallel()
@@ -53,10 +71,22 @@ func TestReassignment(t *testing.T) {
 	requireDMSError(t, err, http.StatusNotFound, dmsd.ENOTOPIC)
 	require.Equal(t, tasksBefore, *listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id}).TaskCount, "a refused plan starts no task")
 
-	// Automatic over all brokers, and an explicit assignment, with a throttle.
+	// A move the embedded cluster can make: each partition of "moves" one
+	// broker on (kfake lists a partition's replicas as its leader and the
+	// brokers after it), and one partition of "pinned", with a throttle.
+	// It succeeds, and franz-go's metadata shows the requested replicas.
+	before := replicasOf(t, inst, "moves", "pinned")
+	next := func(b int32) int32 { return brokers[(slices.Index(brokers, b)+1)%len(brokers)] }
+	var moves []model.TopicAssignment
+	want := map[string]map[int32][]int32{"moves": {}, "pinned": {1: {brokers[2], brokers[0]}}}
+	for p, replicas := range before["moves"] {
+		shifted := []int32{next(replicas[0]), next(replicas[1])}
+		want["moves"][p] = shifted
+		moves = append(moves, model.TopicAssignment{Partition: ptr(p), PartitionBrokers: &shifted})
+	}
 	resp, err := c.CreateKafkaReassignmentTask(&model.CreateKafkaReassignmentTaskRequest{InstanceId: id, Body: &model.PartitionReassignRequest{
 		Reassignments: []model.PartitionReassignEntity{
-			{Topic: "moves", Brokers: &brokers, ReplicationFactor: ptr(int32(3))},
+			{Topic: "moves", Assignment: &moves},
 			{Topic: "pinned", Assignment: &[]model.TopicAssignment{{Partition: ptr(int32(1)), PartitionBrokers: &[]int32{brokers[2], brokers[0]}}}},
 		},
 		Throttle: ptr(int32(10_000_000)),
@@ -64,13 +94,35 @@ func TestReassignment(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, resp.JobId)
 	task := waitTask(t, c, id, *resp.JobId)
-	require.Equal(t, "SUCCESS", *task.Status)
+	_, body := s.signedGet(t, 0, "/v2/"+s.creds[0].ProjectID+"/instances/"+id+"/tasks/"+*resp.JobId)
+	require.Equal(t, "SUCCESS", *task.Status, body)
 	require.Equal(t, "kafkaReassignment", *task.Name)
 	require.Contains(t, *task.Params, `"throttle":10000000`)
 	require.Contains(t, *task.Params, `"topic":"pinned"`)
 	requireStepsDone(t, c, id, *resp.JobId, reassignSteps...)
-	_, body := s.signedGet(t, 0, "/v2/"+s.creds[0].ProjectID+"/instances/"+id+"/tasks/"+*resp.JobId)
-	require.Contains(t, body, "Kafka accepted the reassignment of 4 partitions", "the task records what Kafka reported")
+	require.Contains(t, body, "Kafka accepted the reassignment of 4 partitions and reports all of them on the requested replicas", "the task records what Kafka reported")
+	after := replicasOf(t, inst, "moves", "pinned")
+	require.Equal(t, want["moves"], after["moves"])
+	require.Equal(t, want["pinned"][1], after["pinned"][1])
+	require.Equal(t, before["pinned"][0], after["pinned"][0], "a partition not in the plan stays")
+	waitInstance(t, c, id, "RUNNING")
+
+	// A move kfake cannot make (three replicas of a topic created with
+	// two): FAILED, with what Kafka reports, nothing moved, and the
+	// throttle removed.
+	before = replicasOf(t, inst, "moves")
+	resp, err = c.CreateKafkaReassignmentTask(&model.CreateKafkaReassignmentTaskRequest{InstanceId: id, Body: &model.PartitionReassignRequest{
+		Reassignments: []model.PartitionReassignEntity{{Topic: "moves", Brokers: &brokers, ReplicationFactor: ptr(int32(3))}},
+		Throttle:      ptr(int32(5_000_000)),
+	}})
+	require.NoError(t, err)
+	task = waitTask(t, c, id, *resp.JobId)
+	require.Equal(t, "FAILED", *task.Status, task.String())
+	_, body = s.signedGet(t, 0, "/v2/"+s.creds[0].ProjectID+"/instances/"+id+"/tasks/"+*resp.JobId)
+	require.Contains(t, body, "VERIFY_REASSIGNMENT: Kafka reports 0 of 3 partitions on the requested replicas; moves-0: requested [")
+	require.Contains(t, body, "the replication throttle is removed")
+	require.Equal(t, before, replicasOf(t, inst, "moves"), "a partition kfake cannot place stays where it was")
+	require.Empty(t, topicConfig(t, kadm.NewClient(kafkaClient(t, inst)), "moves", "leader.replication.throttled.replicas"))
 	waitInstance(t, c, id, "RUNNING")
 
 	// The reference's path works too.
@@ -116,7 +168,7 @@ func TestScheduledReassignment(t *testing.T) {
 	}
 
 	later := time.Now().Add(time.Hour)
-	a := schedule(later, 2)
+	a := schedule(later, 1)
 	b := schedule(later, 3)
 	jobs := scheduled()
 	require.Len(t, jobs, 2)

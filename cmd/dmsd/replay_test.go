@@ -109,7 +109,7 @@ func TestSDKRepeatInOneSecondGetsTheServiceAnswer(t *testing.T) {
 		_, err := c.CreateInstanceTopic(create)
 		require.NoError(t, err, "the first call creates the topic")
 		_, err = c.CreateInstanceTopic(create)
-		requireDMSError(t, err, http.StatusConflict, dmsd.ETOPICEXISTS)
+		requireDMSError(t, err, http.StatusBadRequest, dmsd.ETOPICEXISTS)
 		mu.Lock()
 		require.Len(t, auths, 2)
 		same := auths[0] == auths[1]

@@ -67,26 +67,33 @@ func consumeAll(t *testing.T, inst *model.ShowInstanceResponse, topic string, n 
 	return values
 }
 
+// TestSSLSwitch switches a SASL instance's single listener between the
+// reference's SASL_PLAINTEXT and SASL_SSL. ssl_enable means SASL, chosen at
+// create: the switch neither turns it on nor off.
 func TestSSLSwitch(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir())
 	c := s.client(0)
-	inst := createInstance(t, c, "ssl-cluster", 1, false)
+	inst := createSASLInstance(t, c, "ssl-cluster")
 	id := *inst.InstanceId
-	require.False(t, *inst.SslEnable)
+	require.True(t, *inst.SslEnable)
+	require.Equal(t, "SASL_PLAINTEXT", *inst.KafkaSecurityProtocol)
 	ctx := context.Background()
 
 	_, err := c.CreateInstanceTopic(&model.CreateInstanceTopicRequest{InstanceId: id, Body: &model.CreateInstanceTopicReq{Id: "kept-topic", Partition: ptr(int32(1))}})
 	require.NoError(t, err)
-	require.NoError(t, kafkaClient(t, inst).ProduceSync(ctx, &kgo.Record{Topic: "kept-topic", Value: []byte("plain-1")}).FirstErr())
+	require.NoError(t, scramClient(t, inst, accessUser, accessPassword).ProduceSync(ctx, &kgo.Record{Topic: "kept-topic", Value: []byte("plain-1")}).FirstErr())
 
 	// No certificate while the listeners are plaintext.
 	status, body := s.signedGet(t, 0, "/v2/"+s.creds[0].ProjectID+"/instances/"+id+"/ssl-certificate")
 	require.Equal(t, http.StatusBadRequest, status, body)
 	require.Contains(t, body, dmsd.ESSLDISABLED)
 
-	// Refusals create no task.
-	_, err = sslSwitch(c, id, "private_sasl_plaintext_enable", true)
+	// Refusals create no task: SASL cannot be turned off, the listener's
+	// only protocol cannot be turned off, public access is not offered.
+	_, err = sslSwitch(c, id, "private_plain_enable", true)
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
+	_, err = sslSwitch(c, id, "private_sasl_plaintext_enable", false)
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
 	_, err = sslSwitch(c, id, "public_sasl_ssl_enable", true)
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.EPUBLICACCESS)
@@ -104,7 +111,7 @@ func TestSSLSwitch(t *testing.T) {
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.EPUBLICACCESS)
 	requireTaskCount(t, c, id, "1")
 
-	// SSL on.
+	// SASL_SSL on.
 	resp, err := sslSwitch(c, id, "private_sasl_ssl_enable", true)
 	require.NoError(t, err)
 	require.NotNil(t, resp.JobId)
@@ -116,16 +123,19 @@ func TestSSLSwitch(t *testing.T) {
 	requireStepsDone(t, c, id, *resp.JobId, "UPDATE_SSL_CONFIG", "STOP_BROKERS", "START_BROKERS", "CHECK_CLUSTER")
 	inst = waitInstance(t, c, id, string(dmsd.InstanceRunning))
 	require.True(t, *inst.SslEnable)
-	require.Equal(t, "SSL", *inst.KafkaSecurityProtocol)
+	require.Equal(t, "SASL_SSL", *inst.KafkaSecurityProtocol)
+	require.True(t, *inst.PortProtocols.PrivateSaslSslEnable)
+	require.False(t, *inst.PortProtocols.PrivateSaslPlaintextEnable)
 	ca := downloadCA(t, s, id)
 
 	// A TLS client that trusts the CA produces and consumes, and sees the
 	// data of before; a plaintext client gets nowhere.
-	tlsCl := kafkaClient(t, inst, tlsOpt(t, ca))
+	scram := kgo.SASL(scramMechanism(accessUser, accessPassword))
+	tlsCl := kafkaClient(t, inst, tlsOpt(t, ca), scram)
 	require.NoError(t, tlsCl.ProduceSync(ctx, &kgo.Record{Topic: "kept-topic", Value: []byte("tls-1")}).FirstErr())
-	require.Equal(t, []string{"plain-1", "tls-1"}, consumeAll(t, inst, "kept-topic", 2, tlsOpt(t, ca)))
+	require.Equal(t, []string{"plain-1", "tls-1"}, consumeAll(t, inst, "kept-topic", 2, tlsOpt(t, ca), scram))
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	_, err = kadm.NewClient(kafkaClient(t, inst, kgo.RequestRetries(0))).BrokerMetadata(pctx)
+	_, err = kadm.NewClient(kafkaClient(t, inst, scram, kgo.RequestRetries(0))).BrokerMetadata(pctx)
 	cancel()
 	require.Error(t, err, "a plaintext client must not reach TLS listeners")
 
@@ -135,27 +145,43 @@ func TestSSLSwitch(t *testing.T) {
 	c = s.client(0)
 	inst = waitInstance(t, c, id, string(dmsd.InstanceRunning))
 	require.Equal(t, ca, downloadCA(t, s, id))
-	require.NoError(t, kafkaClient(t, inst, tlsOpt(t, ca)).ProduceSync(ctx, &kgo.Record{Topic: "kept-topic", Value: []byte("tls-2")}).FirstErr())
+	require.NoError(t, kafkaClient(t, inst, tlsOpt(t, ca), scram).ProduceSync(ctx, &kgo.Record{Topic: "kept-topic", Value: []byte("tls-2")}).FirstErr())
 
-	// SSL off, through the plaintext switch: plaintext works again, data kept.
-	resp, err = sslSwitch(c, id, "private_plain_enable", true)
+	// Back to SASL_PLAINTEXT: plaintext SASL works again, data kept.
+	resp, err = sslSwitch(c, id, "private_sasl_plaintext_enable", true)
 	require.NoError(t, err)
 	task = waitTask(t, c, id, *resp.JobId)
 	require.Equal(t, "SUCCESS", *task.Status, task.String())
 	require.JSONEq(t, `{"old_ssl_enable":true,"new_ssl_enable":false}`, *task.Params)
 	inst = waitInstance(t, c, id, string(dmsd.InstanceRunning))
-	require.False(t, *inst.SslEnable)
-	require.Nil(t, inst.KafkaSecurityProtocol)
-	require.Equal(t, []string{"plain-1", "tls-1", "tls-2"}, consumeAll(t, inst, "kept-topic", 3))
+	require.True(t, *inst.SslEnable, "SASL stays on")
+	require.Equal(t, "SASL_PLAINTEXT", *inst.KafkaSecurityProtocol)
+	require.Equal(t, []string{"plain-1", "tls-1", "tls-2"}, consumeAll(t, inst, "kept-topic", 3, scram))
 	status, body = s.signedGet(t, 0, "/v2/"+s.creds[0].ProjectID+"/instances/"+id+"/ssl-certificate")
 	require.Equal(t, http.StatusBadRequest, status, body)
 
-	// On again: the instance keeps its CA.
-	resp, err = sslSwitch(c, id, "private_plain_enable", false)
-	require.NoError(t, err)
-	task = waitTask(t, c, id, *resp.JobId)
+	// On again: the instance keeps its CA. The body differs from the first
+	// switch's in its field order, as the same signed request within the
+	// same second would be refused as a replay.
+	status, body = s.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: switchPath, body: `{"enable":true,"protocol":"private_sasl_ssl_enable"}`, headers: jsonHeaders})
+	require.Equal(t, http.StatusOK, status, body)
+	var again struct {
+		JobID string `json:"job_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &again))
+	task = waitTask(t, c, id, again.JobID)
 	require.Equal(t, "SUCCESS", *task.Status, task.String())
 	require.Equal(t, ca, downloadCA(t, s, id))
+
+	// An instance without SASL is plaintext and stays so.
+	plain := createInstance(t, c, "plain-cluster", 1, false)
+	require.False(t, *plain.SslEnable)
+	require.True(t, *plain.PortProtocols.PrivatePlainEnable)
+	_, err = sslSwitch(c, *plain.InstanceId, "private_sasl_ssl_enable", true)
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
+	_, err = sslSwitch(c, *plain.InstanceId, "private_plain_enable", false)
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
+	requireTaskCount(t, c, *plain.InstanceId, "1")
 }
 
 func TestSSLAtCreateWithSASL(t *testing.T) {
@@ -183,12 +209,7 @@ func TestSSLAtCreateWithSASL(t *testing.T) {
 	cl := scramClient(t, inst, accessUser, accessPassword, tlsOpt(t, ca))
 	require.NoError(t, cl.ProduceSync(ctx, &kgo.Record{Topic: "secure", Value: []byte("v")}).FirstErr())
 
-	// SASL_PLAINTEXT with ssl_enable, public access at create: refused.
-	req = newCreateRequest("sasl-ssl-bad", 1, false)
-	req.Body.AccessUser, req.Body.Password = ptr(accessUser), ptr(accessPassword)
-	req.Body.SslEnable, req.Body.KafkaSecurityProtocol = ptr(true), ptr("SASL_PLAINTEXT")
-	_, err = c.CreateInstanceByEngine(req)
-	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
+	// Public access at create: refused.
 	req = newCreateRequest("public-bad", 1, false)
 	req.Body.EnablePublicip = ptr(true)
 	_, err = c.CreateInstanceByEngine(req)

@@ -84,7 +84,7 @@ func TestCreateInstanceRunsRealCluster(t *testing.T) {
 	require.Equal(t, int32(100), *progress.ProgressPercentage)
 	require.NotEmpty(t, *progress.StepList)
 	for _, step := range *progress.StepList {
-		require.Equal(t, "SUCCESS", *step.Statue, *step.Name)
+		require.Equal(t, "COMPLETED", *step.Statue, *step.Name)
 		require.NotEmpty(t, *step.StartTime)
 		require.NotEmpty(t, *step.EndTime)
 	}

@@ -29,7 +29,7 @@ func requireStepsDone(t *testing.T, c *kafkasdk.KafkaClient, id, taskID string, 
 	require.Equal(t, int32(100), *progress.ProgressPercentage)
 	var got []string
 	for _, step := range *progress.StepList {
-		require.Equal(t, "SUCCESS", *step.Statue, *step.Name)
+		require.Equal(t, "COMPLETED", *step.Statue, *step.Name)
 		require.NotEmpty(t, *step.StartTime)
 		require.NotEmpty(t, *step.EndTime)
 		got = append(got, *step.Name)
@@ -161,7 +161,7 @@ func TestTopicBadRequests(t *testing.T) {
 	require.Empty(t, details.Names(), "refused requests create no topic")
 
 	require.NoError(t, create(model.CreateInstanceTopicReq{Id: "only-topic", Partition: ptr(int32(2))}))
-	requireDMSError(t, create(model.CreateInstanceTopicReq{Id: "only-topic"}), 409, dmsd.ETOPICEXISTS)
+	requireDMSError(t, create(model.CreateInstanceTopicReq{Id: "only-topic"}), 400, dmsd.ETOPICEXISTS)
 
 	update := func(u model.UpdateInstanceTopicReqTopics) error {
 		_, err := c.UpdateInstanceTopic(&model.UpdateInstanceTopicRequest{InstanceId: id, Body: &model.UpdateInstanceTopicReq{Topics: &[]model.UpdateInstanceTopicReqTopics{u}}})

@@ -30,7 +30,7 @@ const (
 func createSASLInstance(t *testing.T, c *kafkasdk.KafkaClient, name string) *model.ShowInstanceResponse {
 	t.Helper()
 	req := newCreateRequest(name, 1, false)
-	req.Body.AccessUser, req.Body.Password = ptr(accessUser), ptr(accessPassword)
+	req.Body.SslEnable, req.Body.AccessUser, req.Body.Password = ptr(true), ptr(accessUser), ptr(accessPassword)
 	req.Body.KafkaSecurityProtocol = ptr("SASL_PLAINTEXT")
 	req.Body.SaslEnabledMechanisms = &[]model.CreateInstanceByEngineReqSaslEnabledMechanisms{
 		model.GetCreateInstanceByEngineReqSaslEnabledMechanismsEnum().SCRAM_SHA_512,
@@ -249,10 +249,10 @@ func TestUserOperationsNeedSASL(t *testing.T) {
 	requireDMSError(t, err, 400, dmsd.EINVALIDINSTANCEID)
 
 	// Creating a SASL instance checks the access user's name and password,
-	// and refuses SASL_SSL, which needs TLS.
+	// and the security protocol.
 	bad := func(mutate func(*model.CreateInstanceByEngineReq)) error {
 		req := newCreateRequest("sasl-bad", 1, false)
-		req.Body.AccessUser, req.Body.Password = ptr(accessUser), ptr(accessPassword)
+		req.Body.SslEnable, req.Body.AccessUser, req.Body.Password = ptr(true), ptr(accessUser), ptr(accessPassword)
 		req.Body.KafkaSecurityProtocol = ptr("SASL_PLAINTEXT")
 		mutate(req.Body)
 		_, err := c.CreateInstanceByEngine(req)
@@ -261,8 +261,8 @@ func TestUserOperationsNeedSASL(t *testing.T) {
 	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.Password = ptr("weakpassword") }), 400, dmsd.EINVALIDPASSWORD)
 	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.Password = nil }), 400, dmsd.EINVALIDPASSWORD)
 	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.AccessUser = ptr("ab") }), 400, dmsd.EINVALIDUSERNAME)
-	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.KafkaSecurityProtocol = nil }), 400, dmsd.EINVALID)
-	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.KafkaSecurityProtocol = ptr("SASL_SSL") }), 400, dmsd.EINVALID)
+	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.KafkaSecurityProtocol = ptr("PLAINTEXT") }), 400, dmsd.EINVALID)
+	requireDMSError(t, bad(func(b *model.CreateInstanceByEngineReq) { b.SslEnable = nil }), 400, dmsd.EINVALID)
 	instances, err := c.ListInstances(&model.ListInstancesRequest{})
 	require.NoError(t, err)
 	require.Equal(t, int32(1), *instances.InstanceNum, "no refused instance was created")
@@ -366,7 +366,7 @@ func TestUserPlainMechanism(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	c := s.client(0)
 	req := newCreateRequest("plain-sasl", 1, false)
-	req.Body.AccessUser, req.Body.Password = ptr(accessUser), ptr(accessPassword)
+	req.Body.SslEnable, req.Body.AccessUser, req.Body.Password = ptr(true), ptr(accessUser), ptr(accessPassword)
 	req.Body.KafkaSecurityProtocol = ptr("SASL_PLAINTEXT")
 	resp, err := c.CreateInstanceByEngine(req)
 	require.NoError(t, err)

@@ -192,10 +192,11 @@
     CANCELLED: ['Cancelled', 'off'],
     DELETED: ['Deleted', 'off'],
   };
+  // A step's statue takes the SDK's values, which differ from a task's.
   const STEP_STATUS = {
-    SUCCESS: ['Successful', 'ok'],
+    COMPLETED: ['Completed', 'ok'],
     FAILED: ['Failed', 'fail'],
-    EXECUTING: ['Executing', 'run'],
+    IN_PROGRESS: ['In progress', 'run'],
     WAITING: ['Waiting', 'wait'],
   };
   const INSTANCE_STATUS = {
