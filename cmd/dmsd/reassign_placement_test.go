@@ -73,7 +73,7 @@ func TestReassignmentTimeEstimate(t *testing.T) {
 func TestReassignmentOnExternalCluster(t *testing.T) {
 	t.Parallel()
 	addrs := startExternalKafka(t, "-brokers", "3")
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), "--external-allow", "127.0.0.1")
 	c := s.client(0)
 	b, err := json.Marshal(newCreateRequest("external-reassign", 1, false).Body)
 	require.NoError(t, err)
