@@ -129,6 +129,8 @@ func (a *AllowList) allows(host string, ip netip.Addr, port uint16) bool {
 
 // Resolver looks host names up; *net.Resolver is one.
 type Resolver interface {
+	// LookupNetIP returns the addresses of host on network ("ip", "ip4"
+	// or "ip6"), as net.Resolver.LookupNetIP does.
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 

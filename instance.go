@@ -14,11 +14,19 @@ import (
 type InstanceStatus string
 
 const (
-	InstanceCreating   InstanceStatus = "CREATING"
-	InstanceRunning    InstanceStatus = "RUNNING"
-	InstanceError      InstanceStatus = "ERROR"
+	// InstanceCreating is the status while createInstance runs.
+	InstanceCreating InstanceStatus = "CREATING"
+	// InstanceRunning: the cluster runs and takes operations.
+	InstanceRunning InstanceStatus = "RUNNING"
+	// InstanceError is the status a task that stops or starts the brokers
+	// (creation, restart, deletion, a broker setting) leaves when it fails:
+	// the cluster may not run; a restart or a deletion may follow.
+	InstanceError InstanceStatus = "ERROR"
+	// InstanceRestarting is the status while restartInstance runs.
 	InstanceRestarting InstanceStatus = "RESTARTING"
-	InstanceDeleting   InstanceStatus = "DELETING"
+	// InstanceDeleting is the status while deleteInstance runs; the record
+	// is gone when it succeeds.
+	InstanceDeleting InstanceStatus = "DELETING"
 	// InstanceExtending is the status while extendInstance runs;
 	// InstanceExtendFailed the status it leaves when it fails.
 	InstanceExtending    InstanceStatus = "EXTENDING"

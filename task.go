@@ -37,10 +37,15 @@ func (s TaskStatus) Finished() bool {
 type StepStatus string
 
 const (
-	StepWaiting   StepStatus = "WAITING"
+	// StepWaiting: the step has not started.
+	StepWaiting StepStatus = "WAITING"
+	// StepExecuting: the step runs, or ran when its process died and runs
+	// again when the task resumes.
 	StepExecuting StepStatus = "EXECUTING"
-	StepSuccess   StepStatus = "SUCCESS"
-	StepFailed    StepStatus = "FAILED"
+	// StepSuccess: the step finished; a resumed task skips it.
+	StepSuccess StepStatus = "SUCCESS"
+	// StepFailed: the step failed, and with it the task.
+	StepFailed StepStatus = "FAILED"
 )
 
 // Step is one step of a task, as the progress API reports it.

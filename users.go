@@ -109,15 +109,26 @@ type UserAdmin interface {
 // API. User operations are synchronous, as the reference answers them with
 // 204; permissions and offsets run as tasks.
 type UserService interface {
+	// ListUsers returns the SASL users of a running SASL instance's
+	// cluster, the access user included (User.Default).
 	ListUsers(ctx context.Context, actor Actor, instanceID string) ([]User, error)
+	// CreateUser validates the user's name and password (EINVALIDUSERNAME,
+	// EINVALIDPASSWORD) and adds the user to the cluster at once. Returns
+	// EUSEREXISTS if the user exists.
 	CreateUser(ctx context.Context, actor Actor, instanceID string, user User, password string) error
+	// ResetUserPassword sets a user's password at once. Returns
+	// EINVALIDPASSWORD, EUSERNOTFOUND, and EINVALID for the access user.
 	ResetUserPassword(ctx context.Context, actor Actor, instanceID, name, password string) error
 	// UpdateUser sets a user's description and/or password (nil leaves it
 	// as it is). Returns EINVALID if both are nil, EUSERNOTFOUND.
 	UpdateUser(ctx context.Context, actor Actor, instanceID, name string, description, password *string) error
+	// DeleteUsers deletes users and their permissions at once. Returns
+	// EINVALID for the access user.
 	DeleteUsers(ctx context.Context, actor Actor, instanceID string, names []string) error
 	// UpdateTopicPolicies starts updateTopicPolicies.
 	UpdateTopicPolicies(ctx context.Context, actor Actor, instanceID string, topics []TopicPolicies) (*Task, error)
+	// TopicPolicies returns the users' access policies on a topic. Returns
+	// ENOTOPIC if the topic does not exist.
 	TopicPolicies(ctx context.Context, actor Actor, instanceID, topic string) ([]UserPolicy, error)
 	// ResetOffsets starts kafkaResetConsumerOffset.
 	ResetOffsets(ctx context.Context, actor Actor, instanceID string, r OffsetReset) (*Task, error)

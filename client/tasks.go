@@ -19,7 +19,9 @@ type Task struct {
 	// send it.
 	InstanceID string `json:"instance_id"`
 	// Name is the task kind: createInstance, restartInstance,
-	// modifyAutoTopic or deleteInstance.
+	// deleteInstance, modifyAutoTopic, extendInstance, kafkaSslSwitch,
+	// kafkaConfigModify, changeRetentionPolicy, updateTopicPolicies,
+	// kafkaResetConsumerOffset or kafkaReassignment.
 	Name     string          `json:"name"`
 	Status   dmsd.TaskStatus `json:"status"`
 	UserName string          `json:"user_name"`

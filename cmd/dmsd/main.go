@@ -1,5 +1,6 @@
 // Command dmsd serves the DMS for Kafka v2 management API on Kafka clusters it
-// runs itself, with its state in SQLite.
+// runs itself (or external ones it adopts), with its state in SQLite or in a
+// PostgreSQL database that several replicas share.
 package main
 
 import (
