@@ -24,6 +24,8 @@ import (
 
 // serve runs the server until ctx is done, then shuts down gracefully. It
 // returns an error if the configuration is invalid or a part fails to start.
+// Each step is a function below, in the order serve takes them; what a step
+// starts is stopped, in reverse order, as serve returns.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -31,11 +33,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else if err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+	logger, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	// Before anything else reads or writes the data dir: a second process
 	// on it is refused here.
@@ -48,43 +49,134 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	creds, credPath, err := credentialsOf(cfg)
+	if err != nil {
+		return err
+	}
+	db, err := openState(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 
-	creds, credPath := []dmsd.Credential(nil), cfg.Credentials
+	registry := newRegistry()
+	var api ownAPI
+	api.reserve(cfg.Listen)
+	clusters, eng := newEngine(cfg, db, replica, &api, logger, registry)
+	defer clusters.Close()
+	if err := startClusters(ctx, db, eng, clusters, replica, logger); err != nil {
+		return err
+	}
+	if err := db.StartQueue(ctx, eng.Workers(), replica); err != nil {
+		return err
+	}
+	defer func() {
+		// Running steps get this long to finish before they are cancelled
+		// and left to resume at the next start.
+		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := db.StopQueue(stopCtx); err != nil {
+			logger.Warn("stop task queue", "error", err)
+		}
+	}()
+
+	ln, err := listenAPI(cfg, &api)
+	if err != nil {
+		return err
+	}
+	apiServer := newAPIServer(cfg, db, eng, creds, logger, registry)
+	srv := newHTTPServer(apiServer, logger)
+	printBanner(stdout, credPath, creds, replica, db)
+
+	serveErr := make(chan error, 2)
+	if cfg.MetricsListen != "" {
+		msrv, err := serveMetrics(cfg, apiServer, &api, logger, stdout, serveErr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer msrv.Close()
+	}
+	fmt.Fprintf(stdout, "dmsd: listening on http://%s\n", ln.Addr())
+	return serveUntilDone(ctx, srv, ln, serveErr, logger)
+}
+
+// newLogger returns the text logger to stderr at the given level. It returns
+// an error for a level slog does not know.
+func newLogger(logLevel string, stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+// credentialsOf returns the access keys of the credentials file the
+// configuration names, or of the one generated in the data dir when it names
+// none, and the file's path. It returns an error if the file cannot be read
+// or written, or holds an invalid credential.
+func credentialsOf(cfg config) ([]dmsd.Credential, string, error) {
+	credPath := cfg.Credentials
+	var creds []dmsd.Credential
+	var err error
 	if credPath != "" {
 		creds, err = loadCredentials(credPath)
 	} else {
 		creds, credPath, err = generatedCredentials(cfg.DataDir)
 	}
 	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
+		return nil, "", fmt.Errorf("credentials: %w", err)
 	}
+	return creds, credPath, nil
+}
 
+// openState opens the secret key and the database, and checks that the
+// database's secrets are sealed with that key. It returns the error of
+// openSecretBox, openDatabase or checkSecrets; the database is closed when
+// the check fails.
+func openState(ctx context.Context, cfg config, logger *slog.Logger) (database, error) {
 	box, keyPath, err := openSecretBox(cfg, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	db, err := openDatabase(ctx, cfg, logger, box)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
 	if err := checkSecrets(ctx, db, box, keyPath, logger); err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
+	return db, nil
+}
 
+// newRegistry returns the Prometheus registry of the metrics, holding the Go
+// runtime's and the process's.
+func newRegistry() *prometheus.Registry {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return registry
+}
 
+// newEngine returns the clusters of the instances (embedded and external)
+// and the engine that runs tasks on them. External clusters may be reached
+// only where the configuration allows and never at dmsd's own listeners (api
+// and the embedded brokers). The caller closes the clusters.
+func newEngine(cfg config, db database, replica string, api *ownAPI, logger *slog.Logger, registry *prometheus.Registry) (*kafka.Router, *engine.Engine) {
 	embedded := kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger)
-	var api ownAPI
-	api.reserve(cfg.Listen)
-	addresses := &dmsd.AddressPolicy{Allow: cfg.ExternalAllow, OwnPorts: ownPorts(db, embedded, &api)}
+	addresses := &dmsd.AddressPolicy{Allow: cfg.ExternalAllow, OwnPorts: ownPorts(db, embedded, api)}
 	clusters := &kafka.Router{
 		Embedded: embedded,
 		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), addresses, logger),
 	}
-	defer clusters.Close()
 	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota), engine.Addresses(addresses))
+	return clusters, eng
+}
+
+// startClusters takes the replica's lock and starts the clusters of the
+// replica's instances. A cluster that does not start is logged, not fatal:
+// its instance's tasks say so. It returns the error of LockReplica.
+func startClusters(ctx context.Context, db database, eng *engine.Engine, clusters *kafka.Router, replica string, logger *slog.Logger) error {
 	// Before any cluster of the replica starts: another process with this
 	// replica id is refused here, and one that loses the lock later stops
 	// the clusters until it has it again.
@@ -100,30 +192,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := eng.StartClusters(ctx); err != nil {
 		logger.Error("some instances' clusters did not start", "error", err)
 	}
-	if err := db.StartQueue(ctx, eng.Workers(), replica); err != nil {
-		return err
-	}
-	defer func() {
-		// Running steps get this long to finish before they are cancelled
-		// and left to resume at the next start.
-		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := db.StopQueue(stopCtx); err != nil {
-			logger.Warn("stop task queue", "error", err)
-		}
-	}()
+	return nil
+}
 
+// listenAPI listens on the API's address, records it as one of dmsd's own,
+// and bounds the connections held open at once. It returns the error of
+// net.Listen.
+func listenAPI(cfg config, api *ownAPI) (net.Listener, error) {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	api.reserve(ln.Addr().String())
-	ln = httpapi.LimitListener(ln, cfg.MaxConnections)
+	return httpapi.LimitListener(ln, cfg.MaxConnections), nil
+}
+
+// newAPIServer returns the handler of the API, served by db and eng, ready
+// when the database answers and the task queue runs.
+func newAPIServer(cfg config, db database, eng *engine.Engine, creds []dmsd.Credential, logger *slog.Logger, registry *prometheus.Registry) *httpapi.Server {
 	authFailures := cfg.AuthFailureLimit
 	if authFailures == 0 {
 		authFailures = -1 // no limit
 	}
-	apiServer := httpapi.NewServer(httpapi.Config{
+	return httpapi.NewServer(httpapi.Config{
 		Store:            db,
 		Instances:        eng,
 		Topics:           eng,
@@ -147,8 +238,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return nil
 		},
 	})
-	srv := &http.Server{
-		Handler: apiServer,
+}
+
+// newHTTPServer returns the http.Server of the API, with the timeouts that
+// keep slow clients from holding its connections.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler: h,
 		// A client that sends its headers slower than this is cut off
 		// (slowloris); one that sends the rest of its request slower than
 		// ReadTimeout too: no API call has a body that takes longer.
@@ -159,41 +255,52 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+}
 
+// printBanner tells the operator where the credentials are, which access
+// keys serve which project (never their secret keys), and which replica and
+// database this is.
+func printBanner(stdout io.Writer, credPath string, creds []dmsd.Credential, replica string, db database) {
 	fmt.Fprintf(stdout, "dmsd: credentials in %s\n", credPath)
 	for _, c := range creds {
 		fmt.Fprintf(stdout, "dmsd: access key %s for project %s (user %s)\n", c.AccessKey, c.ProjectID, c.UserName)
 	}
 	fmt.Fprintf(stdout, "dmsd: replica %s, database %s\n", replica, db.String())
+}
 
-	serveErr := make(chan error, 2)
-	if cfg.MetricsListen != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsListen)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("--metrics-listen: %w", err)
-		}
-		api.reserve(cfg.MetricsListen)
-		api.reserve(mln.Addr().String())
-		metricsMux := http.NewServeMux()
-		metricsMux.Handle("GET /metrics", apiServer.MetricsHandler())
-		msrv := &http.Server{
-			Handler:           metricsMux,
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		}
-		defer msrv.Close()
-		fmt.Fprintf(stdout, "dmsd: metrics on http://%s/metrics\n", mln.Addr())
-		go func() {
-			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
-				serveErr <- fmt.Errorf("metrics listener: %w", err)
-			}
-		}()
+// serveMetrics serves GET /metrics on the configuration's metrics address,
+// apart from the API, in the background, and returns its server for the
+// caller to close. An error of the server is sent to serveErr. It returns
+// the error of net.Listen.
+func serveMetrics(cfg config, apiServer *httpapi.Server, api *ownAPI, logger *slog.Logger, stdout io.Writer, serveErr chan<- error) (*http.Server, error) {
+	mln, err := net.Listen("tcp", cfg.MetricsListen)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-listen: %w", err)
 	}
-	fmt.Fprintf(stdout, "dmsd: listening on http://%s\n", ln.Addr())
+	api.reserve(cfg.MetricsListen)
+	api.reserve(mln.Addr().String())
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", apiServer.MetricsHandler())
+	msrv := &http.Server{
+		Handler:           metricsMux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "dmsd: metrics on http://%s/metrics\n", mln.Addr())
+	go func() {
+		if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- fmt.Errorf("metrics listener: %w", err)
+		}
+	}()
+	return msrv, nil
+}
 
+// serveUntilDone serves the API on ln until ctx is done, then shuts srv down,
+// giving open requests 10 seconds. It returns the first error of a server
+// (from serveErr, which srv's shares), or that of the shutdown.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, serveErr chan error, logger *slog.Logger) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:
