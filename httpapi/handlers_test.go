@@ -904,3 +904,99 @@ func TestHandlers_Probes(t *testing.T) {
 	require.NotContains(t, w.Body.String(), "10.0.0.5")
 	require.Equal(t, http.StatusOK, get("/livez").Code, "liveness does not follow the database")
 }
+
+// TestHandlers_InstanceShapes shows instances of each kind through GET
+// .../instances/{instance_id}: the SDK decodes every one, a password never
+// appears, and the access methods and addresses follow the listeners.
+func TestHandlers_InstanceShapes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		change func(inst *dmsd.Instance)
+		check  func(t *testing.T, out *model.ShowInstanceResponse)
+	}{
+		{
+			name:   "plaintext",
+			change: func(*dmsd.Instance) {},
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.False(t, *out.SslEnable)
+				require.True(t, *out.PortProtocols.PrivatePlainEnable)
+				require.Equal(t, "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094", *out.KafkaPrivateConnectAddress)
+				require.Contains(t, *out.CrossVpcInfo, `"127.0.0.1:19093":{"advertised_ip":"127.0.0.1","port":19093`)
+				require.Equal(t, "cluster", out.Type.Value())
+			},
+		},
+		{
+			name: "SASL over TLS",
+			change: func(inst *dmsd.Instance) {
+				inst.AccessUser, inst.AccessPassword, inst.SASLMechanisms, inst.SSLEnabled = "admin1", "Secret-2026x", []string{dmsd.MechanismPlain}, true
+			},
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.True(t, *out.SslEnable)
+				require.True(t, *out.EnableAcl)
+				require.Equal(t, dmsd.SASLSSL, *out.KafkaSecurityProtocol)
+				require.Equal(t, "admin1", *out.AccessUser)
+				require.True(t, *out.PortProtocols.PrivateSaslSslEnable)
+				require.False(t, *out.PortProtocols.PrivatePlainEnable)
+			},
+		},
+		{
+			name: "SASL in plaintext",
+			change: func(inst *dmsd.Instance) {
+				inst.AccessUser, inst.AccessPassword, inst.SASLMechanisms = "admin1", "Secret-2026x", []string{dmsd.MechanismScramSHA512}
+			},
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.Equal(t, dmsd.SASLPlaintext, *out.KafkaSecurityProtocol)
+				require.True(t, *out.PortProtocols.PrivateSaslPlaintextEnable)
+			},
+		},
+		{
+			name:   "not running",
+			change: func(inst *dmsd.Instance) { inst.Status = dmsd.InstanceCreating },
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.Equal(t, "CREATING", *out.Status)
+				require.Nil(t, out.CrossVpcInfo, "no address before the brokers run")
+				require.Empty(t, *out.ConnectAddress)
+			},
+		},
+		{
+			name: "external",
+			change: func(inst *dmsd.Instance) {
+				inst.Ports = nil
+				inst.External = &dmsd.ExternalCluster{BootstrapServers: []string{"kafka-1.example:9092", "kafka-2.example:9092"},
+					SASLMechanism: "SCRAM-SHA-512", Username: "dmsd", Password: "Secret-2026x"}
+			},
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.Equal(t, "kafka-1.example", *out.ConnectAddress)
+				require.Equal(t, int32(9092), *out.Port)
+				require.Equal(t, "kafka-1.example:9092,kafka-2.example:9092", *out.KafkaPrivateConnectAddress)
+				require.Nil(t, out.PortProtocols, "dmsd does not know an external cluster's listeners")
+			},
+		},
+		{
+			name:   "single broker",
+			change: func(inst *dmsd.Instance) { inst.BrokerNum, inst.Ports = 1, []int{19092} },
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.Equal(t, "single", out.Type.Value())
+				require.Equal(t, "100", *out.PartitionNum)
+			},
+		},
+		{
+			name:   "storage past int32",
+			change: func(inst *dmsd.Instance) { inst.StorageSpace = 1 << 40 },
+			check: func(t *testing.T, out *model.ShowInstanceResponse) {
+				require.Equal(t, int32(1<<31-1), *out.StorageSpace, "clamped to what the SDK decodes")
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakes()
+			tc.change(f.instance)
+			w := do(t, fakeServer(f), http.MethodGet, instancePath, nil, nil)
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			require.NotContains(t, w.Body.String(), "Secret-2026x")
+			tc.check(t, decodeAsSDK[model.ShowInstanceResponse](t, w))
+		})
+	}
+}
