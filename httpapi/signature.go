@@ -86,87 +86,136 @@ type signedRequest struct {
 // handler see something other than what was signed: a query with a semicolon
 // or a bad percent-escape, a repeated X-Sdk-Date or Authorization header, an
 // X-Sdk-Content-Sha256 header that is not itself signed, and a body that the
-// signature does not cover.
+// signature does not cover. Its steps, in order: authorizationOf, sdkDateOf,
+// declaredBodyHash, appendCanonicalRequest, then lookup.
 func parseSignedRequest(r *http.Request, lookup func(accessKey string) (dmsd.Credential, bool), now time.Time, buf []byte) (signedRequest, []byte, error) {
-	auths := r.Header["Authorization"]
-	if len(auths) == 0 || auths[0] == "" {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENMISSING, "The Authorization header is missing.")
-	} else if len(auths) > 1 {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The Authorization header is malformed.")
-	}
-	accessKey, signedHeaders, signature, err := parseAuthorization(auths[0])
+	auth, err := authorizationOf(r)
 	if err != nil {
 		return signedRequest{}, nil, err
 	}
+	date, err := sdkDateOf(r, now)
+	if err != nil {
+		return signedRequest{}, nil, err
+	}
+	declared, err := declaredBodyHash(r, auth.hasContentHash)
+	if err != nil {
+		return signedRequest{}, nil, err
+	}
+	cr, err := appendCanonicalRequest(buf[:0], r, auth.signedHeaders)
+	if err != nil {
+		return signedRequest{}, nil, err
+	}
+	// Everything that does not need the secret is checked; only now ask for it.
+	cred, found := lookup(auth.accessKey)
+	if !found || cred.SecretKey == "" {
+		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The access key or the signature is invalid.")
+	}
+	return signedRequest{cred: cred, date: date, signature: auth.signature, declared: declared}, cr, nil
+}
 
+// authorization is what the Authorization header of a signed request says.
+type authorization struct {
+	accessKey, signedHeaders, signature string
+	// hasContentHash says that x-sdk-content-sha256 is a signed header.
+	hasContentHash bool
+}
+
+// authorizationOf returns r's single Authorization header, parsed, whose
+// signed headers are well formed and include x-sdk-date. It returns
+// ETOKENMISSING when there is none and ETOKENINVALID otherwise.
+func authorizationOf(r *http.Request) (authorization, error) {
+	auths := r.Header["Authorization"]
+	if len(auths) == 0 || auths[0] == "" {
+		return authorization{}, tokenError(dmsd.ETOKENMISSING, "The Authorization header is missing.")
+	} else if len(auths) > 1 {
+		return authorization{}, tokenError(dmsd.ETOKENINVALID, "The Authorization header is malformed.")
+	}
+	accessKey, signedHeaders, signature, err := parseAuthorization(auths[0])
+	if err != nil {
+		return authorization{}, err
+	}
 	hasDate, hasContentHash, ok := checkSignedHeaders(signedHeaders)
 	if !ok {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The SignedHeaders of the Authorization header are malformed.")
+		return authorization{}, tokenError(dmsd.ETOKENINVALID, "The SignedHeaders of the Authorization header are malformed.")
 	} else if !hasDate {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The signed headers must include x-sdk-date.")
+		return authorization{}, tokenError(dmsd.ETOKENINVALID, "The signed headers must include x-sdk-date.")
 	}
+	return authorization{accessKey: accessKey, signedHeaders: signedHeaders, signature: signature, hasContentHash: hasContentHash}, nil
+}
 
+// sdkDateOf returns r's single X-Sdk-Date header, exactly
+// len(sdkDateFormat) bytes. It returns ETOKENEXPIRED when the date is more
+// than maxSkew away from now and ETOKENINVALID when the header is missing,
+// repeated or malformed.
+func sdkDateOf(r *http.Request, now time.Time) (string, error) {
 	dates := r.Header[headerSdkDate]
 	if len(dates) == 0 {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "A signed header is missing from the request.")
+		return "", tokenError(dmsd.ETOKENINVALID, "A signed header is missing from the request.")
 	} else if len(dates) > 1 {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Date header must appear once.")
+		return "", tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Date header must appear once.")
 	}
 	date := dates[0]
 	t, err := time.Parse(sdkDateFormat, date)
 	if len(date) != len(sdkDateFormat) || err != nil { // time.Parse would accept fractional seconds
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Date header must be a UTC time formatted as YYYYMMDDTHHMMSSZ.")
+		return "", tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Date header must be a UTC time formatted as YYYYMMDDTHHMMSSZ.")
 	}
 	if d := now.Sub(t); d > maxSkew || d < -maxSkew {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENEXPIRED, "The request time differs from the server time by more than 15 minutes.")
+		return "", tokenError(dmsd.ETOKENEXPIRED, "The request time differs from the server time by more than 15 minutes.")
 	}
+	return date, nil
+}
 
+// declaredBodyHash returns r's X-Sdk-Content-Sha256 header ("" when absent):
+// 64 hex digits, or UNSIGNED-PAYLOAD on a request without a body. signed
+// says whether the header is among the signed ones, which it must be when
+// present. It returns ETOKENINVALID for anything else.
+func declaredBodyHash(r *http.Request, signed bool) (string, error) {
 	contentHashes := r.Header[headerContentHash]
-	if len(contentHashes) > 1 || (len(contentHashes) == 1 && !hasContentHash) {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Content-Sha256 header must appear once and be signed.")
+	if len(contentHashes) > 1 || (len(contentHashes) == 1 && !signed) {
+		return "", tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Content-Sha256 header must appear once and be signed.")
 	}
-	var declared string
-	if len(contentHashes) == 1 {
-		declared = contentHashes[0]
-		var sum [sha256.Size]byte
-		switch {
-		case declared == unsignedPayload:
-			// The SDK sends it for bodies that are not JSON, which no
-			// call of this API has; a body must be covered.
-			if r.ContentLength != 0 {
-				return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "UNSIGNED-PAYLOAD is refused on a request with a body: sign its SHA-256.")
-			}
-		case !decodeHex(sum[:], declared):
-			return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Content-Sha256 header must be a hex SHA-256 or UNSIGNED-PAYLOAD.")
+	if len(contentHashes) == 0 {
+		return "", nil
+	}
+	declared := contentHashes[0]
+	var sum [sha256.Size]byte
+	switch {
+	case declared == unsignedPayload:
+		// The SDK sends it for bodies that are not JSON, which no
+		// call of this API has; a body must be covered.
+		if r.ContentLength != 0 {
+			return "", tokenError(dmsd.ETOKENINVALID, "UNSIGNED-PAYLOAD is refused on a request with a body: sign its SHA-256.")
 		}
+	case !decodeHex(sum[:], declared):
+		return "", tokenError(dmsd.ETOKENINVALID, "The X-Sdk-Content-Sha256 header must be a hex SHA-256 or UNSIGNED-PAYLOAD.")
 	}
+	return declared, nil
+}
 
-	// The canonical request: METHOD \n URI \n QUERY \n HEADERS \n SIGNED \n HASH,
-	// where HEADERS ends with its own newline. It rarely exceeds buf.
-	cr := buf[:0]
+// appendCanonicalRequest appends to cr the canonical request of r up to,
+// without, the body hash: METHOD \n URI \n QUERY \n HEADERS \n SIGNED \n,
+// where HEADERS ends with its own newline. It rarely outgrows a caller's
+// stack buffer. It returns ETOKENINVALID for a malformed path or query and
+// a signed header that r lacks.
+func appendCanonicalRequest(cr []byte, r *http.Request, signedHeaders string) ([]byte, error) {
+	var ok bool
 	cr = append(cr, r.Method...)
 	cr = append(cr, '\n')
 	if cr, ok = appendCanonicalURI(cr, r.URL.EscapedPath()); !ok {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The request path is malformed.")
+		return nil, tokenError(dmsd.ETOKENINVALID, "The request path is malformed.")
 	}
 	cr = append(cr, '\n')
 	if cr, ok = appendCanonicalQuery(cr, r.URL.RawQuery); !ok {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The request query is malformed.")
+		return nil, tokenError(dmsd.ETOKENINVALID, "The request query is malformed.")
 	}
 	cr = append(cr, '\n')
 	if cr, ok = appendCanonicalHeaders(cr, r, signedHeaders); !ok {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "A signed header is missing from the request.")
+		return nil, tokenError(dmsd.ETOKENINVALID, "A signed header is missing from the request.")
 	}
 	cr = append(cr, '\n')
 	cr = append(cr, signedHeaders...)
 	cr = append(cr, '\n')
-
-	// Everything that does not need the secret is checked; only now ask for it.
-	cred, found := lookup(accessKey)
-	if !found || cred.SecretKey == "" {
-		return signedRequest{}, nil, tokenError(dmsd.ETOKENINVALID, "The access key or the signature is invalid.")
-	}
-	return signedRequest{cred: cred, date: date, signature: signature, declared: declared}, cr, nil
+	return cr, nil
 }
 
 // verifyHeaders checks the signature when the request declared its body's
