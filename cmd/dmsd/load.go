@@ -213,7 +213,10 @@ func (l *loadRun) do(ctx context.Context, api *client.Client, op, inst string) e
 		}
 		// Deletes go to unfinished tasks too: the server must refuse them.
 		err := api.DeleteTask(ctx, inst, taskID)
-		if err == nil {
+		// A delete cut short when the run ends got no answer, but the server
+		// may have carried it out: its task is no longer expected to exist.
+		var refused *client.Error
+		if err == nil || !errors.As(err, &refused) {
 			l.mu.Lock()
 			l.deleted[taskID] = true
 			l.mu.Unlock()
