@@ -219,7 +219,7 @@ func (db *DB) monitorReplicaLock(ctx context.Context, startCtx context.Context) 
 func (db *DB) suspend(h *replicaHold) {
 	ctx, cancel := context.WithTimeout(context.Background(), suspendTimeout)
 	defer cancel()
-	if err := db.queue.StopAndCancel(ctx); err != nil {
+	if err := db.Queue().StopAndCancel(ctx); err != nil {
 		db.logger.Error("stop task queue", "error", err)
 	}
 	db.replica.mu.Lock()
@@ -263,7 +263,7 @@ func (db *DB) reacquire(ctx, startCtx context.Context, queue string) bool {
 		if hooks.Resume != nil {
 			hooks.Resume(ctx)
 		}
-		if err := db.queue.Start(startCtx); err != nil {
+		if err := db.Queue().Start(startCtx); err != nil {
 			db.logger.Error("start task queue again", "error", err)
 		}
 		return true

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/sqlite"
 	"github.com/dmsd/dmsd/storetest"
 )
@@ -29,7 +30,9 @@ func openTestDB(t *testing.T) *sqlite.DB {
 	require.NoError(t, err)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &idleWorker{})
-	require.NoError(t, db.StartQueue(ctx, sqlite.QueueConfig{Workers: workers}))
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: workers, PollInterval: sqlite.PollInterval})
+	require.NoError(t, err)
+	require.NoError(t, db.StartQueue(ctx, q))
 	t.Cleanup(func() {
 		require.NoError(t, db.StopQueue(ctx))
 		require.NoError(t, db.Close())

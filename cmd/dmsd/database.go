@@ -44,7 +44,7 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd
 		if err != nil {
 			return nil, err
 		}
-		return postgresDB{db}, nil
+		return postgresDB{db, logger}, nil
 	}
 	path, err := cfg.sqlitePath()
 	if err != nil {
@@ -54,16 +54,23 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd
 	if err != nil {
 		return nil, err
 	}
-	return sqliteDB{db, path}, nil
+	return sqliteDB{db, path, logger}, nil
 }
 
 type sqliteDB struct {
 	*sqlite.DB
-	path string
+	path   string
+	logger *slog.Logger
 }
 
+// StartQueue starts the engine's queue on the database's River driver.
 func (db sqliteDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
-	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy(),
+		PollInterval: sqlite.PollInterval, Logger: db.logger})
+	if err != nil {
+		return err
+	}
+	return db.DB.StartQueue(ctx, q)
 }
 
 // LockReplica does nothing: the data dir's lock, taken before the database
@@ -74,10 +81,19 @@ func (db sqliteDB) LockReplica(context.Context, string, func(context.Context), f
 
 func (db sqliteDB) String() string { return "sqlite:" + db.path }
 
-type postgresDB struct{ *postgres.DB }
+type postgresDB struct {
+	*postgres.DB
+	logger *slog.Logger
+}
 
+// StartQueue starts the engine's queue on the database's River driver.
 func (db postgresDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
-	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy(),
+		RescueAfter: postgres.RescueAfter, Logger: db.logger})
+	if err != nil {
+		return err
+	}
+	return db.DB.StartQueue(ctx, replica, q)
 }
 
 func (db postgresDB) LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error {
