@@ -80,3 +80,12 @@ func (e *executor) Rollback(ctx context.Context) error { return e.tx.Rollback(ct
 func rowsAffected(tag pgconn.CommandTag, err error) (int64, error) {
 	return tag.RowsAffected(), err
 }
+
+// collect returns the rows of a query, scanned.
+func collect[T any](rows pgx.Rows, err error, scan func(store.Scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return store.CollectRows(rows, scan)
+}

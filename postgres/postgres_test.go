@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
@@ -16,14 +15,6 @@ import (
 	"github.com/dmsd/dmsd/postgres"
 	"github.com/dmsd/dmsd/storetest"
 )
-
-// idleWorker takes task jobs and leaves their records alone, so that the
-// conformance suite decides every status.
-type idleWorker struct {
-	river.WorkerDefaults[dmsd.TaskJob]
-}
-
-func (idleWorker) Work(context.Context, *river.Job[dmsd.TaskJob]) error { return nil }
 
 // openTestDB opens the database at url and starts the queue of the replica
 // named (dmsd.DefaultReplica when none is).
@@ -44,9 +35,7 @@ func openTestDB(t *testing.T, url string, replica ...string) *postgres.DB {
 // tasks alone.
 func newQueue(t *testing.T, db *postgres.DB, replica string) *engine.Queue {
 	t.Helper()
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &idleWorker{})
-	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: workers, Replica: replica, RescueAfter: postgres.RescueAfter})
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: storetest.IdleWorkers(), Replica: replica, RescueAfter: postgres.RescueAfter})
 	require.NoError(t, err)
 	return q
 }

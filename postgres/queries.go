@@ -3,15 +3,9 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dmsd/dmsd"
 	"github.com/dmsd/dmsd/store"
 )
-
-const taskColumns = `id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms, execute_ms, job_id`
-
-const instanceColumns = `id, project_id, status, data, created_ms`
 
 const scheduledWhere = ` FROM tasks WHERE instance_id = $1 AND execute_ms <> 0 AND created_ms BETWEEN $2 AND $3`
 
@@ -22,43 +16,17 @@ func lockClause(lock bool) string {
 	return ""
 }
 
-func scanInstance(row pgx.Row) (*store.InstanceRow, error) {
-	var r store.InstanceRow
-	return &r, row.Scan(&r.ID, &r.ProjectID, &r.Status, &r.Data, &r.CreatedMs)
-}
-
-func scanTask(row pgx.Row) (*store.TaskRow, error) {
-	var r store.TaskRow
-	return &r, row.Scan(&r.ID, &r.ProjectID, &r.InstanceID, &r.Name, &r.UserID, &r.UserName, &r.Params, &r.Status, &r.Reason, &r.Steps, &r.CreatedMs, &r.UpdatedMs, &r.ExecuteMs, &r.JobID)
-}
-
-func scanAll[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 func (e *executor) GetInstance(ctx context.Context, projectID, instanceID string, lock bool) (*store.InstanceRow, error) {
-	return scanInstance(e.q.QueryRow(ctx, `SELECT `+instanceColumns+` FROM instances WHERE id = $1 AND project_id = $2`+lockClause(lock), instanceID, projectID))
+	return store.ScanInstance(e.q.QueryRow(ctx, `SELECT `+store.InstanceColumns+` FROM instances WHERE id = $1 AND project_id = $2`+lockClause(lock), instanceID, projectID))
 }
 
 func (e *executor) ListInstances(ctx context.Context, projectID string) ([]*store.InstanceRow, error) {
 	if projectID == "" {
-		rows, err := e.q.Query(ctx, `SELECT `+instanceColumns+` FROM instances ORDER BY created_ms, id`)
-		return scanAll(rows, err, scanInstance)
+		rows, err := e.q.Query(ctx, `SELECT `+store.InstanceColumns+` FROM instances ORDER BY created_ms, id`)
+		return collect(rows, err, store.ScanInstance)
 	}
-	rows, err := e.q.Query(ctx, `SELECT `+instanceColumns+` FROM instances WHERE project_id = $1 ORDER BY created_ms DESC, id`, projectID)
-	return scanAll(rows, err, scanInstance)
+	rows, err := e.q.Query(ctx, `SELECT `+store.InstanceColumns+` FROM instances WHERE project_id = $1 ORDER BY created_ms DESC, id`, projectID)
+	return collect(rows, err, store.ScanInstance)
 }
 
 func (e *executor) InsertInstance(ctx context.Context, r *store.InstanceRow) error {
@@ -93,7 +61,7 @@ func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int,
 }
 
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
-	_, err := e.q.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := e.q.Exec(ctx, `INSERT INTO tasks (`+store.TaskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, r.ProjectID, r.InstanceID, r.Name, r.UserID, r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
 	return err
 }
@@ -104,11 +72,11 @@ func (e *executor) SetTaskJob(ctx context.Context, taskID string, jobID int64) e
 }
 
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, lock bool) (*store.TaskRow, error) {
-	return scanTask(e.q.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`+lockClause(lock), taskID, instanceID, projectID))
+	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`+lockClause(lock), taskID, instanceID, projectID))
 }
 
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
-	return scanTask(e.q.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, taskID))
+	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1`, taskID))
 }
 
 func (e *executor) UpdateTask(ctx context.Context, taskID, status, reason string, steps []byte, updatedMs int64) (int64, error) {
@@ -150,26 +118,13 @@ func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end 
 	if scheduled {
 		where = scheduledWhere
 	}
-	rows, err := e.q.Query(ctx, `SELECT `+taskColumns+where+` ORDER BY created_ms DESC, seq DESC LIMIT $4 OFFSET $5`, instanceID, begin, end, limit, offset)
-	return scanAll(rows, err, scanTask)
+	rows, err := e.q.Query(ctx, `SELECT `+store.TaskColumns+where+` ORDER BY created_ms DESC, seq DESC LIMIT $4 OFFSET $5`, instanceID, begin, end, limit, offset)
+	return collect(rows, err, store.ScanTask)
 }
 
-func (e *executor) CountTasksByNameStatus(ctx context.Context) (map[[2]string]int, error) {
+func (e *executor) CountTasksByNameStatus(ctx context.Context) ([]store.TaskCount, error) {
 	rows, err := e.q.Query(ctx, `SELECT name, status, count(*) FROM tasks GROUP BY name, status`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	counts := make(map[[2]string]int)
-	for rows.Next() {
-		var name, status string
-		var n int
-		if err := rows.Scan(&name, &status, &n); err != nil {
-			return nil, err
-		}
-		counts[[2]string{name, status}] = n
-	}
-	return counts, rows.Err()
+	return collect(rows, err, store.ScanTaskCount)
 }
 
 // LockProjectUsage takes a transaction-scoped advisory lock of the project:
@@ -217,10 +172,7 @@ func (e *executor) GetSecretKey(ctx context.Context) (string, error) {
 
 func (e *executor) ListInstanceData(ctx context.Context) ([]*store.InstanceRow, error) {
 	rows, err := e.q.Query(ctx, `SELECT id, data FROM instances`)
-	return scanAll(rows, err, func(row pgx.Row) (*store.InstanceRow, error) {
-		var r store.InstanceRow
-		return &r, row.Scan(&r.ID, &r.Data)
-	})
+	return collect(rows, err, store.ScanInstanceData)
 }
 
 func (e *executor) ReplaceInstanceData(ctx context.Context, id string, old, data []byte) (int64, error) {

@@ -104,3 +104,12 @@ func rowsAffected(res sql.Result, err error) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// collect returns the rows of a query, scanned.
+func collect[T any](rows *sql.Rows, err error, scan func(store.Scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return store.CollectRows(rows, scan)
+}

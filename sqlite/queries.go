@@ -8,58 +8,28 @@ import (
 	"github.com/dmsd/dmsd/store"
 )
 
-const taskColumns = `id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms, execute_ms, job_id`
-
 const (
 	findInstanceQuery = `SELECT id, project_id, status, data, created_ms FROM instances WHERE id = ? AND project_id = ?`
-	findTaskQuery     = `SELECT ` + taskColumns + ` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`
+	findTaskQuery     = `SELECT ` + store.TaskColumns + ` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`
 	taskCountQuery    = `SELECT task_count FROM instances WHERE id = ? AND project_id = ?`
-	taskPageQuery     = `SELECT ` + taskColumns + ` FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`
+	taskPageQuery     = `SELECT ` + store.TaskColumns + ` FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`
 	scheduledWhere    = ` FROM tasks WHERE instance_id = ? AND execute_ms <> 0 AND created_ms BETWEEN ? AND ?`
 )
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanInstance(s scanner) (*store.InstanceRow, error) {
-	var r store.InstanceRow
-	return &r, s.Scan(&r.ID, &r.ProjectID, &r.Status, &r.Data, &r.CreatedMs)
-}
-
-func scanTask(s scanner) (*store.TaskRow, error) {
-	var r store.TaskRow
-	return &r, s.Scan(&r.ID, &r.ProjectID, &r.InstanceID, &r.Name, &r.UserID, &r.UserName, &r.Params, &r.Status, &r.Reason, &r.Steps, &r.CreatedMs, &r.UpdatedMs, &r.ExecuteMs, &r.JobID)
-}
-
-func scanAll[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
 
 func (e *executor) GetInstance(ctx context.Context, projectID, instanceID string, _ bool) (*store.InstanceRow, error) {
 	// One writer holds the database for the whole transaction: no row lock
 	// is needed.
-	return scanInstance(e.queryRow(ctx, e.db.findInstanceStmt, findInstanceQuery, instanceID, projectID))
+	return store.ScanInstance(e.queryRow(ctx, e.db.findInstanceStmt, findInstanceQuery, instanceID, projectID))
 }
 
 func (e *executor) ListInstances(ctx context.Context, projectID string) ([]*store.InstanceRow, error) {
 	const q = `SELECT id, project_id, status, data, created_ms FROM instances`
 	if projectID == "" {
 		rows, err := e.q.QueryContext(ctx, q+` ORDER BY created_ms, id`)
-		return scanAll(rows, err, scanInstance)
+		return collect(rows, err, store.ScanInstance)
 	}
 	rows, err := e.q.QueryContext(ctx, q+` WHERE project_id = ? ORDER BY created_ms DESC, id`, projectID)
-	return scanAll(rows, err, scanInstance)
+	return collect(rows, err, store.ScanInstance)
 }
 
 func (e *executor) InsertInstance(ctx context.Context, r *store.InstanceRow) error {
@@ -94,7 +64,7 @@ func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int,
 }
 
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
-	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (`+store.TaskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ProjectID, r.InstanceID, r.Name, r.UserID, r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
 	return err
 }
@@ -105,11 +75,11 @@ func (e *executor) SetTaskJob(ctx context.Context, taskID string, jobID int64) e
 }
 
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, _ bool) (*store.TaskRow, error) {
-	return scanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
+	return store.ScanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
 }
 
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
-	return scanTask(e.q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ?`, taskID))
+	return store.ScanTask(e.q.QueryRowContext(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = ?`, taskID))
 }
 
 func (e *executor) UpdateTask(ctx context.Context, taskID, status, reason string, steps []byte, updatedMs int64) (int64, error) {
@@ -150,32 +120,19 @@ func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end 
 	var rows *sql.Rows
 	var err error
 	if scheduled {
-		rows, err = e.q.QueryContext(ctx, `SELECT `+taskColumns+scheduledWhere+` ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`,
+		rows, err = e.q.QueryContext(ctx, `SELECT `+store.TaskColumns+scheduledWhere+` ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`,
 			instanceID, begin, end, limit, offset)
 	} else if st := e.stmt(ctx, e.db.pageStmt); st != nil {
 		rows, err = st.QueryContext(ctx, instanceID, begin, end, limit, offset)
 	} else {
 		rows, err = e.q.QueryContext(ctx, taskPageQuery, instanceID, begin, end, limit, offset)
 	}
-	return scanAll(rows, err, scanTask)
+	return collect(rows, err, store.ScanTask)
 }
 
-func (e *executor) CountTasksByNameStatus(ctx context.Context) (map[[2]string]int, error) {
+func (e *executor) CountTasksByNameStatus(ctx context.Context) ([]store.TaskCount, error) {
 	rows, err := e.q.QueryContext(ctx, `SELECT name, status, count(*) FROM tasks GROUP BY name, status`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	counts := make(map[[2]string]int)
-	for rows.Next() {
-		var name, status string
-		var n int
-		if err := rows.Scan(&name, &status, &n); err != nil {
-			return nil, err
-		}
-		counts[[2]string{name, status}] = n
-	}
-	return counts, rows.Err()
+	return collect(rows, err, store.ScanTaskCount)
 }
 
 // LockProjectUsage does nothing: SQLite takes one writer at a time, so no
@@ -219,10 +176,7 @@ func (e *executor) GetSecretKey(ctx context.Context) (string, error) {
 
 func (e *executor) ListInstanceData(ctx context.Context) ([]*store.InstanceRow, error) {
 	rows, err := e.q.QueryContext(ctx, `SELECT id, data FROM instances`)
-	return scanAll(rows, err, func(s scanner) (*store.InstanceRow, error) {
-		var r store.InstanceRow
-		return &r, s.Scan(&r.ID, &r.Data)
-	})
+	return collect(rows, err, store.ScanInstanceData)
 }
 
 func (e *executor) ReplaceInstanceData(ctx context.Context, id string, old, data []byte) (int64, error) {

@@ -111,7 +111,7 @@ type Executor interface {
 	ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*TaskRow, error)
 	// CountTasksByNameStatus returns the number of tasks by name and
 	// status.
-	CountTasksByNameStatus(ctx context.Context) (map[[2]string]int, error)
+	CountTasksByNameStatus(ctx context.Context) ([]TaskCount, error)
 
 	// LockProjectUsage keeps the usage of a project from changing under
 	// another transaction until this one ends (nothing on a backend with

@@ -292,5 +292,13 @@ func (s *Store) DeleteTask(ctx context.Context, projectID, instanceID, taskID st
 // CountTasks returns the number of task records by name and status.
 func (s *Store) CountTasks(ctx context.Context) (_ map[[2]string]int, err error) {
 	defer s.out(&err)
-	return s.d.GetExecutor().CountTasksByNameStatus(ctx)
+	rows, err := s.d.GetExecutor().CountTasksByNameStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts := make(map[[2]string]int, len(rows))
+	for _, c := range rows {
+		counts[[2]string{c.Name, c.Status}] = c.N
+	}
+	return counts, nil
 }
