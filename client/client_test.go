@@ -50,7 +50,7 @@ func startServer(t *testing.T) *testServer {
 	eng := engine.New(db, clusters, logger, registry)
 	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: eng.Workers(), PollInterval: sqlite.PollInterval})
 	require.NoError(t, err)
-	require.NoError(t, db.StartQueue(ctx, q))
+	require.NoError(t, db.StartQueue(ctx, "", q))
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Store:       db,
 		Instances:   eng,

@@ -125,7 +125,7 @@ func (b *testBundle) start(t *testing.T, clusters *gatedClusters) {
 	b.engine = engine.New(db, clusters, logger, nil)
 	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: b.engine.Workers(), RetryPolicy: engine.RetryPolicy(), PollInterval: sqlite.PollInterval})
 	require.NoError(t, err)
-	require.NoError(t, db.StartQueue(b.ctx, q))
+	require.NoError(t, db.StartQueue(b.ctx, "", q))
 	t.Cleanup(func() { b.stop(t, time.Minute) })
 }
 

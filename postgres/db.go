@@ -158,7 +158,7 @@ func (db *DB) RiverDriver() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(d
 // q cannot be started.
 func (db *DB) StartQueue(ctx context.Context, replica string, q store.Queue) error {
 	queue := dmsd.QueueOf(replica)
-	if err := db.LockReplica(ctx, strings.TrimPrefix(queue, "replica_"), ReplicaHooks{}); err != nil {
+	if err := db.lockReplica(ctx, strings.TrimPrefix(queue, "replica_"), ReplicaHooks{}); err != nil {
 		return err
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND queue = $1`, queue)
@@ -195,6 +195,9 @@ func (db *DB) Close() error {
 	db.pool.Close()
 	return nil
 }
+
+// String names the backend, without secrets, for the start-up banner.
+func (db *DB) String() string { return "postgres" }
 
 // Ping returns an error if the database cannot be reached.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }

@@ -149,12 +149,12 @@ func (db *DB) migrate(ctx context.Context) error {
 // store writes with, for the engine's queue.
 func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return riversqlite.New(db.write) }
 
-// StartQueue starts working queued tasks on q, which the store then inserts
-// its jobs with. Jobs that were running when the previous process died are
+// StartQueue starts working queued tasks on q, the queue of replica, which
+// the store then inserts its jobs with. Jobs that were running when the previous process died are
 // made available again first: with SQLite a single process uses the
 // database, so a job still marked running belongs to no one. It returns an
 // error if the database fails or q cannot be started.
-func (db *DB) StartQueue(ctx context.Context, q store.Queue) error {
+func (db *DB) StartQueue(ctx context.Context, replica string, q store.Queue) error {
 	res, err := db.write.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
 	if err != nil {
 		return fmt.Errorf("recover orphaned jobs: %w", err)
@@ -197,6 +197,15 @@ func (db *DB) Close() error {
 	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
+
+// LockReplica does nothing: the data dir's lock, taken before the database
+// was opened, already makes this process the database's only one.
+func (db *DB) LockReplica(context.Context, string, func(context.Context), func(context.Context)) error {
+	return nil
+}
+
+// String names the database for the start-up banner.
+func (db *DB) String() string { return "sqlite:" + db.path }
 
 // Ping returns an error if the database cannot be reached.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }

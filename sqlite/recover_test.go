@@ -38,7 +38,7 @@ func TestStartQueueResumesJobsOfADeadProcess(t *testing.T) {
 		river.AddWorker(workers, w)
 		q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: workers, PollInterval: PollInterval})
 		require.NoError(t, err)
-		require.NoError(t, db.StartQueue(ctx, q))
+		require.NoError(t, db.StartQueue(ctx, "", q))
 		return db, w
 	}
 

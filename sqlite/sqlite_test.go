@@ -21,7 +21,7 @@ func openTestDB(t *testing.T) *sqlite.DB {
 	require.NoError(t, err)
 	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: storetest.IdleWorkers(), PollInterval: sqlite.PollInterval})
 	require.NoError(t, err)
-	require.NoError(t, db.StartQueue(ctx, q))
+	require.NoError(t, db.StartQueue(ctx, "", q))
 	t.Cleanup(func() {
 		require.NoError(t, db.StopQueue(ctx))
 		require.NoError(t, db.Close())

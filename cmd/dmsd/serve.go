@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg, logger, box)
+	db, newQueue, err := openDatabase(ctx, cfg, logger, box)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := eng.StartClusters(ctx); err != nil {
 		logger.Error("some instances' clusters did not start", "error", err)
 	}
-	if err := db.StartQueue(ctx, eng.Workers(), replica); err != nil {
+	queue, err := newQueue(engine.QueueConfig{Workers: eng.Workers(), Replica: replica, RetryPolicy: engine.RetryPolicy(), Logger: logger})
+	if err != nil {
+		return err
+	}
+	if err := db.StartQueue(ctx, replica, queue); err != nil {
 		return err
 	}
 	defer func() {
