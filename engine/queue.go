@@ -34,7 +34,8 @@ type QueueConfig struct {
 	// for abandoned (its replica died) and works it again elsewhere; 0
 	// means River's default. It must exceed the longest a task takes.
 	RescueAfter time.Duration
-	Logger      *slog.Logger
+	// Logger logs River's events; nil discards them.
+	Logger *slog.Logger
 }
 
 // Queue is the task queue: a River client on the backend's River driver. The

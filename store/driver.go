@@ -38,7 +38,9 @@ type Driver interface {
 // ExecutorTx is an Executor inside a transaction.
 type ExecutorTx interface {
 	Executor
+	// Commit commits the transaction.
 	Commit(ctx context.Context) error
+	// Rollback abandons the transaction; after Commit it does nothing.
 	Rollback(ctx context.Context) error
 }
 
@@ -71,10 +73,12 @@ type Executor interface {
 	// ListInstances returns a project's instances, newest first, or every
 	// instance, oldest first, when projectID is empty.
 	ListInstances(ctx context.Context, projectID string) ([]*InstanceRow, error)
+	// InsertInstance adds an instance; a duplicate id is a unique violation.
 	InsertInstance(ctx context.Context, r *InstanceRow) error
 	// UpdateInstance saves an instance's record and status and returns how
 	// many rows it changed.
 	UpdateInstance(ctx context.Context, id, status string, data []byte) (int64, error)
+	// DeleteInstance deletes an instance and, with it, its tasks.
 	DeleteInstance(ctx context.Context, id string) error
 	// AddTaskCount adds delta to an instance's count of task records.
 	AddTaskCount(ctx context.Context, instanceID string, delta int) error
@@ -84,11 +88,15 @@ type Executor interface {
 	// CountUnfinished returns how many tasks of an instance are EXECUTING,
 	// or CREATED and not scheduled.
 	CountUnfinished(ctx context.Context, instanceID string) (int, error)
+	// InsertTask adds a task; a second unfinished task of an instance is a
+	// unique violation.
 	InsertTask(ctx context.Context, r *TaskRow) error
+	// SetTaskJob records the job that runs a task.
 	SetTaskJob(ctx context.Context, taskID string, jobID int64) error
 	// GetTask reads a task of an instance of a project, locking its row
 	// when lock is set.
 	GetTask(ctx context.Context, projectID, instanceID, taskID string, lock bool) (*TaskRow, error)
+	// GetTaskByID reads a task by id alone.
 	GetTaskByID(ctx context.Context, taskID string) (*TaskRow, error)
 	// UpdateTask saves a task's status, reason, steps and update time, and
 	// returns how many rows it changed.
@@ -102,6 +110,7 @@ type Executor interface {
 	CancelCreatedTask(ctx context.Context, taskID string, atMs int64) (int64, error)
 	// RescheduleTask sets a task's scheduled time and job.
 	RescheduleTask(ctx context.Context, taskID string, executeMs, jobID, updatedMs int64) error
+	// DeleteTask deletes a task, whatever its status: the caller decides.
 	DeleteTask(ctx context.Context, taskID string) error
 	// CountTasks counts an instance's tasks created between begin and end
 	// (inclusive), only the scheduled ones if scheduled is set.
@@ -120,6 +129,8 @@ type Executor interface {
 	// ProjectUsage returns a project's usage as dmsd.Usage defines it.
 	ProjectUsage(ctx context.Context, projectID string) (dmsd.Usage, error)
 
+	// DeleteExpiredRequests forgets the signatures that expired before
+	// nowMs.
 	DeleteExpiredRequests(ctx context.Context, nowMs int64) error
 	// InsertRequest records a signature and reports false if it is
 	// recorded already.
@@ -127,6 +138,7 @@ type Executor interface {
 
 	// InsertSecretKey records keyID unless a key id is recorded.
 	InsertSecretKey(ctx context.Context, keyID string) error
+	// GetSecretKey returns the recorded key id.
 	GetSecretKey(ctx context.Context) (string, error)
 	// ListInstanceData returns every instance's id and stored record.
 	ListInstanceData(ctx context.Context) ([]*InstanceRow, error)
@@ -143,9 +155,11 @@ type Queue interface {
 	Insert(ctx context.Context, tx any, taskID, queue string, at time.Time) (int64, error)
 	// Cancel cancels a job; one that is gone or finished is fine.
 	Cancel(ctx context.Context, tx any, jobID int64) error
+	// Start starts working jobs.
 	Start(ctx context.Context) error
 	// Stop lets running jobs finish until ctx ends, then cancels them.
 	Stop(ctx context.Context) error
+	// StopAndCancel stops working jobs, cancelling the running ones.
 	StopAndCancel(ctx context.Context) error
 	// Running reports whether the queue was started and has not stopped.
 	Running() bool
