@@ -1,7 +1,6 @@
 package dmsd
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 )
@@ -30,9 +29,9 @@ type SecretBox interface {
 	KeyID() string
 }
 
-// secretsOf returns pointers to the secrets of inst, which must be a copy
-// the caller may change.
-func secretsOf(inst *Instance) []*string {
+// SecretsOf returns pointers to the secrets of inst (the ones a SecretBox
+// seals), which must be a copy the caller may change.
+func SecretsOf(inst *Instance) []*string {
 	out := []*string{&inst.AccessPassword}
 	if inst.External != nil {
 		out = append(out, &inst.External.Password)
@@ -40,38 +39,12 @@ func secretsOf(inst *Instance) []*string {
 	return out
 }
 
-// EncodeInstance returns inst as the stores keep it: JSON with its secrets
-// sealed by box (in the clear when box is nil, for tests of a store alone);
-// secrets already sealed stay as they are. inst is not changed. It returns an
-// error if sealing fails.
-func EncodeInstance(inst *Instance, box SecretBox) ([]byte, error) {
-	if box == nil {
-		return json.Marshal(inst)
-	}
-	c := *inst
-	if inst.External != nil {
-		x := *inst.External
-		c.External = &x
-	}
-	for _, s := range secretsOf(&c) {
-		if *s == "" || IsSealed(*s) {
-			continue
-		}
-		sealed, err := box.Seal(*s)
-		if err != nil {
-			return nil, err
-		}
-		*s = sealed
-	}
-	return json.Marshal(&c)
-}
-
 // OpenSecrets opens, in place, the sealed secrets of inst as a store read
 // it; secrets stored in the clear by an older dmsd stay as they are. It
 // returns an error for a sealed secret that box cannot open (another key,
 // altered) or that there is no box for.
 func OpenSecrets(inst *Instance, box SecretBox) error {
-	for _, s := range secretsOf(inst) {
+	for _, s := range SecretsOf(inst) {
 		if !IsSealed(*s) {
 			continue
 		}
@@ -85,25 +58,4 @@ func OpenSecrets(inst *Instance, box SecretBox) error {
 		*s = plain
 	}
 	return nil
-}
-
-// ResealInstance returns data, as stored, re-encoded with its secrets sealed
-// by box, and whether that changes anything: false when no secret is stored
-// in the clear (or box is nil). It returns an error for malformed data or a
-// failed seal.
-func ResealInstance(data []byte, box SecretBox) ([]byte, bool, error) {
-	var raw Instance
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, false, err
-	}
-	clear := false
-	for _, s := range secretsOf(&raw) {
-		clear = clear || (*s != "" && !IsSealed(*s))
-	}
-	if !clear || box == nil {
-		return data, false, nil
-	}
-	// Secrets already sealed stay as they are; EncodeInstance seals the rest.
-	out, err := EncodeInstance(&raw, box)
-	return out, err == nil, err
 }

@@ -48,7 +48,9 @@ func startServer(t *testing.T) *testServer {
 	clusters := kafka.NewEmbedded(filepath.Join(dir, "kafka"), logger)
 	registry := prometheus.NewRegistry()
 	eng := engine.New(db, clusters, logger, registry)
-	require.NoError(t, db.StartQueue(ctx, sqlite.QueueConfig{Workers: eng.Workers()}))
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: eng.Workers(), PollInterval: sqlite.PollInterval})
+	require.NoError(t, err)
+	require.NoError(t, db.StartQueue(ctx, "", q))
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Store:       db,
 		Instances:   eng,

@@ -123,7 +123,9 @@ func (b *testBundle) start(t *testing.T, clusters *gatedClusters) {
 	require.NoError(t, err)
 	b.db, b.clusters = db, clusters
 	b.engine = engine.New(db, clusters, logger, nil)
-	require.NoError(t, db.StartQueue(b.ctx, sqlite.QueueConfig{Workers: b.engine.Workers(), RetryPolicy: engine.RetryPolicy()}))
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: b.engine.Workers(), RetryPolicy: engine.RetryPolicy(), PollInterval: sqlite.PollInterval})
+	require.NoError(t, err)
+	require.NoError(t, db.StartQueue(b.ctx, "", q))
 	t.Cleanup(func() { b.stop(t, time.Minute) })
 }
 

@@ -1,6 +1,8 @@
-// Package postgres stores dmsd's state in PostgreSQL (pgx) and queues task
-// execution on River in the same database, so that a task record and its job
-// commit together. Several dmsd replicas may share one database.
+// Package postgres is dmsd's store on PostgreSQL (pgx): the store.Driver of
+// its queries, its migrations, its connection pool and the locks that make a
+// process the one working its replica. The engine's River queue (riverpgxv5)
+// runs in the same database, so that a task record and its job commit
+// together. Several dmsd replicas may share one database.
 package postgres
 
 import (
@@ -8,10 +10,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,11 +20,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/store"
 )
 
 //go:embed migrations/*.sql
@@ -36,20 +37,22 @@ const migrationLock = 0x646d7364 // "dmsd"
 
 // DB is dmsd's PostgreSQL database.
 type DB struct {
+	*store.Store
 	pool   *pgxpool.Pool
 	logger *slog.Logger
-	queue  *river.Client[pgx.Tx]
 	// replica holds the session advisory locks that make this process the
 	// only one working its replica's queue (replica.go). The locks are
 	// named after the schema too: deployments in other schemas of the
 	// database are others.
 	replica replicaState
 
-	// secrets seals instances' secrets as they are written and opens them
-	// as FindInstance and the lists return them; nil keeps them in the
-	// clear. Inside the store, instances keep their stored (sealed) form.
 	secrets dmsd.SecretBox
 }
+
+// RescueAfter is how long the queue should let a job stay running before it
+// takes it for abandoned (its replica died) and works it again elsewhere. It
+// must exceed the longest a task takes.
+const RescueAfter = 10 * time.Minute
 
 // Option changes how the database is opened.
 type Option func(*DB)
@@ -78,6 +81,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) 
 	for _, opt := range opts {
 		opt(db)
 	}
+	db.Store = store.New(driver{db}, store.Secrets(db.secrets))
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -140,34 +144,21 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// QueueConfig tunes task execution.
-type QueueConfig struct {
-	// Workers runs tasks; it must hold a worker for dmsd.TaskJob.
-	Workers *river.Workers
-	// Replica names this process: it works the tasks of the instances it
-	// hosts (dmsd.QueueOf). Empty means dmsd.DefaultReplica.
-	Replica string
-	// RetryPolicy decides when an interrupted job runs again; nil means
-	// River's default.
-	RetryPolicy river.ClientRetryPolicy
-	// MaxWorkers is how many tasks run at once on this replica; 0 means 20.
-	MaxWorkers int
-	// RescueAfter is how long a job may stay running before River takes it
-	// for abandoned (its replica died) and works it again elsewhere; 0
-	// means 10 minutes. It must exceed the longest a task takes.
-	RescueAfter time.Duration
-}
+// RiverDriver returns the River driver of the database's pool, for the
+// engine's queue.
+func (db *DB) RiverDriver() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(db.pool) }
 
-// StartQueue starts working the tasks queued for this replica. It first takes
-// the replica's lock (LockReplica), unless taken already, so that no two
-// processes of one replica id work one queue, and makes the jobs a dead
-// process of this replica left running available again. From then on it
-// checks the lock every second: when it is lost, the queue and the clusters
-// stop until it is taken again. It returns an error if another process holds
-// the replica id, or if River cannot be started.
-func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
-	queue := dmsd.QueueOf(cfg.Replica)
-	if err := db.LockReplica(ctx, strings.TrimPrefix(queue, "replica_"), ReplicaHooks{}); err != nil {
+// StartQueue starts working, on q, the tasks queued for replica; the store
+// then inserts its jobs with q. It first takes the replica's lock
+// (LockReplica), unless taken already, so that no two processes of one
+// replica id work one queue, and makes the jobs a dead process of this
+// replica left running available again. From then on it checks the lock
+// every second: when it is lost, q and the clusters stop until it is taken
+// again. It returns an error if another process holds the replica id, or if
+// q cannot be started.
+func (db *DB) StartQueue(ctx context.Context, replica string, q store.Queue) error {
+	queue := dmsd.QueueOf(replica)
+	if err := db.lockReplica(ctx, strings.TrimPrefix(queue, "replica_"), ReplicaHooks{}); err != nil {
 		return err
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND queue = $1`, queue)
@@ -177,31 +168,8 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 	if n := tag.RowsAffected(); n > 0 {
 		db.logger.Info("resuming tasks interrupted by this replica's previous process", "jobs", n)
 	}
-
-	rescue := cfg.RescueAfter
-	if rescue == 0 {
-		rescue = 10 * time.Minute
-	}
-	client, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{
-		Logger: db.logger.With("component", "river"),
-		// Its own queue, which only this replica works, and the shared one,
-		// whose jobs River rescues after RescueAfter if a replica dies
-		// working them.
-		Queues: map[string]river.QueueConfig{
-			queue:            {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
-			dmsd.SharedQueue: {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
-		},
-		Workers:              cfg.Workers,
-		RetryPolicy:          cfg.RetryPolicy,
-		FetchCooldown:        10 * time.Millisecond,
-		JobTimeout:           -1,
-		RescueStuckJobsAfter: rescue,
-	})
-	if err != nil {
-		return err
-	}
-	db.queue = client
-	if err := client.Start(ctx); err != nil {
+	db.SetQueue(q)
+	if err := q.Start(ctx); err != nil {
 		return err
 	}
 	monitorCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -216,16 +184,7 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 func (db *DB) StopQueue(ctx context.Context) error {
 	// The monitor must not start the queue again behind this stop.
 	db.stopMonitor()
-	if db.queue == nil {
-		return nil
-	}
-	err := db.queue.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		err = db.queue.StopAndCancel(stopCtx)
-	}
-	return err
+	return db.Store.StopQueue(ctx)
 }
 
 // Close releases the replica's lock and closes the connection pool. Call
@@ -237,51 +196,8 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// QueueRunning reports whether StartQueue started the task queue and it has
-// not stopped since.
-func (db *DB) QueueRunning() bool {
-	if db.queue == nil {
-		return false
-	}
-	select {
-	case <-db.queue.Stopped():
-		return false
-	default:
-		return true
-	}
-}
+// String names the backend, without secrets, for the start-up banner.
+func (db *DB) String() string { return "postgres" }
 
 // Ping returns an error if the database cannot be reached.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
-
-// isUniqueViolation reports whether err is PostgreSQL's refusal of a
-// duplicate in a unique index.
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-// domainError turns an error of the database into the error the API reports:
-// a lost or refused connection is EUNAVAILABLE, so that callers see a clean
-// 503 while the database is away; *dmsd.Error and other errors pass as they
-// are. Every exported method of DB returns its error through here.
-func domainError(err error) error {
-	var derr *dmsd.Error
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	switch {
-	case err == nil, errors.As(err, &derr):
-		return err
-	case errors.As(err, &connectErr), errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
-		pgconn.SafeToRetry(err), pgconn.Timeout(err):
-		return &dmsd.Error{Code: dmsd.EUNAVAILABLE, Message: "The database is unreachable; try again later.", Err: err}
-	}
-	return err
-}

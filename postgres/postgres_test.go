@@ -8,21 +8,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/postgres"
 	"github.com/dmsd/dmsd/storetest"
 )
-
-// idleWorker takes task jobs and leaves their records alone, so that the
-// conformance suite decides every status.
-type idleWorker struct {
-	river.WorkerDefaults[dmsd.TaskJob]
-}
-
-func (idleWorker) Work(context.Context, *river.Job[dmsd.TaskJob]) error { return nil }
 
 // openTestDB opens the database at url and starts the queue of the replica
 // named (dmsd.DefaultReplica when none is).
@@ -31,14 +23,21 @@ func openTestDB(t *testing.T, url string, replica ...string) *postgres.DB {
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &idleWorker{})
-	require.NoError(t, db.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: strings.Join(replica, "")}))
+	require.NoError(t, db.StartQueue(ctx, strings.Join(replica, ""), newQueue(t, db, strings.Join(replica, ""))))
 	t.Cleanup(func() {
 		require.NoError(t, db.StopQueue(ctx))
 		require.NoError(t, db.Close())
 	})
 	return db
+}
+
+// newQueue returns an engine queue of replica on db whose worker leaves the
+// tasks alone.
+func newQueue(t *testing.T, db *postgres.DB, replica string) *engine.Queue {
+	t.Helper()
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: storetest.IdleWorkers(), Replica: replica, RescueAfter: postgres.RescueAfter})
+	require.NoError(t, err)
+	return q
 }
 
 func TestStoreConformance(t *testing.T) {
@@ -81,10 +80,8 @@ func TestReplicaIDIsExclusive(t *testing.T) {
 	second, err := postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	defer second.Close()
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &idleWorker{})
-	err = second.StartQueue(ctx, postgres.QueueConfig{Workers: workers})
+	err = second.StartQueue(ctx, "", newQueue(t, second, ""))
 	require.ErrorContains(t, err, "another dmsd process runs as replica")
-	require.NoError(t, second.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: "other"}))
+	require.NoError(t, second.StartQueue(ctx, "other", newQueue(t, second, "other")))
 	require.NoError(t, second.StopQueue(ctx))
 }

@@ -76,12 +76,18 @@ const (
 
 // LockReplica makes this process the one working replica's queue and
 // clusters, waiting up to a minute for a process that lost the replica's
-// lock to stop working it. hooks say what to stop and restart should the
-// lock be lost later, once StartQueue watches it. It returns an error if
+// lock to stop working it. Should the lock be lost later, once StartQueue
+// watches it, the queue stops, then suspend stops the clusters; once it is
+// taken again, resume starts them, then the queue starts again (nil hooks do
+// nothing). It returns an error if
 // another process holds the replica id, if the previous holder does not stop
 // in time, or if the database cannot be reached. Calling it again while the
 // lock is held does nothing.
-func (db *DB) LockReplica(ctx context.Context, replica string, hooks ReplicaHooks) error {
+func (db *DB) LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error {
+	return db.lockReplica(ctx, replica, ReplicaHooks{Suspend: suspend, Resume: resume})
+}
+
+func (db *DB) lockReplica(ctx context.Context, replica string, hooks ReplicaHooks) error {
 	db.replica.mu.Lock()
 	defer db.replica.mu.Unlock()
 	if db.replica.hold != nil {
@@ -219,7 +225,7 @@ func (db *DB) monitorReplicaLock(ctx context.Context, startCtx context.Context) 
 func (db *DB) suspend(h *replicaHold) {
 	ctx, cancel := context.WithTimeout(context.Background(), suspendTimeout)
 	defer cancel()
-	if err := db.queue.StopAndCancel(ctx); err != nil {
+	if err := db.Queue().StopAndCancel(ctx); err != nil {
 		db.logger.Error("stop task queue", "error", err)
 	}
 	db.replica.mu.Lock()
@@ -263,7 +269,7 @@ func (db *DB) reacquire(ctx, startCtx context.Context, queue string) bool {
 		if hooks.Resume != nil {
 			hooks.Resume(ctx)
 		}
-		if err := db.queue.Start(startCtx); err != nil {
+		if err := db.Queue().Start(startCtx); err != nil {
 			db.logger.Error("start task queue again", "error", err)
 		}
 		return true

@@ -120,11 +120,16 @@ func buildBenchTaskFixture(ctx context.Context, path string, n int) (*benchTaskF
 		db.Close()
 		return nil, err
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := insertInstance(ctx, tx, f.inst, nil); err != nil {
+	err = inWriteTx(ctx, db, func(tx *sql.Tx) error {
+		data, err := json.Marshal(f.inst)
+		if err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms) VALUES (?, ?, ?, ?, ?)`,
+			f.inst.ID, f.inst.ProjectID, f.inst.Status, data, f.inst.CreatedAt.UnixMilli()); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -164,6 +169,19 @@ func buildBenchTaskFixture(ctx context.Context, path string, n int) (*benchTaskF
 		return nil, err
 	}
 	return f, nil
+}
+
+// inWriteTx runs fn in a transaction on db's write connection.
+func inWriteTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // BenchmarkListTasks measures the first page (offset 0, limit 10, newest

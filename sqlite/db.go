@@ -1,6 +1,7 @@
-// Package sqlite stores dmsd's state in an embedded SQLite database (pure Go,
-// modernc.org/sqlite) and queues task execution on River in the same database,
-// so that a task record and its job commit together.
+// Package sqlite is dmsd's store on an embedded SQLite database (pure Go,
+// modernc.org/sqlite): the store.Driver of its queries, its migrations and
+// its connections. The engine's River queue (riversqlite) runs in the same
+// database, so that a task record and its job commit together.
 package sqlite
 
 import (
@@ -15,13 +16,13 @@ import (
 	"sort"
 	"time"
 
-	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/dmsd/dmsd"
-	sqlite3 "modernc.org/sqlite"
-	sqlite3lib "modernc.org/sqlite/lib"
+	"github.com/dmsd/dmsd/store"
+	_ "modernc.org/sqlite"
 )
 
 //go:embed migrations/*.sql
@@ -32,20 +33,17 @@ var migrations embed.FS
 // connection it inserts with; reads use a small pool of read-only connections,
 // which WAL mode lets run beside the writer.
 type DB struct {
+	*store.Store
 	path   string
 	logger *slog.Logger
 
 	write *sql.DB
 	read  *sql.DB
-	queue *river.Client[*sql.Tx]
 
 	// Statements of the hot read paths, prepared once: parsing SQL costs
 	// more than running these lookups.
 	findTaskStmt, findInstanceStmt, countStmt, pageStmt *sql.Stmt
 
-	// secrets seals instances' secrets as they are written and opens them
-	// as FindInstance and the lists return them; nil keeps them in the
-	// clear. Inside the store, instances keep their stored (sealed) form.
 	secrets dmsd.SecretBox
 }
 
@@ -54,6 +52,10 @@ type Option func(*DB)
 
 // Secrets makes the database seal instances' secrets with box.
 func Secrets(box dmsd.SecretBox) Option { return func(db *DB) { db.secrets = box } }
+
+// PollInterval is how often the queue should look for due jobs: River's
+// SQLite driver has no notifications.
+const PollInterval = 200 * time.Millisecond
 
 // Open opens (creating if needed) the database at path, applies dmsd's and
 // River's migrations, and returns it. It returns an error if the file cannot
@@ -79,6 +81,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	for _, opt := range opts {
 		opt(db)
 	}
+	db.Store = store.New(driver{db}, store.Secrets(db.secrets))
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -123,39 +126,35 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = db.inTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+i+1))
-			return err
-		})
+		tx, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// QueueConfig tunes task execution.
-type QueueConfig struct {
-	// Workers runs tasks; it must hold a worker for dmsd.TaskJob.
-	Workers *river.Workers
-	// Replica names this process: it works the tasks of the instances it
-	// hosts (dmsd.QueueOf). Empty means dmsd.DefaultReplica.
-	Replica string
-	// RetryPolicy decides when an interrupted job runs again; nil means
-	// River's default.
-	RetryPolicy river.ClientRetryPolicy
-	// MaxWorkers is how many tasks run at once; 0 means 20.
-	MaxWorkers int
-}
+// RiverDriver returns the River driver of the database, on the connection the
+// store writes with, for the engine's queue.
+func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return riversqlite.New(db.write) }
 
-// StartQueue starts working queued tasks. Jobs that were running when the
-// previous process died are made available again first: with SQLite a single
-// process uses the database, so a job still marked running belongs to no one.
-// It returns an error if River cannot be started.
-func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
+// StartQueue starts working queued tasks on q, the queue of replica, which
+// the store then inserts its jobs with. Jobs that were running when the previous process died are
+// made available again first: with SQLite a single process uses the
+// database, so a job still marked running belongs to no one. It returns an
+// error if the database fails or q cannot be started.
+func (db *DB) StartQueue(ctx context.Context, replica string, q store.Queue) error {
 	res, err := db.write.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
 	if err != nil {
 		return fmt.Errorf("recover orphaned jobs: %w", err)
@@ -163,42 +162,30 @@ func (db *DB) StartQueue(ctx context.Context, cfg QueueConfig) error {
 	if n, _ := res.RowsAffected(); n > 0 {
 		db.logger.Info("resuming tasks interrupted by the previous process", "jobs", n)
 	}
-
-	client, err := river.NewClient(riversqlite.New(db.write), &river.Config{
-		Logger: db.logger.With("component", "river"),
-		Queues: map[string]river.QueueConfig{
-			dmsd.QueueOf(cfg.Replica): {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
-			dmsd.SharedQueue:          {MaxWorkers: cmpOr(cfg.MaxWorkers, 20)},
-		},
-		Workers:           cfg.Workers,
-		RetryPolicy:       cfg.RetryPolicy,
-		FetchCooldown:     10 * time.Millisecond,
-		FetchPollInterval: 200 * time.Millisecond,
-		// Task steps report their own progress; a step such as starting a
-		// cluster may take a while, and the engine bounds each step itself.
-		JobTimeout: -1,
-	})
-	if err != nil {
-		return err
-	}
-	db.queue = client
-	return client.Start(ctx)
+	db.SetQueue(q)
+	return q.Start(ctx)
 }
 
-// StopQueue stops working tasks. It lets running task steps finish until ctx
-// is done, then cancels them, which makes them checkpoint and retry on the
-// next start. It is safe to call more than once and without StartQueue.
-func (db *DB) StopQueue(ctx context.Context) error {
-	if db.queue == nil {
-		return nil
+// SealSecrets seals the secrets that an older dmsd stored in the clear (see
+// store.Store.SealSecrets), zeroing the space the clear rows held and
+// emptying the WAL of them. It returns how many instances it rewrote.
+func (db *DB) SealSecrets(ctx context.Context) (int, error) {
+	if db.secrets == nil {
+		return 0, nil
 	}
-	err := db.queue.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		err = db.queue.StopAndCancel(stopCtx)
+	// Freed cell space is zeroed rather than left holding the old rows.
+	if _, err := db.write.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return 0, err
 	}
-	return err
+	defer db.write.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
+	n, err := db.Store.SealSecrets(ctx)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	// The clear secrets live on in the WAL's old frames until a checkpoint
+	// copies the pages and the log is emptied.
+	_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return n, err
 }
 
 // Close closes the database. Call StopQueue first.
@@ -211,45 +198,14 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
-// QueueRunning reports whether StartQueue started the task queue and it has
-// not stopped since.
-func (db *DB) QueueRunning() bool {
-	if db.queue == nil {
-		return false
-	}
-	select {
-	case <-db.queue.Stopped():
-		return false
-	default:
-		return true
-	}
+// LockReplica does nothing: the data dir's lock, taken before the database
+// was opened, already makes this process the database's only one.
+func (db *DB) LockReplica(context.Context, string, func(context.Context), func(context.Context)) error {
+	return nil
 }
+
+// String names the database for the start-up banner.
+func (db *DB) String() string { return "sqlite:" + db.path }
 
 // Ping returns an error if the database cannot be reached.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
-
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// isUniqueViolation reports whether err is SQLite's refusal of a duplicate in
-// a unique index or primary key.
-func isUniqueViolation(err error) bool {
-	var serr *sqlite3.Error
-	return errors.As(err, &serr) && (serr.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE || serr.Code() == sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY)
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/storetest"
 )
 
@@ -35,7 +36,9 @@ func TestStartQueueResumesJobsOfADeadProcess(t *testing.T) {
 		w := &recordingWorker{worked: make(chan string, 10)}
 		workers := river.NewWorkers()
 		river.AddWorker(workers, w)
-		require.NoError(t, db.StartQueue(ctx, QueueConfig{Workers: workers}))
+		q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: workers, PollInterval: PollInterval})
+		require.NoError(t, err)
+		require.NoError(t, db.StartQueue(ctx, "", q))
 		return db, w
 	}
 

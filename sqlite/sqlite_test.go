@@ -6,30 +6,22 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/sqlite"
 	"github.com/dmsd/dmsd/storetest"
 )
-
-// idleWorker takes task jobs and leaves their records alone, so that the
-// conformance suite decides every status.
-type idleWorker struct {
-	river.WorkerDefaults[dmsd.TaskJob]
-}
-
-func (idleWorker) Work(context.Context, *river.Job[dmsd.TaskJob]) error { return nil }
 
 func openTestDB(t *testing.T) *sqlite.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &idleWorker{})
-	require.NoError(t, db.StartQueue(ctx, sqlite.QueueConfig{Workers: workers}))
+	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: storetest.IdleWorkers(), PollInterval: sqlite.PollInterval})
+	require.NoError(t, err)
+	require.NoError(t, db.StartQueue(ctx, "", q))
 	t.Cleanup(func() {
 		require.NoError(t, db.StopQueue(ctx))
 		require.NoError(t, db.Close())

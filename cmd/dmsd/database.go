@@ -4,22 +4,22 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/riverqueue/river"
-
 	"github.com/dmsd/dmsd"
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/postgres"
 	"github.com/dmsd/dmsd/sqlite"
+	"github.com/dmsd/dmsd/store"
 )
 
-// database is a store with its task queue, whichever the backend.
+// database is a store and what runs its task queue, whichever the backend.
 type database interface {
 	dmsd.Store
 	// LockReplica makes this process the only one working the replica's
 	// queue and clusters; should it lose that on PostgreSQL, suspend stops
 	// the clusters and resume starts them again once it is regained.
 	LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error
-	StartQueue(ctx context.Context, workers *river.Workers, replica string) error
+	// StartQueue starts working the replica's tasks on q.
+	StartQueue(ctx context.Context, replica string, q store.Queue) error
 	StopQueue(ctx context.Context) error
 	// QueueRunning reports whether the task queue works tasks.
 	QueueRunning() bool
@@ -36,52 +36,33 @@ type database interface {
 	SealSecrets(ctx context.Context) (int, error)
 }
 
-// openDatabase opens the database the configuration names. It returns an
-// error for an unsupported URL or a database that cannot be opened.
-func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd.SecretBox) (database, error) {
+// newQueue builds the engine's task queue on the database's River driver.
+type newQueue func(engine.QueueConfig) (*engine.Queue, error)
+
+// openDatabase opens the database the configuration names, and returns it
+// with the builder of its task queue. It returns an error for an unsupported
+// URL or a database that cannot be opened.
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd.SecretBox) (database, newQueue, error) {
 	if cfg.isPostgres() {
 		db, err := postgres.Open(ctx, cfg.DatabaseURL, logger, postgres.Secrets(box))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return postgresDB{db}, nil
+		return db, func(qc engine.QueueConfig) (*engine.Queue, error) {
+			qc.RescueAfter = postgres.RescueAfter
+			return engine.NewQueue(db.RiverDriver(), qc)
+		}, nil
 	}
 	path, err := cfg.sqlitePath()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db, err := sqlite.Open(ctx, path, logger, sqlite.Secrets(box))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return sqliteDB{db, path}, nil
+	return db, func(qc engine.QueueConfig) (*engine.Queue, error) {
+		qc.PollInterval = sqlite.PollInterval
+		return engine.NewQueue(db.RiverDriver(), qc)
+	}, nil
 }
-
-type sqliteDB struct {
-	*sqlite.DB
-	path string
-}
-
-func (db sqliteDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
-	return db.DB.StartQueue(ctx, sqlite.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
-}
-
-// LockReplica does nothing: the data dir's lock, taken before the database
-// was opened, already makes this process the database's only one.
-func (db sqliteDB) LockReplica(context.Context, string, func(context.Context), func(context.Context)) error {
-	return nil
-}
-
-func (db sqliteDB) String() string { return "sqlite:" + db.path }
-
-type postgresDB struct{ *postgres.DB }
-
-func (db postgresDB) StartQueue(ctx context.Context, workers *river.Workers, replica string) error {
-	return db.DB.StartQueue(ctx, postgres.QueueConfig{Workers: workers, Replica: replica, RetryPolicy: engine.RetryPolicy()})
-}
-
-func (db postgresDB) LockReplica(ctx context.Context, replica string, suspend, resume func(context.Context)) error {
-	return db.DB.LockReplica(ctx, replica, postgres.ReplicaHooks{Suspend: suspend, Resume: resume})
-}
-
-func (db postgresDB) String() string { return "postgres" }

@@ -53,7 +53,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	db, err := openState(ctx, cfg, logger)
+	db, newQueue, err := openState(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := startClusters(ctx, db, eng, clusters, replica, logger); err != nil {
 		return err
 	}
-	if err := db.StartQueue(ctx, eng.Workers(), replica); err != nil {
+	queue, err := newQueue(engine.QueueConfig{Workers: eng.Workers(), Replica: replica, RetryPolicy: engine.RetryPolicy(), Logger: logger})
+	if err != nil {
+		return err
+	}
+	if err := db.StartQueue(ctx, replica, queue); err != nil {
 		return err
 	}
 	defer func() {
@@ -131,23 +135,23 @@ func credentialsOf(cfg config) ([]dmsd.Credential, string, error) {
 }
 
 // openState opens the secret key and the database, and checks that the
-// database's secrets are sealed with that key. It returns the error of
-// openSecretBox, openDatabase or checkSecrets; the database is closed when
-// the check fails.
-func openState(ctx context.Context, cfg config, logger *slog.Logger) (database, error) {
+// database's secrets are sealed with that key. It returns the database and
+// the builder of its task queue, or the error of openSecretBox, openDatabase
+// or checkSecrets; the database is closed when the check fails.
+func openState(ctx context.Context, cfg config, logger *slog.Logger) (database, newQueue, error) {
 	box, keyPath, err := openSecretBox(cfg, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	db, err := openDatabase(ctx, cfg, logger, box)
+	db, newQueue, err := openDatabase(ctx, cfg, logger, box)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkSecrets(ctx, db, box, keyPath, logger); err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return db, nil
+	return db, newQueue, nil
 }
 
 // newRegistry returns the Prometheus registry of the metrics, holding the Go

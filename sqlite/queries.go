@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/store"
+)
+
+const (
+	findInstanceQuery = `SELECT id, project_id, status, data, created_ms FROM instances WHERE id = ? AND project_id = ?`
+	findTaskQuery     = `SELECT ` + store.TaskColumns + ` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`
+	taskCountQuery    = `SELECT task_count FROM instances WHERE id = ? AND project_id = ?`
+	taskPageQuery     = `SELECT ` + store.TaskColumns + ` FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`
+	scheduledWhere    = ` FROM tasks WHERE instance_id = ? AND execute_ms <> 0 AND created_ms BETWEEN ? AND ?`
+)
+
+func (e *executor) GetInstance(ctx context.Context, projectID, instanceID string, _ bool) (*store.InstanceRow, error) {
+	// One writer holds the database for the whole transaction: no row lock
+	// is needed.
+	return store.ScanInstance(e.queryRow(ctx, e.db.findInstanceStmt, findInstanceQuery, instanceID, projectID))
+}
+
+func (e *executor) ListInstances(ctx context.Context, projectID string) ([]*store.InstanceRow, error) {
+	const q = `SELECT id, project_id, status, data, created_ms FROM instances`
+	if projectID == "" {
+		rows, err := e.q.QueryContext(ctx, q+` ORDER BY created_ms, id`)
+		return collect(rows, err, store.ScanInstance)
+	}
+	rows, err := e.q.QueryContext(ctx, q+` WHERE project_id = ? ORDER BY created_ms DESC, id`, projectID)
+	return collect(rows, err, store.ScanInstance)
+}
+
+func (e *executor) InsertInstance(ctx context.Context, r *store.InstanceRow) error {
+	_, err := e.q.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms) VALUES (?, ?, ?, ?, ?)`,
+		r.ID, r.ProjectID, r.Status, r.Data, r.CreatedMs)
+	return err
+}
+
+func (e *executor) UpdateInstance(ctx context.Context, id, status string, data []byte) (int64, error) {
+	return rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ?, status = ? WHERE id = ?`, data, status, id))
+}
+
+func (e *executor) DeleteInstance(ctx context.Context, id string) error {
+	_, err := e.q.ExecContext(ctx, `DELETE FROM instances WHERE id = ?`, id)
+	return err
+}
+
+func (e *executor) AddTaskCount(ctx context.Context, instanceID string, delta int) error {
+	_, err := e.q.ExecContext(ctx, `UPDATE instances SET task_count = task_count + ? WHERE id = ?`, delta, instanceID)
+	return err
+}
+
+func (e *executor) GetTaskCount(ctx context.Context, projectID, instanceID string) (int, error) {
+	var n int
+	return n, e.queryRow(ctx, e.db.countStmt, taskCountQuery, instanceID, projectID).Scan(&n)
+}
+
+func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int, error) {
+	var n int
+	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND (status = ? OR (status = ? AND execute_ms = 0))`,
+		instanceID, dmsd.TaskExecuting, dmsd.TaskCreated).Scan(&n)
+}
+
+func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
+	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (`+store.TaskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.ProjectID, r.InstanceID, r.Name, r.UserID, r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
+	return err
+}
+
+func (e *executor) SetTaskJob(ctx context.Context, taskID string, jobID int64) error {
+	_, err := e.q.ExecContext(ctx, `UPDATE tasks SET job_id = ? WHERE id = ?`, jobID, taskID)
+	return err
+}
+
+func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, _ bool) (*store.TaskRow, error) {
+	return store.ScanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
+}
+
+func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
+	return store.ScanTask(e.q.QueryRowContext(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = ?`, taskID))
+}
+
+func (e *executor) UpdateTask(ctx context.Context, taskID, status, reason string, steps []byte, updatedMs int64) (int64, error) {
+	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, reason = ?, steps = ?, updated_ms = ? WHERE id = ?`,
+		status, reason, steps, updatedMs, taskID))
+}
+
+func (e *executor) StartTask(ctx context.Context, taskID string, jobID, atMs int64) (int64, error) {
+	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, updated_ms = ? WHERE id = ? AND status = ? AND (? = 0 OR job_id IN (0, ?))`,
+		dmsd.TaskExecuting, atMs, taskID, dmsd.TaskCreated, jobID, jobID))
+}
+
+func (e *executor) CancelCreatedTask(ctx context.Context, taskID string, atMs int64) (int64, error) {
+	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, updated_ms = ? WHERE id = ? AND status = ?`,
+		dmsd.TaskCancelled, atMs, taskID, dmsd.TaskCreated))
+}
+
+func (e *executor) RescheduleTask(ctx context.Context, taskID string, executeMs, jobID, updatedMs int64) error {
+	_, err := e.q.ExecContext(ctx, `UPDATE tasks SET execute_ms = ?, job_id = ?, updated_ms = ? WHERE id = ?`, executeMs, jobID, updatedMs, taskID)
+	return err
+}
+
+func (e *executor) DeleteTask(ctx context.Context, taskID string) error {
+	_, err := e.q.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, taskID)
+	return err
+}
+
+func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool) (int, error) {
+	q := `SELECT count(*) FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ?`
+	if scheduled {
+		q = `SELECT count(*)` + scheduledWhere
+	}
+	var n int
+	return n, e.q.QueryRowContext(ctx, q, instanceID, begin, end).Scan(&n)
+}
+
+func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*store.TaskRow, error) {
+	var rows *sql.Rows
+	var err error
+	if scheduled {
+		rows, err = e.q.QueryContext(ctx, `SELECT `+store.TaskColumns+scheduledWhere+` ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`,
+			instanceID, begin, end, limit, offset)
+	} else if st := e.stmt(ctx, e.db.pageStmt); st != nil {
+		rows, err = st.QueryContext(ctx, instanceID, begin, end, limit, offset)
+	} else {
+		rows, err = e.q.QueryContext(ctx, taskPageQuery, instanceID, begin, end, limit, offset)
+	}
+	return collect(rows, err, store.ScanTask)
+}
+
+func (e *executor) CountTasksByNameStatus(ctx context.Context) ([]store.TaskCount, error) {
+	rows, err := e.q.QueryContext(ctx, `SELECT name, status, count(*) FROM tasks GROUP BY name, status`)
+	return collect(rows, err, store.ScanTaskCount)
+}
+
+// LockProjectUsage does nothing: SQLite takes one writer at a time, so no
+// other submission can change the usage between the count and the commit.
+func (e *executor) LockProjectUsage(context.Context, string) error { return nil }
+
+// usageQuery counts a project's instances and the brokers of its embedded
+// ones, an instance with an unfinished extendInstance task counting with the
+// brokers it is being extended to (dmsd.Usage). The data column holds JSON
+// text that the driver may have stored as a blob, hence the casts.
+const usageQuery = `SELECT count(*), coalesce(sum(CASE WHEN json_extract(CAST(i.data AS TEXT), '$.External') IS NULL THEN
+    max(coalesce(json_extract(CAST(i.data AS TEXT), '$.BrokerNum'), 0), coalesce((SELECT max(CAST(json_extract(t.params, '$.new_broker_num') AS INTEGER))
+        FROM tasks t WHERE t.instance_id = i.id AND t.name = 'extendInstance' AND t.status IN (?, ?)), 0))
+    ELSE 0 END), 0)
+FROM instances i WHERE i.project_id = ?`
+
+func (e *executor) ProjectUsage(ctx context.Context, projectID string) (dmsd.Usage, error) {
+	var u dmsd.Usage
+	return u, e.q.QueryRowContext(ctx, usageQuery, dmsd.TaskCreated, dmsd.TaskExecuting, projectID).Scan(&u.Instances, &u.Brokers)
+}
+
+func (e *executor) DeleteExpiredRequests(ctx context.Context, nowMs int64) error {
+	_, err := e.q.ExecContext(ctx, `DELETE FROM signed_requests WHERE expires_ms < ?`, nowMs)
+	return err
+}
+
+func (e *executor) InsertRequest(ctx context.Context, signature string, expiresMs int64) (bool, error) {
+	n, err := rowsAffected(e.q.ExecContext(ctx, `INSERT INTO signed_requests (signature, expires_ms) VALUES (?, ?) ON CONFLICT DO NOTHING`, signature, expiresMs))
+	return n == 1, err
+}
+
+func (e *executor) InsertSecretKey(ctx context.Context, keyID string) error {
+	_, err := e.q.ExecContext(ctx, `INSERT INTO secret_key (singleton, key_id) VALUES (1, ?) ON CONFLICT DO NOTHING`, keyID)
+	return err
+}
+
+func (e *executor) GetSecretKey(ctx context.Context) (string, error) {
+	var id string
+	return id, e.q.QueryRowContext(ctx, `SELECT key_id FROM secret_key`).Scan(&id)
+}
+
+func (e *executor) ListInstanceData(ctx context.Context) ([]*store.InstanceRow, error) {
+	rows, err := e.q.QueryContext(ctx, `SELECT id, data FROM instances`)
+	return collect(rows, err, store.ScanInstanceData)
+}
+
+func (e *executor) ReplaceInstanceData(ctx context.Context, id string, old, data []byte) (int64, error) {
+	return rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ? WHERE id = ? AND data = ?`, data, id, old))
+}

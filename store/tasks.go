@@ -1,0 +1,304 @@
+package store
+
+import (
+	"context"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/dmsd/dmsd"
+)
+
+// SubmitTask records sub.Task and inserts its job in one transaction. It
+// returns EINSTANCENOTFOUND, ETASKRUNNING, EINSTANCESTATUS or the quota's
+// errors as dmsd.TaskStore documents.
+func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error) {
+	defer s.out(&err)
+	queue, err := s.readyQueue()
+	if err != nil {
+		return err
+	}
+	t := sub.Task
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		if sub.NewInstance != nil {
+			if err := s.insertInstance(ctx, tx, sub.NewInstance); err != nil {
+				return err
+			}
+		}
+		// The row lock orders submissions to one instance across replicas.
+		inst, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
+		if err != nil {
+			return err
+		}
+		// A running task explains the instance's status better than the
+		// status itself, so it is reported first.
+		// A scheduled task neither counts as the instance's unfinished
+		// task until it starts nor waits for one to be accepted.
+		if !t.Scheduled() {
+			running, err := tx.CountUnfinished(ctx, t.InstanceID)
+			if err != nil {
+				return err
+			} else if running > 0 {
+				return errTaskRunning()
+			}
+		}
+		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
+			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
+		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
+		row, err := taskRow(t)
+		if err != nil {
+			return err
+		}
+		row.JobID = 0
+		if err := tx.InsertTask(ctx, row); s.isUnique(err) {
+			return errTaskRunning()
+		} else if err != nil {
+			return err
+		}
+		if sub.InstanceStatus != "" && sub.InstanceStatus != inst.Status {
+			inst.Status = sub.InstanceStatus
+			if _, err := s.updateInstance(ctx, tx, inst); err != nil {
+				return err
+			}
+		}
+		if err := tx.AddTaskCount(ctx, t.InstanceID, 1); err != nil {
+			return err
+		}
+		if sub.Quota != nil {
+			if err := s.checkQuota(ctx, tx, t.ProjectID, *sub.Quota); err != nil {
+				return err
+			}
+		}
+		jobID, err := queue.Insert(ctx, s.d.UnwrapTx(tx), t.ID, inst.Queue(), t.ExecuteAt)
+		if err != nil {
+			return err
+		}
+		t.JobID = jobID
+		return tx.SetTaskJob(ctx, t.ID, t.JobID)
+	})
+}
+
+// checkQuota returns q.Check's error for the project's usage as tx sees it,
+// counted under the backend's lock of the project's usage: concurrent
+// submissions of one project, on any replica, count one after the other, so
+// two cannot both take the last slot.
+func (s *Store) checkQuota(ctx context.Context, tx ExecutorTx, projectID string, q dmsd.Quota) error {
+	if err := tx.LockProjectUsage(ctx, projectID); err != nil {
+		return err
+	}
+	u, err := tx.ProjectUsage(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	return q.Check(u)
+}
+
+// StartTask moves a CREATED task to EXECUTING. The unique index of unfinished
+// tasks refuses it, as ETASKRUNNING, while another task of the instance is
+// EXECUTING or CREATED and not scheduled.
+func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at time.Time) (err error) {
+	defer s.out(&err)
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		n, err := tx.StartTask(ctx, taskID, jobID, at.UnixMilli())
+		if s.isUnique(err) {
+			return errTaskRunning()
+		} else if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errTaskNotFound()
+		}
+		return nil
+	})
+}
+
+// FindTask returns a task of an instance of a project. It returns
+// EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist there.
+func (s *Store) FindTask(ctx context.Context, projectID, instanceID, taskID string) (_ *dmsd.Task, err error) {
+	defer s.out(&err)
+	ex := s.d.GetExecutor()
+	r, err := ex.GetTask(ctx, projectID, instanceID, taskID, false)
+	if s.isNoRows(err) {
+		if _, err := s.findInstance(ctx, ex, projectID, instanceID, false); err != nil {
+			return nil, err
+		}
+		return nil, errTaskNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	return decodeTask(r)
+}
+
+// FindTaskByID returns a task by id. It returns ETASKNOTFOUND if it does not
+// exist.
+func (s *Store) FindTaskByID(ctx context.Context, taskID string) (_ *dmsd.Task, err error) {
+	defer s.out(&err)
+	r, err := s.d.GetExecutor().GetTaskByID(ctx, taskID)
+	if s.isNoRows(err) {
+		return nil, errTaskNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	return decodeTask(r)
+}
+
+// ListTasks returns a page of an instance's tasks, newest first, and how many
+// match the filter's time range. It returns EINSTANCENOTFOUND if the instance
+// does not exist in the project.
+func (s *Store) ListTasks(ctx context.Context, f dmsd.TaskFilter) (_ []*dmsd.Task, _ int, err error) {
+	defer s.out(&err)
+	// One snapshot, so that the page and the count agree.
+	tx, err := s.d.BeginRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	count, err := tx.GetTaskCount(ctx, f.ProjectID, f.InstanceID)
+	if s.isNoRows(err) {
+		return nil, 0, errInstanceNotFound()
+	} else if err != nil {
+		return nil, 0, err
+	}
+	begin, end := bounds(f)
+	if !f.Begin.IsZero() || !f.End.IsZero() {
+		if count, err = tx.CountTasks(ctx, f.InstanceID, begin, end, false); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.page(ctx, tx, f, begin, end, false, count)
+}
+
+// ListScheduledTasks returns a page of an instance's scheduled tasks, newest
+// first, and how many match the filter's time range.
+func (s *Store) ListScheduledTasks(ctx context.Context, f dmsd.TaskFilter) (_ []*dmsd.Task, _ int, err error) {
+	defer s.out(&err)
+	tx, err := s.d.BeginRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := s.findInstance(ctx, tx, f.ProjectID, f.InstanceID, false); err != nil {
+		return nil, 0, err
+	}
+	begin, end := bounds(f)
+	count, err := tx.CountTasks(ctx, f.InstanceID, begin, end, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.page(ctx, tx, f, begin, end, true, count)
+}
+
+// page returns the filter's page of tasks, of count in all.
+func (s *Store) page(ctx context.Context, ex Executor, f dmsd.TaskFilter, begin, end int64, scheduled bool, count int) ([]*dmsd.Task, int, error) {
+	if f.Offset >= count || f.Limit <= 0 {
+		return []*dmsd.Task{}, count, nil
+	}
+	rows, err := ex.ListTasks(ctx, f.InstanceID, begin, end, scheduled, f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	tasks := make([]*dmsd.Task, 0, len(rows))
+	for _, r := range rows {
+		t, err := decodeTask(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks, count, nil
+}
+
+// bounds returns the filter's creation time range in milliseconds: open
+// bounds are the extremes of the column, so that one statement serves every
+// filter.
+func bounds(f dmsd.TaskFilter) (begin, end int64) {
+	begin, end = math.MinInt64, math.MaxInt64
+	if !f.Begin.IsZero() {
+		begin = f.Begin.UnixMilli()
+	}
+	if !f.End.IsZero() {
+		end = f.End.UnixMilli()
+	}
+	return begin, end
+}
+
+// UpdateTask saves a task's status, reason, steps and update time, and moves
+// its instance to instanceStatus when that is set. It returns ETASKNOTFOUND if
+// the task does not exist.
+func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) (err error) {
+	defer s.out(&err)
+	steps, err := encodeSteps(t.Steps)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		n, err := tx.UpdateTask(ctx, t.ID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errTaskNotFound()
+		}
+		if instanceStatus == "" {
+			return nil
+		}
+		inst, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
+		if err != nil {
+			return err
+		}
+		inst.Status = instanceStatus
+		_, err = s.updateInstance(ctx, tx, inst)
+		return err
+	})
+}
+
+// DeleteTask deletes the record of a finished task. It returns
+// EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist, and
+// ETASKRUNNING if the task has not finished.
+func (s *Store) DeleteTask(ctx context.Context, projectID, instanceID, taskID string) (err error) {
+	defer s.out(&err)
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		// The row is locked (or the one writer holds the database), so a
+		// task that finishes or is deleted meanwhile cannot slip between
+		// this read and the delete.
+		r, err := tx.GetTask(ctx, projectID, instanceID, taskID, true)
+		if s.isNoRows(err) {
+			if _, err := s.findInstance(ctx, tx, projectID, instanceID, false); err != nil {
+				return err
+			}
+			return errTaskNotFound()
+		} else if err != nil {
+			return err
+		}
+		if status := dmsd.TaskStatus(r.Status); !status.Finished() {
+			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running (%s): only Successful, Failed or Cancelled tasks can be deleted.", status)
+		}
+		// A replayed request is refused only now that the record would go.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
+		if err := tx.DeleteTask(ctx, taskID); err != nil {
+			return err
+		}
+		return tx.AddTaskCount(ctx, instanceID, -1)
+	})
+}
+
+// CountTasks returns the number of task records by name and status.
+func (s *Store) CountTasks(ctx context.Context) (_ map[[2]string]int, err error) {
+	defer s.out(&err)
+	rows, err := s.d.GetExecutor().CountTasksByNameStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts := make(map[[2]string]int, len(rows))
+	for _, c := range rows {
+		counts[[2]string{c.Name, c.Status}] = c.N
+	}
+	return counts, nil
+}
