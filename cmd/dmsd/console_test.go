@@ -137,10 +137,19 @@ func openConsole(t *testing.T) *consolePage {
 	return p
 }
 
-// do runs actions in the tab.
+// actionTimeout bounds each step the test takes in the tab, well inside the
+// test's overall deadline, so a step that cannot complete fails with what
+// the page shows rather than with the tab's context gone.
+const actionTimeout = 30 * time.Second
+
+// do runs actions in the tab, each call within actionTimeout.
 func (p *consolePage) do(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	require.NoError(p.t, chromedp.Do(p.ctx, actions...), p.state())
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.failed(err, "actions in the page")
+	}
 }
 
 // setValue sets the value of the input with the id as a user would leave it,
@@ -162,14 +171,18 @@ func (p *consolePage) waitFor(what, expr string) {
 	p.t.Helper()
 	_, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
-	require.NoError(p.t, err, "waiting for %s\n%s", what, p.state())
+	if err != nil {
+		p.failed(err, "waiting for "+what)
+	}
 }
 
 // text returns the visible text of the first element the CSS selector matches.
 func (p *consolePage) text(sel string) string {
 	p.t.Helper()
 	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
-	require.NoError(p.t, err, "text of %s\n%s", sel, p.state())
+	if err != nil {
+		p.failed(err, "text of "+sel)
+	}
 	return strings.TrimSpace(s)
 }
 
@@ -183,18 +196,39 @@ func eval[T any](p *consolePage, expr string) T {
 
 // state describes what the page shows, for failure messages.
 func (p *consolePage) state() string {
-	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
 		const q = (s) => document.querySelector(s);
 		const banner = q('#error-banner');
-		return 'view: ' + document.body.dataset.view + '\nerror banner: ' + (banner && !banner.hidden ? q('#error-text').textContent : '(hidden)') +
+		const d = q('#confirm-dialog');
+		return 'view: ' + document.body.dataset.view + '\nconfirm dialog open: ' + (d && d.open) + '\nfocus: ' + (document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : '') + '\nerror banner: ' + (banner && !banner.hidden ? q('#error-text').textContent : '(hidden)') +
 			'\ntasks: ' + (q('#tasks-body') ? q('#tasks-body').innerText : '') + '\nsummary: ' + (q('#tasks-summary') ? q('#tasks-summary').textContent : '');
 	})()`))
 	if err != nil {
-		return "(page state unavailable: " + err.Error() + ")"
+		s = "(page state unavailable: " + err.Error() + ")"
 	}
+	p.mu.Lock()
+	for _, m := range p.messages {
+		s += fmt.Sprintf("\nconsole %s: %s (source %q, %s:%d)", m.Type, m, m.Source, m.URL, m.Line)
+	}
+	p.mu.Unlock()
 	return "page state:\n" + s
+}
+
+// failed fails the test with err, what the page shows and a screenshot of it.
+func (p *consolePage) failed(err error, what string) {
+	p.t.Helper()
+	msg := what + "\n" + p.state()
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		path := filepath.Join(p.artifacts, "console-failure.png")
+		if os.WriteFile(path, png, 0o644) == nil {
+			msg += "\nscreenshot: " + path
+		}
+	}
+	require.NoError(p.t, err, msg)
 }
 
 // screenshot saves a full-page PNG as an artefact and logs its path.
@@ -468,7 +502,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("delete through the confirmation dialog", func(t *testing.T) {
-		deleteButton := chromedp.CSS(fmt.Sprintf(`#tasks-body button[data-action="delete"][data-task-id=%q]`, *restartTask.Id))
+		deleteSel := fmt.Sprintf(`#tasks-body button[data-action="delete"][data-task-id=%q]`, *restartTask.Id)
+		deleteButton := chromedp.CSS(deleteSel)
 
 		// Cancel keeps the task.
 		p.do(chromedp.Click(deleteButton), chromedp.WaitVisible(chromedp.ID("confirm-dialog")))
@@ -482,8 +517,15 @@ func TestConsoleInBrowser(t *testing.T) {
 		_, err := c.ShowBackgroundTask(&model.ShowBackgroundTaskRequest{InstanceId: instanceID, TaskId: *restartTask.Id})
 		require.NoError(t, err, "Cancel deleted nothing")
 
-		// OK deletes it from the page and from the API.
+		// OK deletes it from the page and from the API, also when it answers
+		// a Delete asked again at once after a Cancel: the close event of the
+		// cancelled dialog is queued, and on a loaded machine it came after
+		// the dialog had opened again, where it once answered the new
+		// question with "no" and left OK doing nothing. Cancel and the next
+		// Delete run here in one task, so the queued event always comes last.
 		p.do(chromedp.Click(deleteButton), chromedp.WaitVisible(chromedp.ID("confirm-dialog")),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('#confirm-cancel').click(); document.querySelector(%q).click()`, deleteSel)),
+			chromedp.WaitVisible(chromedp.ID("confirm-dialog")),
 			chromedp.Click(chromedp.ID("confirm-ok")),
 			chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf(`#tasks-body tr[data-task-id=%q]`, *restartTask.Id))))
 		p.waitFor("the creation task only", rowsAre(*createTask.Id))

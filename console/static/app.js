@@ -768,11 +768,23 @@
   // ---------------------------------------------------------------------
   // Dialogs.
 
-  // openDialog shows d modally and resolves true when it closes with OK.
+  // openDialog shows d modally and resolves true when this opening closes
+  // with OK. It watches the open attribute, not the close event: that event
+  // is queued, so the one of an earlier closing (Cancel, then Delete again at
+  // once, or on a loaded machine) can arrive after showModal and would
+  // answer the new question. Mutation records are delivered at the end of
+  // the task that closed the dialog, before another task can open it again
+  // (a script that closes and reopens it in one task gets "no" for the
+  // first: nothing happens, the safe answer).
   function openDialog(d, focus) {
     return new Promise((resolve) => {
       d.returnValue = '';
-      d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true });
+      const watch = new MutationObserver((records) => {
+        if (!records.some((r) => r.oldValue !== null)) return; // only opened
+        watch.disconnect();
+        resolve(d.returnValue === 'ok');
+      });
+      watch.observe(d, { attributes: true, attributeFilter: ['open'], attributeOldValue: true });
       d.showModal();
       if (focus) focus.focus();
     });
