@@ -160,7 +160,8 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		logger.Info("task resumed")
 	}
 
-	for i, s := range k.steps {
+	names := k.stepNames()
+	for i, name := range names {
 		if t.Steps[i].Status == dmsd.StepSuccess {
 			continue
 		}
@@ -169,26 +170,27 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		if err := e.store.UpdateTask(ctx, t, ""); err != nil {
 			return err
 		}
-		err := e.runStep(ctx, t, s)
+		err := e.runStep(ctx, t, k, i)
 		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
 			// Shutting down, or the database is away: the step runs
 			// again when River retries the job.
-			logger.Info("task interrupted; it resumes at this step", "step", s.name, "error", err)
+			logger.Info("task interrupted; it resumes at this step", "step", name, "error", err)
 			return err
 		}
 		now := dmsd.Now()
 		t.Steps[i].EndedAt, t.UpdatedAt = now, now
 		if err != nil {
-			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, s.name+": "+reasonOf(err)
-			logger.Warn("task failed", "step", s.name, "error", err)
+			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, name+": "+reasonOf(err)
+			logger.Warn("task failed", "step", name, "error", err)
 			e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(now.Sub(t.CreatedAt).Seconds())
-			return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onFailure)
+			status, _ := k.ending(true)
+			return e.store.UpdateTask(context.WithoutCancel(ctx), t, status)
 		}
 		t.Steps[i].Status = dmsd.StepSuccess
-		if k.removesRecord && i == len(k.steps)-1 {
+		if _, removed := k.ending(false); removed && i == len(names)-1 {
 			break // The last step deleted the instance and this record with it.
 		}
-		if i < len(k.steps)-1 {
+		if i < len(names)-1 {
 			if err := e.store.UpdateTask(ctx, t, ""); err != nil {
 				return err
 			}
@@ -197,10 +199,11 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 	t.Status = dmsd.TaskSuccess
 	e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(t.UpdatedAt.Sub(t.CreatedAt).Seconds())
 	logger.Info("task succeeded", "duration", t.UpdatedAt.Sub(t.CreatedAt))
-	if k.removesRecord {
+	status, removed := k.ending(false)
+	if removed {
 		return nil
 	}
-	return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onSuccess)
+	return e.store.UpdateTask(context.WithoutCancel(ctx), t, status)
 }
 
 // reasonOf returns what a failed task says about its error: a *dmsd.Error's
@@ -213,7 +216,7 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) {
+func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	defer func() {
@@ -225,7 +228,7 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) 
 	if err != nil {
 		return err
 	}
-	return s.run(ctx, e, t, inst)
+	return k.runStep(ctx, &deps{store: e.store, clusters: e.clusters}, t, inst, i)
 }
 
 // RetryPolicy returns the River retry policy for task jobs. A task job is

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/dmsd/dmsd"
 )
@@ -49,28 +48,7 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
 	inst.UserID, inst.UserName = actor.UserID, actor.UserName
 	inst.Status, inst.CreatedAt, inst.Ports, inst.Host, inst.SSLCACert = dmsd.InstanceCreating, dmsd.Now(), nil, e.replica, ""
-	params := map[string]any{
-		"name":              inst.Name,
-		"engine_version":    inst.EngineVersion,
-		"broker_num":        inst.BrokerNum,
-		"storage_space":     inst.StorageSpace,
-		"enable_auto_topic": inst.EnableAutoTopic,
-		"retention_policy":  inst.RetentionPolicy,
-	}
-	if inst.SASLEnabled() {
-		// As the request said it; the password is never part of the params.
-		params["ssl_enable"], params["access_user"], params["sasl_enabled_mechanisms"] = true, inst.AccessUser, inst.SASLMechanisms
-		params["kafka_security_protocol"] = dmsd.SASLPlaintext
-		if inst.SSLEnabled {
-			params["kafka_security_protocol"] = dmsd.SASLSSL
-		}
-	}
-	if x := inst.External; x != nil {
-		// Nor is the external cluster's password.
-		params["external"] = map[string]any{"bootstrap_servers": x.BootstrapServers, "sasl_mechanism": x.SASLMechanism, "username": x.Username}
-	}
-	t := newTask(actor, inst.ID, "createInstance", params)
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, NewInstance: inst, Quota: e.quota})
+	return submit(ctx, e, createInstance, actor, inst.ID, inst, withNewInstance(inst), withQuota(e.quota))
 }
 
 // RestartInstance starts restartInstance on a RUNNING, ERROR or EXTENDEDFAILED
@@ -80,24 +58,14 @@ func (e *Engine) RestartInstance(ctx context.Context, actor dmsd.Actor, instance
 	if err := e.refuseExternal(ctx, actor, instanceID, "restarting its brokers"); err != nil {
 		return nil, err
 	}
-	t := newTask(actor, instanceID, "restartInstance", map[string]any{"instance_id": instanceID})
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
-		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError, dmsd.InstanceExtendFailed},
-		InstanceStatus:  dmsd.InstanceRestarting,
-	})
+	return submit(ctx, e, restartInstance, actor, instanceID, instanceParams{InstanceID: instanceID})
 }
 
 // DeleteInstance starts deleteInstance on a RUNNING, ERROR or EXTENDEDFAILED
 // instance; the instance is DELETING until it and its tasks are gone. It
 // returns the store's errors.
 func (e *Engine) DeleteInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
-	t := newTask(actor, instanceID, "deleteInstance", map[string]any{"instance_id": instanceID})
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
-		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError, dmsd.InstanceExtendFailed},
-		InstanceStatus:  dmsd.InstanceDeleting,
-	})
+	return submit(ctx, e, deleteInstance, actor, instanceID, instanceParams{InstanceID: instanceID})
 }
 
 // SetAutoTopic starts modifyAutoTopic on a RUNNING instance, which restarts
@@ -111,11 +79,7 @@ func (e *Engine) SetAutoTopic(ctx context.Context, actor dmsd.Actor, instanceID 
 	if inst.External != nil {
 		return nil, dmsd.ErrExternal("changing automatic topic creation, which restarts the brokers,")
 	}
-	t := newTask(actor, instanceID, "modifyAutoTopic", autoTopicParams{Old: inst.EnableAutoTopic, New: enable})
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
-		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
-	})
+	return submit(ctx, e, modifyAutoTopic, actor, instanceID, autoTopicParams{Old: inst.EnableAutoTopic, New: enable})
 }
 
 // refuseExternal returns EEXTERNAL if the instance stands for an external
@@ -129,25 +93,4 @@ func (e *Engine) refuseExternal(ctx context.Context, actor dmsd.Actor, instanceI
 		return dmsd.ErrExternal(op)
 	}
 	return nil
-}
-
-func newTask(actor dmsd.Actor, instanceID, name string, params any) *dmsd.Task {
-	p, _ := json.Marshal(params) // Params are maps and structs of plain values.
-	now := dmsd.Now()
-	t := &dmsd.Task{
-		ID:         dmsd.NewID(),
-		ProjectID:  actor.ProjectID,
-		InstanceID: instanceID,
-		Name:       name,
-		UserID:     actor.UserID,
-		UserName:   actor.UserName,
-		Params:     string(p),
-		Status:     dmsd.TaskCreated,
-		CreatedAt:  now,
-		UpdatedAt:  now,
-	}
-	for _, s := range kinds[name].steps {
-		t.Steps = append(t.Steps, dmsd.Step{Name: s.name, Status: dmsd.StepWaiting})
-	}
-	return t
 }

@@ -192,8 +192,7 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 			return nil, 0, 0, err
 		}
 	}
-	t := newTask(actor, instanceID, "kafkaConfigModify", configModifyParams{KafkaConfigs: settings, DynamicConfig: dynamic, StaticConfig: static})
-	err = e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning}})
+	t, err := submit(ctx, e, kafkaConfigModify, actor, instanceID, configModifyParams{KafkaConfigs: settings, DynamicConfig: dynamic, StaticConfig: static})
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -238,6 +237,5 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	if !changesPolicy {
 		return nil, nil
 	}
-	t := newTask(actor, instanceID, "changeRetentionPolicy", retentionPolicyParams{New: *u.RetentionPolicy, Origin: inst.RetentionPolicy})
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning}})
+	return submit(ctx, e, changeRetentionPolicy, actor, instanceID, retentionPolicyParams{New: *u.RetentionPolicy, Origin: inst.RetentionPolicy})
 }

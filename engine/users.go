@@ -158,8 +158,7 @@ func (e *Engine) UpdateTopicPolicies(ctx context.Context, actor dmsd.Actor, inst
 			}
 		}
 	}
-	t := newTask(actor, instanceID, "updateTopicPolicies", policyParams{Topics: topics})
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning}})
+	return submit(ctx, e, updateTopicPolicies, actor, instanceID, policyParams{Topics: topics})
 }
 
 // TopicPolicies returns every user's policy on a topic of a RUNNING SASL
@@ -211,6 +210,5 @@ func (e *Engine) ResetOffsets(ctx context.Context, actor dmsd.Actor, instanceID 
 	case state != "Empty":
 		return nil, dmsd.Errorf(dmsd.EGROUPACTIVE, "The consumer group %s is %s: stop its consumers before resetting its offsets.", r.Group, state)
 	}
-	t := newTask(actor, instanceID, "kafkaResetConsumerOffset", r)
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{Task: t, AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning}})
+	return submit(ctx, e, kafkaResetConsumerOffset, actor, instanceID, r)
 }
