@@ -2,8 +2,8 @@ package dmsd
 
 import "context"
 
-// UserDescriber is implemented by a ClusterService that keeps the
-// descriptions of a cluster's users.
+// UserDescriber keeps the descriptions of a cluster's users. Admin
+// includes it.
 type UserDescriber interface {
 	// SetUserDescription replaces a user's description. Returns
 	// EUSERNOTFOUND if the user does not exist or is the access user.

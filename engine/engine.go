@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/admin"
 )
 
 // stepTimeout bounds one step, so that a cluster that never answers fails its
@@ -26,14 +27,14 @@ const stepTimeout = 2 * time.Minute
 type Engine struct {
 	replica  string
 	store    dmsd.Store
-	clusters dmsd.ClusterService
+	clusters dmsd.Clusters
 	logger   *slog.Logger
 	duration *prometheus.HistogramVec
 	// quota, when set, limits each project's instances and brokers.
 	quota *dmsd.Quota
-	// addresses decides where external instances may point; nil refuses
-	// them all.
-	addresses *dmsd.AddressPolicy
+	// admin answers the checks that tasks share with the synchronous
+	// operations (a RUNNING instance and its cluster).
+	admin *admin.Service
 }
 
 // Option changes an engine from its defaults.
@@ -44,13 +45,15 @@ type Option func(*Engine)
 // the clusters it hosts.
 func Replica(id string) Option { return func(e *Engine) { e.replica = id } }
 
-// New returns an engine. It registers its task duration histogram with reg
+// New returns an engine that finds each instance's cluster through
+// clusters. It registers its task duration histogram with reg
 // when reg is not nil.
-func New(store dmsd.Store, clusters dmsd.ClusterService, logger *slog.Logger, reg prometheus.Registerer, opts ...Option) *Engine {
+func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prometheus.Registerer, opts ...Option) *Engine {
 	e := &Engine{
 		replica:  dmsd.DefaultReplica,
 		store:    store,
 		clusters: clusters,
+		admin:    admin.New(store, clusters),
 		logger:   logger,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "dmsd_task_duration_seconds",
@@ -88,10 +91,15 @@ func (e *Engine) StartClusters(ctx context.Context) error {
 		if inst.Status != dmsd.InstanceRunning || dmsd.QueueOf(inst.Host) != dmsd.QueueOf(e.replica) {
 			continue
 		}
-		if inst.External != nil {
-			continue // dmsd runs nothing for an external cluster.
+		c, err := e.clusters.For(inst)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
+			continue
 		}
-		if _, err := e.clusters.StartCluster(ctx, inst); err != nil {
+		if c.Allows(dmsd.RunBrokers) != nil {
+			continue // dmsd runs nothing for this cluster.
+		}
+		if _, err := c.StartCluster(ctx, inst); err != nil {
 			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
 		}
 	}
@@ -228,7 +236,11 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err 
 	if err != nil {
 		return err
 	}
-	return k.runStep(ctx, &deps{store: e.store, clusters: e.clusters}, t, inst, i)
+	c, err := e.clusters.For(inst)
+	if err != nil {
+		return err
+	}
+	return k.runStep(ctx, &deps{store: e.store, cluster: c}, t, inst, i)
 }
 
 // RetryPolicy returns the River retry policy for task jobs. A task job is

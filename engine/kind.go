@@ -53,11 +53,11 @@ type Step[P any] struct {
 	Run  func(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *P) error
 }
 
-// deps are what steps may use: the instance records and the clusters,
-// nothing else of the engine.
+// deps are what steps may use: the instance records and the instance's
+// cluster, nothing else of the engine.
 type deps struct {
-	store    dmsd.InstanceStore
-	clusters dmsd.ClusterService
+	store   dmsd.InstanceStore
+	cluster dmsd.Cluster
 }
 
 // instanceStep returns a step of any kind that needs only the instance.

@@ -129,36 +129,31 @@ func createParamsOf(inst *dmsd.Instance) createParams {
 // their ports so that later starts reuse them, and the CA certificate of
 // TLS listeners.
 func startBrokers(ctx context.Context, d *deps, inst *dmsd.Instance) error {
-	ep, err := d.clusters.StartCluster(ctx, inst)
+	ep, err := d.cluster.StartCluster(ctx, inst)
 	if err != nil {
 		return err
 	}
-	if inst.External != nil {
-		// dmsd does not choose an external cluster's brokers: it records
-		// how many the cluster reports, which CHECK_CLUSTER then checks.
-		n, err := d.clusters.BrokerCount(ctx, inst)
-		if err != nil {
-			return err
-		}
-		if n == inst.BrokerNum {
-			return nil
-		}
-		inst.BrokerNum = n
-		return d.store.UpdateInstance(ctx, inst)
+	changed := false
+	if !slices.Equal(inst.Ports, ep.Ports) || inst.SSLCACert != ep.CACert {
+		// The CA of TLS listeners is recorded so that any replica can
+		// serve it for download; plaintext listeners clear it.
+		inst.Ports, inst.SSLCACert, changed = ep.Ports, ep.CACert, true
 	}
-	if slices.Equal(inst.Ports, ep.Ports) && inst.SSLCACert == ep.CACert {
+	if ep.Brokers != 0 && ep.Brokers != inst.BrokerNum {
+		// A cluster whose brokers dmsd does not choose: the record
+		// takes how many it reports, which CHECK_CLUSTER then checks.
+		inst.BrokerNum, changed = ep.Brokers, true
+	}
+	if !changed {
 		return nil
 	}
-	// The CA of TLS listeners is recorded so that any replica can serve
-	// it for download; plaintext listeners clear it.
-	inst.Ports, inst.SSLCACert = ep.Ports, ep.CACert
 	return d.store.UpdateInstance(ctx, inst)
 }
 
 // stopBrokers stops the instance's brokers, keeping their data; stopping
 // stopped brokers does nothing.
 func stopBrokers(ctx context.Context, d *deps, inst *dmsd.Instance) error {
-	return d.clusters.StopCluster(ctx, inst.ID)
+	return d.cluster.StopCluster(ctx, inst.ID)
 }
 
 // checkCluster connects to the cluster as a client would and checks that all
@@ -169,7 +164,7 @@ func checkCluster(ctx context.Context, d *deps, inst *dmsd.Instance) error {
 	if err := startBrokers(ctx, d, inst); err != nil {
 		return err
 	}
-	return d.clusters.CheckCluster(ctx, inst)
+	return d.cluster.CheckCluster(ctx, inst)
 }
 
 // saveAutoTopic records the wanted setting; the broker restart that follows
@@ -184,7 +179,7 @@ func saveAutoTopic(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instan
 
 // destroyCluster stops the brokers and removes their data.
 func destroyCluster(ctx context.Context, d *deps, inst *dmsd.Instance) error {
-	return d.clusters.DestroyCluster(ctx, inst.ID)
+	return d.cluster.DestroyCluster(ctx, inst.ID)
 }
 
 // deleteRecords deletes the instance and all its task records, this one

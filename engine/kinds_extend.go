@@ -79,12 +79,9 @@ const maxBrokers = 50
 // EINVALID for other bad parameters, EBROKERQUOTA for brokers past the
 // project's quota, and the store's errors.
 func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {
-	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	inst, err := e.allowed(ctx, actor, instanceID, dmsd.Extend)
 	if err != nil {
 		return nil, err
-	}
-	if inst.External != nil {
-		return nil, dmsd.ErrExternal("extending its specifications")
 	}
 	p := extendParams{OperType: ext.OperType, OldStorageSpace: inst.StorageSpace, NewStorageSpace: ext.NewStorageSpace}
 	switch ext.OperType {

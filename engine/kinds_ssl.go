@@ -46,12 +46,9 @@ func saveSSL(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p 
 // instance stays RUNNING meanwhile. It returns EEXTERNAL for an external
 // cluster, SwitchProtocol's EINVALID and the store's errors.
 func (e *Engine) SetSSL(ctx context.Context, actor dmsd.Actor, instanceID, protocol string, enable bool) (*dmsd.Task, error) {
-	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	inst, err := e.allowed(ctx, actor, instanceID, dmsd.SwitchSSL)
 	if err != nil {
 		return nil, err
-	}
-	if inst.External != nil {
-		return nil, dmsd.ErrExternal("switching SSL, which restarts the brokers' listeners,")
 	}
 	tls, err := inst.SwitchProtocol(protocol, enable)
 	if err != nil {

@@ -67,7 +67,7 @@ func modifyDynamicConfigs(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd
 	if len(want) == 0 {
 		return nil
 	}
-	got, err := d.clusters.AlterBrokerConfigs(ctx, inst, want)
+	got, err := d.cluster.AlterBrokerConfigs(ctx, inst, want)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func updateTopicACLs(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Inst
 			// Revoke: every user that holds a policy on the topic now is
 			// listed with none. Read at run time, so that a repeated run
 			// finds nothing more to revoke.
-			held, err := d.clusters.TopicPolicies(ctx, inst, tp.Topic)
+			held, err := d.cluster.TopicPolicies(ctx, inst, tp.Topic)
 			if err != nil {
 				return err
 			}
@@ -45,7 +45,7 @@ func updateTopicACLs(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Inst
 				tp.Policies = append(tp.Policies, dmsd.UserPolicy{UserName: h.UserName})
 			}
 		}
-		if err := d.clusters.SetTopicPolicies(ctx, inst, tp); err != nil {
+		if err := d.cluster.SetTopicPolicies(ctx, inst, tp); err != nil {
 			return err
 		}
 	}
@@ -56,5 +56,5 @@ func updateTopicACLs(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Inst
 // idempotent: the targets are absolute offsets, or those of a timestamp, so a
 // repeated run commits the same offsets.
 func resetConsumerOffset(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, r *dmsd.OffsetReset) error {
-	return d.clusters.ResetOffsets(ctx, inst, *r)
+	return d.cluster.ResetOffsets(ctx, inst, *r)
 }

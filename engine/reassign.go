@@ -25,8 +25,6 @@ var kafkaReassignment = &Kind[reassignParams]{
 	},
 }
 
-var _ dmsd.ReassignService = (*Engine)(nil)
-
 // reassignParams are the params of kafkaReassignment, in the request's form.
 type reassignParams struct {
 	Reassignments []dmsd.Reassignment `json:"reassignments"`
@@ -35,37 +33,17 @@ type reassignParams struct {
 	ExecuteAt     int64               `json:"execute_at,omitempty"`
 }
 
-// partitionAdmin returns the clusters as a dmsd.PartitionAdmin, or an error
-// saying that they cannot move partitions.
-func (e *Engine) partitionAdmin() (dmsd.PartitionAdmin, error) {
-	return (&deps{clusters: e.clusters}).partitionAdmin()
-}
-
-// partitionAdmin returns the clusters as a dmsd.PartitionAdmin, or an error
-// saying that they cannot move partitions.
-func (d *deps) partitionAdmin() (dmsd.PartitionAdmin, error) {
-	pa, ok := d.clusters.(dmsd.PartitionAdmin)
-	if !ok {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: this service's clusters do not support partition reassignment.")
-	}
-	return pa, nil
-}
-
 // Reassign checks the plan against the RUNNING instance's metadata and starts
 // kafkaReassignment, now or at req.ExecuteAt.
 func (e *Engine) Reassign(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (*dmsd.Task, error) {
 	if req.Throttle < 0 {
 		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second.")
 	}
-	inst, err := e.topicInstance(ctx, actor, instanceID)
+	inst, c, err := e.admin.TopicInstance(ctx, actor, instanceID)
 	if err != nil {
 		return nil, err
 	}
-	pa, err := e.partitionAdmin()
-	if err != nil {
-		return nil, err
-	}
-	md, err := pa.ClusterMetadata(ctx, inst)
+	md, err := c.ClusterMetadata(ctx, inst)
 	if err != nil {
 		return nil, err
 	}
@@ -79,45 +57,11 @@ func (e *Engine) Reassign(ctx context.Context, actor dmsd.Actor, instanceID stri
 	return submit(ctx, e, kafkaReassignment, actor, instanceID, p, at(req.ExecuteAt))
 }
 
-// EstimateReassignment checks the plan against the RUNNING instance's
-// metadata as Reassign does and returns the seconds it is expected to take,
-// from the sizes of the partitions it adds replicas to and the throttle.
-// No task starts.
-func (e *Engine) EstimateReassignment(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (int, error) {
-	if req.Throttle < 0 {
-		return 0, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second.")
-	}
-	inst, err := e.topicInstance(ctx, actor, instanceID)
-	if err != nil {
-		return 0, err
-	}
-	pa, err := e.partitionAdmin()
-	if err != nil {
-		return 0, err
-	}
-	md, err := pa.ClusterMetadata(ctx, inst)
-	if err != nil {
-		return 0, err
-	}
-	plan, err := md.Plan(req.Reassignments)
-	if err != nil {
-		return 0, err
-	}
-	sizes, err := pa.PartitionSizes(ctx, inst, slices.Sorted(maps.Keys(plan)))
-	if err != nil {
-		return 0, err
-	}
-	return md.EstimateSeconds(plan, sizes, req.Throttle), nil
-}
-
 // reassignPlan reads the cluster's metadata and returns
 // the plan, checked again: brokers or topics may have changed since the task
 // was accepted, above all for a scheduled one.
 func reassignPlan(ctx context.Context, d *deps, inst *dmsd.Instance, p *reassignParams) (dmsd.PartitionAdmin, dmsd.PartitionPlan, error) {
-	pa, err := d.partitionAdmin()
-	if err != nil {
-		return nil, nil, err
-	}
+	pa := d.cluster
 	md, err := pa.ClusterMetadata(ctx, inst)
 	if err != nil {
 		return nil, nil, err
@@ -232,10 +176,7 @@ func removeReassignThrottle(ctx context.Context, d *deps, t *dmsd.Task, inst *dm
 	if p.Throttle <= 0 {
 		return nil
 	}
-	pa, err := d.partitionAdmin()
-	if err != nil {
-		return err
-	}
+	pa := d.cluster
 	topics := make([]string, 0, len(p.Reassignments))
 	for _, r := range p.Reassignments {
 		topics = append(topics, r.Topic)

@@ -9,41 +9,28 @@ import (
 var _ dmsd.InstanceService = (*Engine)(nil)
 
 // CreateInstance validates inst, fills in its id, project, owner and status,
-// and starts createInstance. It returns the validation's *dmsd.Error,
-// EADDRREFUSED for an external cluster where external instances may not
-// point, the quota's EINSTANCEQUOTA or EBROKERQUOTA, or the store's error.
+// and starts createInstance. It returns the validation's *dmsd.Error, the
+// cluster's refusals (dmsd.Lifecycle.Admit: EEXTERNAL, EADDRREFUSED), the
+// quota's EINSTANCEQUOTA or EBROKERQUOTA, or the store's error.
 func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dmsd.Instance) (*dmsd.Task, error) {
 	if inst.RetentionPolicy == "" {
 		inst.RetentionPolicy = "time_base"
 	}
-	if inst.External != nil {
-		if err := inst.External.Validate(); err != nil {
-			return nil, err
-		}
-		if inst.AccessUser != "" {
-			return nil, dmsd.ErrExternal("creating the SASL access user")
-		}
-		if inst.SSLEnabled {
-			return nil, dmsd.ErrExternal("ssl_enable, which sets the brokers' listeners,")
-		}
-		if inst.BrokerNum == 0 {
-			// Taken from the cluster's metadata when the task connects.
-			inst.BrokerNum = 1
-		}
-	}
-	if err := inst.Validate(); err != nil {
+	c, err := e.clusters.For(inst)
+	if err != nil {
 		return nil, err
 	}
-	if err := inst.ValidateOffer(); err != nil {
-		return nil, err
-	}
-	if err := inst.ValidateSASL(); err != nil {
-		return nil, err
-	}
-	if inst.External != nil {
-		if err := e.checkExternalAddresses(ctx, inst.External); err != nil {
-			return nil, err
+	err = c.Admit(ctx, inst, func() error {
+		if err := inst.Validate(); err != nil {
+			return err
 		}
+		if err := inst.ValidateOffer(); err != nil {
+			return err
+		}
+		return inst.ValidateSASL()
+	})
+	if err != nil {
+		return nil, err
 	}
 	inst.ID, inst.ProjectID = dmsd.NewUUID(), actor.ProjectID
 	inst.UserID, inst.UserName = actor.UserID, actor.UserName
@@ -55,7 +42,7 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 // instance; the instance is RESTARTING until it ends. It returns EEXTERNAL
 // for an external cluster, which dmsd cannot restart, and the store's errors.
 func (e *Engine) RestartInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
-	if err := e.refuseExternal(ctx, actor, instanceID, "restarting its brokers"); err != nil {
+	if _, err := e.allowed(ctx, actor, instanceID, dmsd.RestartBrokers); err != nil {
 		return nil, err
 	}
 	return submit(ctx, e, restartInstance, actor, instanceID, instanceParams{InstanceID: instanceID})
@@ -72,25 +59,26 @@ func (e *Engine) DeleteInstance(ctx context.Context, actor dmsd.Actor, instanceI
 // its brokers with automatic topic creation enabled or disabled. It returns
 // the store's errors.
 func (e *Engine) SetAutoTopic(ctx context.Context, actor dmsd.Actor, instanceID string, enable bool) (*dmsd.Task, error) {
-	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	inst, err := e.allowed(ctx, actor, instanceID, dmsd.SetAutoTopic)
 	if err != nil {
 		return nil, err
-	}
-	if inst.External != nil {
-		return nil, dmsd.ErrExternal("changing automatic topic creation, which restarts the brokers,")
 	}
 	return submit(ctx, e, modifyAutoTopic, actor, instanceID, autoTopicParams{Old: inst.EnableAutoTopic, New: enable})
 }
 
-// refuseExternal returns EEXTERNAL if the instance stands for an external
-// cluster, the store's error if it cannot be found, and nil otherwise.
-func (e *Engine) refuseExternal(ctx context.Context, actor dmsd.Actor, instanceID, op string) error {
+// allowed returns the instance if its cluster allows change, the cluster's
+// refusal (EEXTERNAL) if not, and the store's EINSTANCENOTFOUND.
+func (e *Engine) allowed(ctx context.Context, actor dmsd.Actor, instanceID string, change dmsd.Change) (*dmsd.Instance, error) {
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if inst.External != nil {
-		return dmsd.ErrExternal(op)
+	c, err := e.clusters.For(inst)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if err := c.Allows(change); err != nil {
+		return nil, err
+	}
+	return inst, nil
 }

@@ -42,9 +42,6 @@ func saslOpts(inst *dmsd.Instance) []kfake.Opt {
 // clientSASL returns the client options that log in as the instance's access
 // user, with SCRAM-SHA-512 when the instance enables it and PLAIN otherwise.
 func clientSASL(inst *dmsd.Instance) []kgo.Opt {
-	if inst.External != nil {
-		return externalSASL(inst.External)
-	}
 	if !inst.SASLEnabled() {
 		return nil
 	}
@@ -54,10 +51,10 @@ func clientSASL(inst *dmsd.Instance) []kgo.Opt {
 	return []kgo.Opt{kgo.SASL(plain.Auth{User: inst.AccessUser, Pass: inst.AccessPassword}.AsMechanism())}
 }
 
-// saslAdmin is admin (kafka/topics.go) for the operations that exist only on
-// SASL instances: it returns ESASLDISABLED on any other.
-func (e *Embedded) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	if !inst.SASLEnabled() && (inst.External == nil || inst.External.SASLMechanism == "") {
+// saslAdmin is admin for the operations that exist only on SASL instances:
+// it returns ESASLDISABLED on any other.
+func (e *kadmin) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
+	if !e.hasSASL(inst) {
 		return nil, nil, errSASLDisabled()
 	}
 	return e.admin(inst)
@@ -78,9 +75,9 @@ type userInfo struct {
 // userFiles serializes reads and writes of the users.json files.
 var userFiles sync.Mutex
 
-func (e *Embedded) usersFile(id string) string { return filepath.Join(e.instanceDir(id), "users.json") }
+func (e *kadmin) usersFile(id string) string { return filepath.Join(e.instanceDir(id), "users.json") }
 
-func (e *Embedded) readUserInfos(id string) (map[string]userInfo, error) {
+func (e *kadmin) readUserInfos(id string) (map[string]userInfo, error) {
 	m := map[string]userInfo{}
 	b, err := os.ReadFile(e.usersFile(id))
 	if errors.Is(err, os.ErrNotExist) {
@@ -91,7 +88,7 @@ func (e *Embedded) readUserInfos(id string) (map[string]userInfo, error) {
 	return m, json.Unmarshal(b, &m)
 }
 
-func (e *Embedded) writeUserInfos(id string, m map[string]userInfo) error {
+func (e *kadmin) writeUserInfos(id string, m map[string]userInfo) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -131,7 +128,7 @@ func scramUsers(ctx context.Context, adm *kadm.Client) (map[string]bool, error) 
 // ListUsers returns the access user and every SCRAM-SHA-512 user of the
 // cluster, with the descriptions and creation times recorded when they were
 // created.
-func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
+func (e *kadmin) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return nil, err
@@ -147,10 +144,10 @@ func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.U
 	if err != nil {
 		return nil, err
 	}
-	out := []dmsd.User{{Name: accessUserOf(inst), Default: true, CreatedAt: inst.CreatedAt}}
+	out := []dmsd.User{{Name: e.accessUser(inst), Default: true, CreatedAt: inst.CreatedAt}}
 	names := make([]string, 0, len(users))
 	for name := range users {
-		if name != accessUserOf(inst) {
+		if name != e.accessUser(inst) {
 			names = append(names, name)
 		}
 	}
@@ -165,7 +162,7 @@ func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.U
 // CreateUser adds a SCRAM-SHA-512 credential for the user and records its
 // description. It returns EUSEREXISTS if the user already has one or is the
 // access user.
-func (e *Embedded) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
+func (e *kadmin) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -175,7 +172,7 @@ func (e *Embedded) CreateUser(ctx context.Context, inst *dmsd.Instance, user dms
 	if err != nil {
 		return fmt.Errorf("create user on %s: %w", inst.ID, err)
 	}
-	if users[user.Name] || user.Name == accessUserOf(inst) {
+	if users[user.Name] || user.Name == e.accessUser(inst) {
 		return dmsd.Errorf(dmsd.EUSEREXISTS, "The user %s already exists.", user.Name)
 	}
 	userFiles.Lock()
@@ -205,7 +202,7 @@ func upsertSCRAM(ctx context.Context, adm *kadm.Client, name, password string) e
 // ResetUserPassword replaces the user's SCRAM-SHA-512 credential. It returns
 // EUSERNOTFOUND if the user has none; the access user's password is not
 // changed here.
-func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, name, password string) error {
+func (e *kadmin) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, name, password string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -215,7 +212,7 @@ func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, n
 	if err != nil {
 		return fmt.Errorf("reset password on %s: %w", inst.ID, err)
 	}
-	if !users[name] || name == accessUserOf(inst) {
+	if !users[name] || name == e.accessUser(inst) {
 		return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
 	}
 	return upsertSCRAM(ctx, adm, name, password)
@@ -224,7 +221,7 @@ func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, n
 // DeleteUsers deletes the users' SCRAM-SHA-512 credentials and every ACL of
 // theirs. Users that do not exist are skipped, so a repeated call does
 // nothing more.
-func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []string) error {
+func (e *kadmin) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -237,7 +234,7 @@ func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names [
 	var del []kadm.DeleteSCRAM
 	var principals []string
 	for _, name := range names {
-		if name == accessUserOf(inst) {
+		if name == e.accessUser(inst) {
 			continue
 		}
 		principals = append(principals, "User:"+name)
@@ -293,7 +290,7 @@ var policyOps = map[string][]kadm.ACLOperation{
 // READ on every consumer group (the group "*"), which consumers need to
 // commit offsets. A user with an empty policy is left with no ACL on the
 // topic. Running it again yields the same ACLs.
-func (e *Embedded) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
+func (e *kadmin) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -352,7 +349,7 @@ func aclErr[R interface{ ~[]T }, T any](res R, err error) error {
 // TopicPolicies derives each user's policy on the topic from its ALLOW ACLs
 // there: WRITE gives pub, READ gives sub, both give all. Users with neither
 // are left out.
-func (e *Embedded) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic string) ([]dmsd.UserPolicy, error) {
+func (e *kadmin) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic string) ([]dmsd.UserPolicy, error) {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return nil, err
@@ -404,7 +401,7 @@ func (e *Embedded) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic
 }
 
 // TopicExists reports whether the cluster has the topic.
-func (e *Embedded) TopicExists(ctx context.Context, inst *dmsd.Instance, topic string) (bool, error) {
+func (e *kadmin) TopicExists(ctx context.Context, inst *dmsd.Instance, topic string) (bool, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return false, err
@@ -423,7 +420,7 @@ func (e *Embedded) TopicExists(ctx context.Context, inst *dmsd.Instance, topic s
 // to the first offset at or after r.Timestamp (the latest if none). Kafka
 // refuses the commit while the group has members, and so does this. The
 // targets are absolute, so running it again commits the same offsets.
-func (e *Embedded) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd.OffsetReset) error {
+func (e *kadmin) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd.OffsetReset) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return err
@@ -495,7 +492,7 @@ func (e *Embedded) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd
 
 // GroupState returns the group's state, or "" if it has neither members nor
 // committed offsets.
-func (e *Embedded) GroupState(ctx context.Context, inst *dmsd.Instance, group string) (string, error) {
+func (e *kadmin) GroupState(ctx context.Context, inst *dmsd.Instance, group string) (string, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return "", err

@@ -7,15 +7,10 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-var (
-	_ dmsd.UserDescriber = (*Embedded)(nil)
-	_ dmsd.UserDescriber = (*Router)(nil)
-)
-
 // SetUserDescription replaces the description dmsd keeps for a SCRAM user of
 // the cluster. It returns EUSERNOTFOUND if the cluster has no such user or it
 // is the access user.
-func (e *Embedded) SetUserDescription(ctx context.Context, inst *dmsd.Instance, name, description string) error {
+func (e *kadmin) SetUserDescription(ctx context.Context, inst *dmsd.Instance, name, description string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -25,7 +20,7 @@ func (e *Embedded) SetUserDescription(ctx context.Context, inst *dmsd.Instance, 
 	if err != nil {
 		return fmt.Errorf("update user on %s: %w", inst.ID, err)
 	}
-	if !users[name] || name == accessUserOf(inst) {
+	if !users[name] || name == e.accessUser(inst) {
 		return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
 	}
 	userFiles.Lock()
@@ -38,14 +33,4 @@ func (e *Embedded) SetUserDescription(ctx context.Context, inst *dmsd.Instance, 
 	info.Description = description
 	infos[name] = info
 	return e.writeUserInfos(inst.ID, infos)
-}
-
-// SetUserDescription replaces a user's description on the instance's
-// cluster, embedded or external.
-func (r *Router) SetUserDescription(ctx context.Context, inst *dmsd.Instance, name, description string) error {
-	d, ok := r.pick(inst).(dmsd.UserDescriber)
-	if !ok {
-		return fmt.Errorf("update user of %s: not supported by its cluster service", inst.ID)
-	}
-	return d.SetUserDescription(ctx, inst, name, description)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/admin"
 	"github.com/dmsd/dmsd/console"
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/httpapi"
@@ -79,12 +80,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var api ownAPI
 	api.reserve(cfg.Listen)
 	addresses := &dmsd.AddressPolicy{Allow: cfg.ExternalAllow, OwnPorts: ownPorts(db, embedded, &api)}
-	clusters := &kafka.Router{
+	clusters := &kafka.Clusters{
 		Embedded: embedded,
 		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), addresses, logger),
 	}
 	defer clusters.Close()
-	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota), engine.Addresses(addresses))
+	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota))
+	ops := admin.New(db, clusters)
 	// Before any cluster of the replica starts: another process with this
 	// replica id is refused here, and one that loses the lock later stops
 	// the clusters until it has it again.
@@ -126,10 +128,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	apiServer := httpapi.NewServer(httpapi.Config{
 		Store:            db,
 		Instances:        eng,
-		Topics:           eng,
-		Users:            eng,
-		Reassign:         eng,
-		Brokers:          eng,
+		Topics:           ops,
+		Users:            ops,
+		Reassign:         ops,
+		Brokers:          ops,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,

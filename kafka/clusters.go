@@ -1,0 +1,33 @@
+package kafka
+
+import (
+	"errors"
+
+	"github.com/dmsd/dmsd"
+)
+
+// Ensure Clusters implements dmsd.Clusters.
+var _ dmsd.Clusters = (*Clusters)(nil)
+
+// Clusters is the dmsd.Clusters that dmsd runs: Embedded for the instances
+// whose brokers it runs, External for those that stand for an existing
+// cluster. It is the one place that tells them apart.
+type Clusters struct {
+	Embedded *Embedded
+	External *External
+}
+
+// For returns the External for an instance that stands for an external
+// cluster and the Embedded for any other. It never fails.
+func (c *Clusters) For(inst *dmsd.Instance) (dmsd.Cluster, error) {
+	if inst.External != nil {
+		return c.External, nil
+	}
+	return c.Embedded, nil
+}
+
+// Close stops every embedded cluster, keeping their data; external clusters
+// hold nothing open between calls.
+func (c *Clusters) Close() error {
+	return errors.Join(c.External.Close(), c.Embedded.Close())
+}
