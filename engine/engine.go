@@ -32,6 +32,8 @@ type Engine struct {
 	duration *prometheus.HistogramVec
 	// quota, when set, limits each project's instances and brokers.
 	quota *dmsd.Quota
+	// kinds are the task kinds it runs, by name.
+	kinds map[string]kind
 	// admin answers the checks that tasks share with the synchronous
 	// operations (a RUNNING instance and its cluster).
 	admin *admin.Service
@@ -54,6 +56,7 @@ func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prom
 		store:    store,
 		clusters: clusters,
 		admin:    admin.New(store, clusters),
+		kinds:    kinds,
 		logger:   logger,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "dmsd_task_duration_seconds",
@@ -142,7 +145,7 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 			return river.JobSnooze(d) // Fetched a little early.
 		}
 	}
-	k, ok := kinds[t.Name]
+	k, ok := e.kinds[t.Name]
 	if !ok {
 		t.Status, t.Reason, t.UpdatedAt = dmsd.TaskFailed, "unknown task kind "+t.Name, dmsd.Now()
 		return e.store.UpdateTask(ctx, t, "")

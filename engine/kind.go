@@ -105,8 +105,8 @@ func (k *Kind[P]) ending(failed bool) (dmsd.InstanceStatus, bool) {
 	return k.Success, k.RemovesInstance
 }
 
-// kinds is every task kind the engine runs, by name.
-var kinds = registry(
+// kindList is every task kind the engine runs.
+var kindList = []kind{
 	createInstance,
 	restartInstance,
 	deleteInstance,
@@ -118,7 +118,10 @@ var kinds = registry(
 	updateTopicPolicies,
 	kafkaResetConsumerOffset,
 	kafkaReassignment,
-)
+}
+
+// kinds is kindList by name.
+var kinds = registry(kindList...)
 
 // registry returns the kinds by name. It panics on two kinds of one name, a
 // mistake the package's tests see at once.
