@@ -254,6 +254,8 @@ func RetryPolicy() river.ClientRetryPolicy { return retryPolicy{} }
 
 type retryPolicy struct{}
 
+// NextRetry returns when the job is worked again: 1, 2, 4 ... seconds after
+// now for its first attempts, then every 30 seconds.
 func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	backoff := 30 * time.Second
 	if job.Attempt < 6 {
