@@ -74,7 +74,6 @@ type Admin interface {
 	TopicAdmin
 	UserAdmin
 	BrokerLister
-	UserDescriber
 	// SASLUsers returns nil if inst's cluster has SASL users, and
 	// ESASLDISABLED if it has none.
 	SASLUsers(inst *Instance) error

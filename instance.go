@@ -72,6 +72,11 @@ type Instance struct {
 	// External, when set, makes the instance stand for an existing Kafka
 	// cluster that dmsd does not run: dmsd only connects to it.
 	External *ExternalCluster `json:",omitempty"`
+	// UserNotes are what dmsd keeps about the SASL users created through
+	// the API that Kafka does not, by user name. They live in the record,
+	// not on the replica that served the request, so that every replica
+	// shows them.
+	UserNotes map[string]UserNote `json:",omitempty"`
 	// SSLEnabled makes the brokers' listeners use TLS, with a certificate
 	// dmsd generates for the instance and keeps in its data directory:
 	// SASL_SSL on a SASL instance. It is not the API's ssl_enable, which

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"unicode/utf8"
 
@@ -46,7 +47,12 @@ func (s *Service) CreateUser(ctx context.Context, actor dmsd.Actor, instanceID s
 		return err
 	}
 	user.CreatedAt = dmsd.Now()
-	return c.CreateUser(ctx, inst, user, password)
+	if err := c.CreateUser(ctx, inst, user, password); err != nil {
+		return err
+	}
+	return s.updateNotes(ctx, inst, func(notes map[string]dmsd.UserNote) {
+		notes[user.Name] = dmsd.UserNote{Description: user.Description, CreatedAt: user.CreatedAt}
+	})
 }
 
 // ResetUserPassword validates the password and replaces the user's SCRAM
@@ -97,7 +103,14 @@ func (s *Service) DeleteUsers(ctx context.Context, actor dmsd.Actor, instanceID 
 		}
 		return nil
 	}
-	return c.DeleteUsers(ctx, inst, names)
+	if err := c.DeleteUsers(ctx, inst, names); err != nil {
+		return err
+	}
+	return s.updateNotes(ctx, inst, func(notes map[string]dmsd.UserNote) {
+		for _, n := range names {
+			delete(notes, n)
+		}
+	})
 }
 
 // TopicPolicies returns every user's policy on a topic of a RUNNING SASL
@@ -150,7 +163,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor dmsd.Actor, instanceID, 
 		return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
 	}
 	if description != nil {
-		if err := c.SetUserDescription(ctx, inst, name, *description); err != nil {
+		err := s.updateNotes(ctx, inst, func(notes map[string]dmsd.UserNote) {
+			note := notes[name]
+			note.Description = *description
+			notes[name] = note
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -158,4 +176,24 @@ func (s *Service) UpdateUser(ctx context.Context, actor dmsd.Actor, instanceID, 
 		return c.ResetUserPassword(ctx, inst, name, *password)
 	}
 	return nil
+}
+
+// updateNotes applies change to the instance's user notes and saves them
+// when they change. It reads the record again first and changes nothing
+// else of it, so that what a task saved meanwhile is kept.
+func (s *Service) updateNotes(ctx context.Context, inst *dmsd.Instance, change func(map[string]dmsd.UserNote)) error {
+	fresh, err := s.store.FindInstance(ctx, inst.ProjectID, inst.ID)
+	if err != nil {
+		return err
+	}
+	notes := maps.Clone(fresh.UserNotes)
+	if notes == nil {
+		notes = map[string]dmsd.UserNote{}
+	}
+	change(notes)
+	if maps.Equal(notes, fresh.UserNotes) || (len(notes) == 0 && len(fresh.UserNotes) == 0) {
+		return nil
+	}
+	fresh.UserNotes = notes
+	return s.store.UpdateInstance(ctx, fresh)
 }

@@ -243,7 +243,7 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err 
 	if err != nil {
 		return err
 	}
-	return k.runStep(ctx, &deps{store: e.store, cluster: c}, t, inst, i)
+	return k.runStep(ctx, &deps{store: stepStore{e.store}, cluster: c}, t, inst, i)
 }
 
 // RetryPolicy returns the River retry policy for task jobs. A task job is

@@ -60,6 +60,22 @@ type deps struct {
 	cluster dmsd.Cluster
 }
 
+// stepStore is the instance store as steps see it: a step saves its copy of
+// the instance with the user notes the record has now, because users are
+// managed while tasks run and the step's copy may predate a change.
+type stepStore struct{ dmsd.InstanceStore }
+
+// UpdateInstance saves inst with the record's current user notes. It returns
+// the store's errors.
+func (s stepStore) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
+	cur, err := s.InstanceStore.FindInstance(ctx, inst.ProjectID, inst.ID)
+	if err != nil {
+		return err
+	}
+	inst.UserNotes = cur.UserNotes
+	return s.InstanceStore.UpdateInstance(ctx, inst)
+}
+
 // instanceStep returns a step of any kind that needs only the instance.
 func instanceStep[P any](name string, run func(ctx context.Context, d *deps, inst *dmsd.Instance) error) Step[P] {
 	return Step[P]{Name: name, Run: func(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, _ *P) error {

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 
 	"github.com/dmsd/dmsd"
@@ -30,4 +31,12 @@ func (c *Clusters) For(inst *dmsd.Instance) (dmsd.Cluster, error) {
 // hold nothing open between calls.
 func (c *Clusters) Close() error {
 	return errors.Join(c.External.Close(), c.Embedded.Close())
+}
+
+// ImportUserNotes moves the users.json files of earlier versions, of both
+// embedded and external instances, into the instance records (see
+// Embedded.ImportUserNotes). It returns the errors of both, having tried
+// both.
+func (c *Clusters) ImportUserNotes(ctx context.Context, store dmsd.InstanceStore) error {
+	return errors.Join(c.Embedded.ImportUserNotes(ctx, store), c.External.ImportUserNotes(ctx, store))
 }

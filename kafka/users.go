@@ -2,14 +2,10 @@ package kafka
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -64,47 +60,6 @@ func errSASLDisabled() error {
 	return dmsd.Errorf(dmsd.ESASLDISABLED, "SASL is not enabled for this instance: users and topic permissions require an instance created with access_user.")
 }
 
-// userInfo is what Kafka does not keep about a user: its description and
-// creation time. It lives in users.json in the instance's data directory,
-// which kfake ignores and DestroyCluster removes.
-type userInfo struct {
-	Description string `json:"description,omitempty"`
-	CreatedMs   int64  `json:"created_ms"`
-}
-
-// userFiles serializes reads and writes of the users.json files.
-var userFiles sync.Mutex
-
-func (e *kadmin) usersFile(id string) string { return filepath.Join(e.instanceDir(id), "users.json") }
-
-func (e *kadmin) readUserInfos(id string) (map[string]userInfo, error) {
-	m := map[string]userInfo{}
-	b, err := os.ReadFile(e.usersFile(id))
-	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	} else if err != nil {
-		return nil, err
-	}
-	return m, json.Unmarshal(b, &m)
-}
-
-func (e *kadmin) writeUserInfos(id string, m map[string]userInfo) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	// An external cluster's directory holds only this file, and may not
-	// exist yet on this replica.
-	if err := os.MkdirAll(e.instanceDir(id), 0o700); err != nil {
-		return err
-	}
-	tmp := e.usersFile(id) + ".dmsd-tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, e.usersFile(id))
-}
-
 // scramUsers returns the users that have a SCRAM-SHA-512 credential.
 func scramUsers(ctx context.Context, adm *kadm.Client) (map[string]bool, error) {
 	described, err := adm.DescribeUserSCRAMs(ctx)
@@ -126,8 +81,8 @@ func scramUsers(ctx context.Context, adm *kadm.Client) (map[string]bool, error) 
 }
 
 // ListUsers returns the access user and every SCRAM-SHA-512 user of the
-// cluster, with the descriptions and creation times recorded when they were
-// created.
+// cluster, with the descriptions and creation times of inst.UserNotes (the
+// Unix epoch for a user without one).
 func (e *kadmin) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
@@ -138,12 +93,6 @@ func (e *kadmin) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.Use
 	if err != nil {
 		return nil, fmt.Errorf("list users of %s: %w", inst.ID, err)
 	}
-	userFiles.Lock()
-	infos, err := e.readUserInfos(inst.ID)
-	userFiles.Unlock()
-	if err != nil {
-		return nil, err
-	}
 	out := []dmsd.User{{Name: e.accessUser(inst), Default: true, CreatedAt: inst.CreatedAt}}
 	names := make([]string, 0, len(users))
 	for name := range users {
@@ -153,14 +102,17 @@ func (e *kadmin) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.Use
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		info := infos[name]
-		out = append(out, dmsd.User{Name: name, Description: info.Description, CreatedAt: time.UnixMilli(info.CreatedMs).UTC()})
+		note, created := inst.UserNotes[name], time.UnixMilli(0).UTC()
+		if !note.CreatedAt.IsZero() {
+			created = note.CreatedAt
+		}
+		out = append(out, dmsd.User{Name: name, Description: note.Description, CreatedAt: created})
 	}
 	return out, nil
 }
 
-// CreateUser adds a SCRAM-SHA-512 credential for the user and records its
-// description. It returns EUSEREXISTS if the user already has one or is the
+// CreateUser adds a SCRAM-SHA-512 credential for the user (the caller
+// records its dmsd.UserNote). It returns EUSEREXISTS if the user already has one or is the
 // access user.
 func (e *kadmin) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
 	adm, done, err := e.saslAdmin(inst)
@@ -174,16 +126,6 @@ func (e *kadmin) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.
 	}
 	if users[user.Name] || user.Name == e.accessUser(inst) {
 		return dmsd.Errorf(dmsd.EUSEREXISTS, "The user %s already exists.", user.Name)
-	}
-	userFiles.Lock()
-	defer userFiles.Unlock()
-	infos, err := e.readUserInfos(inst.ID)
-	if err != nil {
-		return err
-	}
-	infos[user.Name] = userInfo{Description: user.Description, CreatedMs: user.CreatedAt.UnixMilli()}
-	if err := e.writeUserInfos(inst.ID, infos); err != nil {
-		return err
 	}
 	return upsertSCRAM(ctx, adm, user.Name, password)
 }
@@ -266,16 +208,7 @@ func (e *kadmin) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []s
 			return fmt.Errorf("delete users on %s: %w", inst.ID, err)
 		}
 	}
-	userFiles.Lock()
-	defer userFiles.Unlock()
-	infos, err := e.readUserInfos(inst.ID)
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		delete(infos, name)
-	}
-	return e.writeUserInfos(inst.ID, infos)
+	return nil
 }
 
 // policyOps are the topic operations each policy allows.

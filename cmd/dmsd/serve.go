@@ -85,6 +85,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), addresses, logger),
 	}
 	defer clusters.Close()
+	if err := clusters.ImportUserNotes(ctx, db); err != nil {
+		logger.Error("some users.json files of an earlier version were not imported", "error", err)
+	}
 	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota))
 	ops := admin.New(db, clusters)
 	// Before any cluster of the replica starts: another process with this
