@@ -44,13 +44,23 @@ type Kind[P any] struct {
 	Steps []Step[P]
 }
 
-// A Step is one idempotent piece of a task: after a crash it may run again,
+// A Step is one idempotent piece of a task. The engine records each step's
+// status in the task record, which is both the progress the API shows and
+// where a resumed task starts: River's ResumableStep (v0.51) keeps the last
+// finished step in the job's metadata only when an attempt ends with an
+// error or a snooze, not when the process dies, and a second record of the
+// same progress would have to agree with the first.
+//
+// A step is idempotent: after a crash it may run again,
 // so it must bring the world to its target state whether or not it ran
 // before. Run gets the task's params decoded once, and the instance as the
 // store has it now.
 type Step[P any] struct {
+	// Name is the step's name in the task's progress (START_BROKERS ...).
 	Name string
-	Run  func(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *P) error
+	// Run carries the step out; an error fails the task, unless it is
+	// EUNAVAILABLE or ctx ended, when the step runs again on resume.
+	Run func(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *P) error
 }
 
 // deps are what steps may use: the instance records and the instance's

@@ -23,9 +23,10 @@ var _ dmsd.Cluster = (*External)(nil)
 // cluster through its bootstrap servers, as the configured SASL user, every
 // connection checked against the address policy. Its topic, configuration,
 // user and permission operations are the same kadm code as Embedded's, run
-// against that cluster. Its only state on disk is dmsd's own: the
-// descriptions of the users created through the API, in
-// dataDir/<instance id>/users.json.
+// against that cluster. It keeps nothing on disk: what dmsd knows of its
+// users is in the instance record (dmsd.Instance.UserNotes); only the
+// users.json files of earlier versions may remain, until ImportUserNotes
+// moves them there.
 type External struct {
 	kadmin
 	logger *slog.Logger
@@ -34,8 +35,8 @@ type External struct {
 	policy *dmsd.AddressPolicy
 }
 
-// NewExternal returns an External that keeps dmsd's own notes about each
-// instance in filepath.Join(dataDir, instanceID) and connects only where
+// NewExternal returns an External that finds what earlier versions kept
+// about each instance in filepath.Join(dataDir, instanceID) and connects only where
 // policy allows, checked at every dial; a nil policy allows nothing. A nil
 // logger discards its messages.
 func NewExternal(dataDir string, policy *dmsd.AddressPolicy, logger *slog.Logger) *External {
@@ -159,8 +160,8 @@ func (x *External) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, e
 // StopCluster does nothing: dmsd does not run an external cluster.
 func (x *External) StopCluster(context.Context, string) error { return nil }
 
-// DestroyCluster removes dmsd's own notes about the instance and leaves the
-// external cluster and its data alone.
+// DestroyCluster removes what earlier versions kept on disk about the
+// instance and leaves the external cluster and its data alone.
 func (x *External) DestroyCluster(_ context.Context, instanceID string) error {
 	if err := checkID(instanceID); err != nil {
 		return err
