@@ -33,6 +33,10 @@ type Kind[P any] struct {
 	// Success and Failure are the statuses the instance moves to when the
 	// task ends, or "" to keep the status it has.
 	Success, Failure dmsd.InstanceStatus
+	// Needs, when set, is the change the instance's cluster must allow
+	// (dmsd.Lifecycle.Allows): the kind's service method asks before its
+	// own checks, so that a cluster that cannot have it refuses first.
+	Needs dmsd.Change
 	// RemovesInstance is set when the last step deletes the instance and,
 	// with it, the task's own record: success then writes nothing.
 	RemovesInstance bool

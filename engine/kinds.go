@@ -33,6 +33,7 @@ var createInstance = &Kind[*dmsd.Instance]{
 // restartInstance stops and starts the instance's brokers.
 var restartInstance = &Kind[instanceParams]{
 	Name:    "restartInstance",
+	Needs:   dmsd.RestartBrokers,
 	From:    startable,
 	During:  dmsd.InstanceRestarting,
 	Success: dmsd.InstanceRunning,
@@ -68,6 +69,7 @@ type autoTopicParams struct {
 // or disabled; the instance stays RUNNING meanwhile.
 var modifyAutoTopic = &Kind[autoTopicParams]{
 	Name:    "modifyAutoTopic",
+	Needs:   dmsd.SetAutoTopic,
 	From:    running,
 	Success: dmsd.InstanceRunning,
 	Failure: dmsd.InstanceError,

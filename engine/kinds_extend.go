@@ -10,6 +10,7 @@ import (
 // EXTENDING meanwhile.
 var extendInstance = &Kind[extendParams]{
 	Name:    "extendInstance",
+	Needs:   dmsd.Extend,
 	From:    running,
 	During:  dmsd.InstanceExtending,
 	Success: dmsd.InstanceRunning,
@@ -79,7 +80,7 @@ const maxBrokers = 50
 // EINVALID for other bad parameters, EBROKERQUOTA for brokers past the
 // project's quota, and the store's errors.
 func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {
-	inst, err := e.allowed(ctx, actor, instanceID, dmsd.Extend)
+	inst, err := e.allowed(ctx, actor, instanceID, extendInstance.Needs)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 // plaintext ones; the instance stays RUNNING meanwhile.
 var kafkaSslSwitch = &Kind[sslParams]{
 	Name:    "kafkaSslSwitch",
+	Needs:   dmsd.SwitchSSL,
 	From:    running,
 	Success: dmsd.InstanceRunning,
 	Failure: dmsd.InstanceError,
@@ -46,7 +47,7 @@ func saveSSL(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p 
 // instance stays RUNNING meanwhile. It returns EEXTERNAL for an external
 // cluster, SwitchProtocol's EINVALID and the store's errors.
 func (e *Engine) SetSSL(ctx context.Context, actor dmsd.Actor, instanceID, protocol string, enable bool) (*dmsd.Task, error) {
-	inst, err := e.allowed(ctx, actor, instanceID, dmsd.SwitchSSL)
+	inst, err := e.allowed(ctx, actor, instanceID, kafkaSslSwitch.Needs)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func (e *Engine) CreateInstance(ctx context.Context, actor dmsd.Actor, inst *dms
 // instance; the instance is RESTARTING until it ends. It returns EEXTERNAL
 // for an external cluster, which dmsd cannot restart, and the store's errors.
 func (e *Engine) RestartInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
-	if _, err := e.allowed(ctx, actor, instanceID, dmsd.RestartBrokers); err != nil {
+	if _, err := e.allowed(ctx, actor, instanceID, restartInstance.Needs); err != nil {
 		return nil, err
 	}
 	return submit(ctx, e, restartInstance, actor, instanceID, instanceParams{InstanceID: instanceID})
@@ -59,7 +59,7 @@ func (e *Engine) DeleteInstance(ctx context.Context, actor dmsd.Actor, instanceI
 // its brokers with automatic topic creation enabled or disabled. It returns
 // the store's errors.
 func (e *Engine) SetAutoTopic(ctx context.Context, actor dmsd.Actor, instanceID string, enable bool) (*dmsd.Task, error) {
-	inst, err := e.allowed(ctx, actor, instanceID, dmsd.SetAutoTopic)
+	inst, err := e.allowed(ctx, actor, instanceID, modifyAutoTopic.Needs)
 	if err != nil {
 		return nil, err
 	}
