@@ -10,8 +10,7 @@ type Broker struct {
 	Port int
 }
 
-// BrokerLister is implemented by a ClusterService that reports the brokers
-// of a running cluster.
+// BrokerLister reports the brokers of a running cluster. Admin includes it.
 type BrokerLister interface {
 	// ListBrokers returns the brokers that the cluster's metadata lists,
 	// by id. Returns EINSTANCESTATUS if the cluster does not run.

@@ -80,6 +80,11 @@ type Instance struct {
 	// External, when set, makes the instance stand for an existing Kafka
 	// cluster that dmsd does not run: dmsd only connects to it.
 	External *ExternalCluster `json:",omitempty"`
+	// UserNotes are what dmsd keeps about the SASL users created through
+	// the API that Kafka does not, by user name. They live in the record,
+	// not on the replica that served the request, so that every replica
+	// shows them.
+	UserNotes map[string]UserNote `json:",omitempty"`
 	// SSLEnabled makes the brokers' listeners use TLS, with a certificate
 	// dmsd generates for the instance and keeps in its data directory:
 	// SASL_SSL on a SASL instance. It is not the API's ssl_enable, which
@@ -298,6 +303,23 @@ type InstanceService interface {
 	// on (enable) or off as Instance.SwitchProtocol decides and restarts
 	// the brokers' listeners with TLS or without.
 	SetSSL(ctx context.Context, actor Actor, instanceID, protocol string, enable bool) (*Task, error)
+
+	// UpdateInstance changes the name, description and maintenance window in
+	// place and, when the retention policy changes, starts
+	// changeRetentionPolicy (the returned task, else nil).
+	UpdateInstance(ctx context.Context, actor Actor, instanceID string, u *InstanceUpdate) (*Task, error)
+	// ModifyConfigs validates the settings and starts kafkaConfigModify. It
+	// returns the task and how many of the settings are dynamic and static.
+	ModifyConfigs(ctx context.Context, actor Actor, instanceID string, settings []ConfigSetting) (task *Task, dynamic, static int, err error)
+	// UpdateTopicPolicies starts updateTopicPolicies.
+	UpdateTopicPolicies(ctx context.Context, actor Actor, instanceID string, topics []TopicPolicies) (*Task, error)
+	// ResetOffsets starts kafkaResetConsumerOffset.
+	ResetOffsets(ctx context.Context, actor Actor, instanceID string, r OffsetReset) (*Task, error)
+	// Reassign checks the plan against the instance's current metadata
+	// (topics, partitions and broker ids must exist) and starts
+	// kafkaReassignment, now or, with req.ExecuteAt, as a scheduled task.
+	// Nothing starts when a check fails.
+	Reassign(ctx context.Context, actor Actor, instanceID string, req *ReassignRequest) (*Task, error)
 }
 
 // Extension is a specification change: OperType "storage" sets
@@ -316,26 +338,8 @@ type Endpoint struct {
 	// CACert is the PEM of the CA that clients must trust when the brokers
 	// listen with TLS, and empty when they listen in plaintext.
 	CACert string
-}
-
-// ClusterService runs the Kafka clusters behind instances. Every method is
-// idempotent, so that a task step that calls it may be repeated after a crash.
-type ClusterService interface {
-	TopicAdmin
-	UserAdmin
-
-	// StartCluster starts the cluster of inst, or returns its endpoint if it
-	// already runs. It starts inst.BrokerNum brokers on inst.Ports when those
-	// are set and on free ports otherwise.
-	StartCluster(ctx context.Context, inst *Instance) (Endpoint, error)
-	// StopCluster stops the cluster of an instance, keeping its data. Stopping
-	// a cluster that does not run is not an error.
-	StopCluster(ctx context.Context, instanceID string) error
-	// DestroyCluster stops the cluster of an instance and removes its data.
-	DestroyCluster(ctx context.Context, instanceID string) error
-	// CheckCluster returns an error unless a Kafka client reaches the
-	// running cluster of inst and sees all inst.BrokerNum brokers.
-	CheckCluster(ctx context.Context, inst *Instance) error
-	// Close stops every cluster, keeping their data.
-	Close() error
+	// Brokers, when not 0, is how many brokers the cluster's metadata
+	// lists, for a cluster whose brokers dmsd does not choose (an external
+	// one): the instance record takes it as its broker number.
+	Brokers int
 }

@@ -43,8 +43,8 @@ type ClusterMetadata struct {
 	Topics map[string]map[int32][]int32
 }
 
-// PartitionAdmin moves partition replicas. A ClusterService that implements
-// it supports kafkaReassignment.
+// PartitionAdmin moves partition replicas, for kafkaReassignment. Cluster
+// includes it.
 type PartitionAdmin interface {
 	// ClusterMetadata returns the brokers and the replicas of every
 	// partition that the cluster's metadata reports.
@@ -66,13 +66,9 @@ type PartitionAdmin interface {
 	PartitionSizes(ctx context.Context, inst *Instance, topics []string) (map[string]map[int32]int64, error)
 }
 
-// ReassignService starts partition reassignments.
+// ReassignService estimates partition reassignments (InstanceService.Reassign
+// starts them).
 type ReassignService interface {
-	// Reassign checks the plan against the instance's current metadata
-	// (topics, partitions and broker ids must exist) and starts
-	// kafkaReassignment, now or, with req.ExecuteAt, as a scheduled task.
-	// Nothing starts when a check fails.
-	Reassign(ctx context.Context, actor Actor, instanceID string, req *ReassignRequest) (*Task, error)
 	// EstimateReassignment checks the plan as Reassign does and returns
 	// the seconds it is expected to take (ClusterMetadata.EstimateSeconds),
 	// starting nothing.

@@ -7,7 +7,7 @@ import (
 )
 
 // TopicAdmin changes what lives inside a running cluster: topics and Kafka
-// parameters. ClusterService includes it. Every method acts on the running
+// parameters. Admin includes it. Every method acts on the running
 // cluster of inst through a Kafka admin client and is idempotent where its
 // doc says so, so that a task step may call it again after a crash.
 type TopicAdmin interface {
@@ -37,9 +37,8 @@ type TopicAdmin interface {
 	DescribeBrokerConfigs(ctx context.Context, inst *Instance) (map[string]string, error)
 }
 
-// TopicService runs the topic, Kafka parameter and instance information
-// operations of the API. Topic operations are synchronous; parameter changes
-// and retention policy changes run as tasks.
+// TopicService runs the synchronous topic and Kafka parameter operations of
+// the API (parameter changes start tasks: InstanceService).
 type TopicService interface {
 	// CreateTopic validates t against the reference's limits and the
 	// instance's brokers, and creates it on a RUNNING instance.
@@ -55,14 +54,6 @@ type TopicService interface {
 	// ShowConfigs returns every configurable broker parameter with its
 	// current value.
 	ShowConfigs(ctx context.Context, actor Actor, instanceID string) ([]ConfigValue, error)
-	// ModifyConfigs validates the settings and starts kafkaConfigModify. It
-	// returns the task and how many of the settings are dynamic and static.
-	ModifyConfigs(ctx context.Context, actor Actor, instanceID string, settings []ConfigSetting) (task *Task, dynamic, static int, err error)
-
-	// UpdateInstance changes the name, description and maintenance window in
-	// place and, when the retention policy changes, starts
-	// changeRetentionPolicy (the returned task, else nil).
-	UpdateInstance(ctx context.Context, actor Actor, instanceID string, u *InstanceUpdate) (*Task, error)
 }
 
 // Topic is a Kafka topic as the API shows it.

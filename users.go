@@ -70,7 +70,7 @@ type OffsetReset struct {
 }
 
 // UserAdmin manages a running cluster's SASL users, ACLs and consumer group
-// offsets. ClusterService includes it. Every method connects as the
+// offsets. Admin includes it. Every method connects as the
 // instance's access user and returns ESASLDISABLED for an instance without
 // SASL; every method is idempotent.
 type UserAdmin interface {
@@ -105,9 +105,9 @@ type UserAdmin interface {
 	ResetOffsets(ctx context.Context, inst *Instance, r OffsetReset) error
 }
 
-// UserService runs the user, permission and consumer group operations of the
-// API. User operations are synchronous, as the reference answers them with
-// 204; permissions and offsets run as tasks.
+// UserService runs the synchronous user and permission operations of the
+// API, as the reference answers them with 204 (permission changes and
+// offset resets start tasks: InstanceService).
 type UserService interface {
 	// ListUsers returns the SASL users of a running SASL instance's
 	// cluster, the access user included (User.Default).
@@ -125,13 +125,9 @@ type UserService interface {
 	// DeleteUsers deletes users and their permissions at once. Returns
 	// EINVALID for the access user.
 	DeleteUsers(ctx context.Context, actor Actor, instanceID string, names []string) error
-	// UpdateTopicPolicies starts updateTopicPolicies.
-	UpdateTopicPolicies(ctx context.Context, actor Actor, instanceID string, topics []TopicPolicies) (*Task, error)
 	// TopicPolicies returns the users' access policies on a topic. Returns
 	// ENOTOPIC if the topic does not exist.
 	TopicPolicies(ctx context.Context, actor Actor, instanceID, topic string) ([]UserPolicy, error)
-	// ResetOffsets starts kafkaResetConsumerOffset.
-	ResetOffsets(ctx context.Context, actor Actor, instanceID string, r OffsetReset) (*Task, error)
 }
 
 var userNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)

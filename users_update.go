@@ -1,13 +1,13 @@
 package dmsd
 
-import "context"
+import "time"
 
-// UserDescriber is implemented by a ClusterService that keeps the
-// descriptions of a cluster's users.
-type UserDescriber interface {
-	// SetUserDescription replaces a user's description. Returns
-	// EUSERNOTFOUND if the user does not exist or is the access user.
-	SetUserDescription(ctx context.Context, inst *Instance, name, description string) error
+// UserNote is what dmsd keeps about a SASL user that Kafka does not.
+type UserNote struct {
+	// Description is the user's description (user_desc).
+	Description string `json:"description,omitempty"`
+	// CreatedAt is when the user was created through the API.
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // MaxUserDescription is the longest user description, in characters, the

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/admin"
 )
 
 // stepTimeout bounds one step, so that a cluster that never answers fails its
@@ -26,14 +27,16 @@ const stepTimeout = 2 * time.Minute
 type Engine struct {
 	replica  string
 	store    dmsd.Store
-	clusters dmsd.ClusterService
+	clusters dmsd.Clusters
 	logger   *slog.Logger
 	duration *prometheus.HistogramVec
 	// quota, when set, limits each project's instances and brokers.
 	quota *dmsd.Quota
-	// addresses decides where external instances may point; nil refuses
-	// them all.
-	addresses *dmsd.AddressPolicy
+	// kinds are the task kinds it runs, by name.
+	kinds map[string]kind
+	// admin answers the checks that tasks share with the synchronous
+	// operations (a RUNNING instance and its cluster).
+	admin *admin.Service
 }
 
 // Option changes an engine from its defaults.
@@ -44,13 +47,16 @@ type Option func(*Engine)
 // the clusters it hosts.
 func Replica(id string) Option { return func(e *Engine) { e.replica = id } }
 
-// New returns an engine. It registers its task duration histogram with reg
+// New returns an engine that finds each instance's cluster through
+// clusters. It registers its task duration histogram with reg
 // when reg is not nil.
-func New(store dmsd.Store, clusters dmsd.ClusterService, logger *slog.Logger, reg prometheus.Registerer, opts ...Option) *Engine {
+func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prometheus.Registerer, opts ...Option) *Engine {
 	e := &Engine{
 		replica:  dmsd.DefaultReplica,
 		store:    store,
 		clusters: clusters,
+		admin:    admin.New(store, clusters),
+		kinds:    kinds,
 		logger:   logger,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "dmsd_task_duration_seconds",
@@ -88,10 +94,15 @@ func (e *Engine) StartClusters(ctx context.Context) error {
 		if inst.Status != dmsd.InstanceRunning || dmsd.QueueOf(inst.Host) != dmsd.QueueOf(e.replica) {
 			continue
 		}
-		if inst.External != nil {
-			continue // dmsd runs nothing for an external cluster.
+		c, err := e.clusters.For(inst)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
+			continue
 		}
-		if _, err := e.clusters.StartCluster(ctx, inst); err != nil {
+		if c.Allows(dmsd.RunBrokers) != nil {
+			continue // dmsd runs nothing for this cluster.
+		}
+		if _, err := c.StartCluster(ctx, inst); err != nil {
 			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
 		}
 	}
@@ -134,7 +145,7 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 			return river.JobSnooze(d) // Fetched a little early.
 		}
 	}
-	k, ok := kinds[t.Name]
+	k, ok := e.kinds[t.Name]
 	if !ok {
 		t.Status, t.Reason, t.UpdatedAt = dmsd.TaskFailed, "unknown task kind "+t.Name, dmsd.Now()
 		return e.store.UpdateTask(ctx, t, "")
@@ -160,7 +171,8 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		logger.Info("task resumed")
 	}
 
-	for i, s := range k.steps {
+	names := k.stepNames()
+	for i, name := range names {
 		if t.Steps[i].Status == dmsd.StepSuccess {
 			continue
 		}
@@ -169,26 +181,27 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		if err := e.store.UpdateTask(ctx, t, ""); err != nil {
 			return err
 		}
-		err := e.runStep(ctx, t, s)
+		err := e.runStep(ctx, t, k, i)
 		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
 			// Shutting down, or the database is away: the step runs
 			// again when River retries the job.
-			logger.Info("task interrupted; it resumes at this step", "step", s.name, "error", err)
+			logger.Info("task interrupted; it resumes at this step", "step", name, "error", err)
 			return err
 		}
 		now := dmsd.Now()
 		t.Steps[i].EndedAt, t.UpdatedAt = now, now
 		if err != nil {
-			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, s.name+": "+reasonOf(err)
-			logger.Warn("task failed", "step", s.name, "error", err)
+			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, name+": "+reasonOf(err)
+			logger.Warn("task failed", "step", name, "error", err)
 			e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(now.Sub(t.CreatedAt).Seconds())
-			return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onFailure)
+			status, _ := k.ending(true)
+			return e.store.UpdateTask(context.WithoutCancel(ctx), t, status)
 		}
 		t.Steps[i].Status = dmsd.StepSuccess
-		if k.removesRecord && i == len(k.steps)-1 {
+		if _, removed := k.ending(false); removed && i == len(names)-1 {
 			break // The last step deleted the instance and this record with it.
 		}
-		if i < len(k.steps)-1 {
+		if i < len(names)-1 {
 			if err := e.store.UpdateTask(ctx, t, ""); err != nil {
 				return err
 			}
@@ -197,10 +210,11 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 	t.Status = dmsd.TaskSuccess
 	e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(t.UpdatedAt.Sub(t.CreatedAt).Seconds())
 	logger.Info("task succeeded", "duration", t.UpdatedAt.Sub(t.CreatedAt))
-	if k.removesRecord {
+	status, removed := k.ending(false)
+	if removed {
 		return nil
 	}
-	return e.store.UpdateTask(context.WithoutCancel(ctx), t, k.onSuccess)
+	return e.store.UpdateTask(context.WithoutCancel(ctx), t, status)
 }
 
 // reasonOf returns what a failed task says about its error: a *dmsd.Error's
@@ -213,7 +227,7 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) {
+func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	defer func() {
@@ -225,7 +239,11 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, s step) (err error) 
 	if err != nil {
 		return err
 	}
-	return s.run(ctx, e, t, inst)
+	c, err := e.clusters.For(inst)
+	if err != nil {
+		return err
+	}
+	return k.runStep(ctx, &deps{store: stepStore{e.store}, cluster: c}, t, inst, i)
 }
 
 // RetryPolicy returns the River retry policy for task jobs. A task job is
@@ -236,6 +254,8 @@ func RetryPolicy() river.ClientRetryPolicy { return retryPolicy{} }
 
 type retryPolicy struct{}
 
+// NextRetry returns when the job is worked again: 1, 2, 4 ... seconds after
+// now for its first attempts, then every 30 seconds.
 func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	backoff := 30 * time.Second
 	if job.Attempt < 6 {

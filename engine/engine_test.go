@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/admin"
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/sqlite"
 )
@@ -103,6 +104,7 @@ type testBundle struct {
 	db       *sqlite.DB
 	clusters *gatedClusters
 	engine   *engine.Engine
+	admin    *admin.Service
 	actor    dmsd.Actor
 }
 
@@ -123,6 +125,7 @@ func (b *testBundle) start(t *testing.T, clusters *gatedClusters) {
 	require.NoError(t, err)
 	b.db, b.clusters = db, clusters
 	b.engine = engine.New(db, clusters, logger, nil)
+	b.admin = admin.New(db, clusters)
 	q, err := engine.NewQueue(db.RiverDriver(), engine.QueueConfig{Workers: b.engine.Workers(), RetryPolicy: engine.RetryPolicy(), PollInterval: sqlite.PollInterval})
 	require.NoError(t, err)
 	require.NoError(t, db.StartQueue(b.ctx, "", q))

@@ -2,123 +2,190 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
 	"github.com/dmsd/dmsd"
 )
 
-// step is one idempotent piece of a task: after a crash it may run again, so
-// it must bring the world to its target state whether or not it ran before.
-type step struct {
-	name string
-	run  func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error
+// startable are the statuses from which an instance may be restarted or
+// deleted.
+var startable = []dmsd.InstanceStatus{dmsd.InstanceRunning, dmsd.InstanceError, dmsd.InstanceExtendFailed}
+
+// running is the status most operations start from.
+var running = []dmsd.InstanceStatus{dmsd.InstanceRunning}
+
+// instanceParams are the params of kinds that name only their instance.
+type instanceParams struct {
+	InstanceID string `json:"instance_id"`
 }
 
-// kind declares a task kind: its steps, and the instance status it leaves.
-type kind struct {
-	steps                []step
-	onSuccess, onFailure dmsd.InstanceStatus
-	// removesRecord is set when the last step deletes the task's own record.
-	removesRecord bool
+// createInstance brings up a new instance's cluster. Its input is the
+// instance as the request made it, passwords included; the task shows only
+// createParamsOf it.
+var createInstance = &Kind[*dmsd.Instance]{
+	Name:    "createInstance",
+	Success: dmsd.InstanceRunning,
+	Failure: dmsd.InstanceError,
+	Public:  func(inst *dmsd.Instance) any { return createParamsOf(inst) },
+	Steps:   []Step[*dmsd.Instance]{instanceStep[*dmsd.Instance]("START_BROKERS", startBrokers), instanceStep[*dmsd.Instance]("CHECK_CLUSTER", checkCluster)},
 }
 
-var kinds = map[string]kind{
-	"createInstance": {
-		steps:     []step{startBrokers, checkCluster},
-		onSuccess: dmsd.InstanceRunning,
-		onFailure: dmsd.InstanceError,
+// restartInstance stops and starts the instance's brokers.
+var restartInstance = &Kind[instanceParams]{
+	Name:    "restartInstance",
+	Needs:   dmsd.RestartBrokers,
+	From:    startable,
+	During:  dmsd.InstanceRestarting,
+	Success: dmsd.InstanceRunning,
+	Failure: dmsd.InstanceError,
+	Steps: []Step[instanceParams]{
+		instanceStep[instanceParams]("STOP_BROKERS", stopBrokers),
+		instanceStep[instanceParams]("START_BROKERS", startBrokers),
+		instanceStep[instanceParams]("CHECK_CLUSTER", checkCluster),
 	},
-	"restartInstance": {
-		steps:     []step{stopBrokers, startBrokers, checkCluster},
-		onSuccess: dmsd.InstanceRunning,
-		onFailure: dmsd.InstanceError,
+}
+
+// deleteInstance removes the cluster and then the instance and its tasks,
+// this one included.
+var deleteInstance = &Kind[instanceParams]{
+	Name:            "deleteInstance",
+	From:            startable,
+	During:          dmsd.InstanceDeleting,
+	Failure:         dmsd.InstanceError,
+	RemovesInstance: true,
+	Steps: []Step[instanceParams]{
+		instanceStep[instanceParams]("DELETE_BROKERS", destroyCluster),
+		instanceStep[instanceParams]("DELETE_RECORDS", deleteRecords),
 	},
-	"modifyAutoTopic": {
-		steps:     []step{saveAutoTopic, stopBrokers, startBrokers, checkCluster},
-		onSuccess: dmsd.InstanceRunning,
-		onFailure: dmsd.InstanceError,
+}
+
+// autoTopicParams are the params of modifyAutoTopic.
+type autoTopicParams struct {
+	Old bool `json:"old_auto_status"`
+	New bool `json:"new_auto_status"`
+}
+
+// modifyAutoTopic restarts the brokers with automatic topic creation enabled
+// or disabled; the instance stays RUNNING meanwhile.
+var modifyAutoTopic = &Kind[autoTopicParams]{
+	Name:    "modifyAutoTopic",
+	Needs:   dmsd.SetAutoTopic,
+	From:    running,
+	Success: dmsd.InstanceRunning,
+	Failure: dmsd.InstanceError,
+	Steps: []Step[autoTopicParams]{
+		{"UPDATE_AUTO_TOPIC_CONFIG", saveAutoTopic},
+		instanceStep[autoTopicParams]("STOP_BROKERS", stopBrokers),
+		instanceStep[autoTopicParams]("START_BROKERS", startBrokers),
+		instanceStep[autoTopicParams]("CHECK_CLUSTER", checkCluster),
 	},
-	"deleteInstance": {
-		steps:         []step{destroyCluster, deleteRecords},
-		onFailure:     dmsd.InstanceError,
-		removesRecord: true,
-	},
+}
+
+// createParams are what a createInstance task shows of the request: never a
+// password, which this type has no field for.
+type createParams struct {
+	AccessUser            string          `json:"access_user,omitempty"`
+	BrokerNum             int             `json:"broker_num"`
+	EnableAutoTopic       bool            `json:"enable_auto_topic"`
+	EngineVersion         string          `json:"engine_version"`
+	External              *externalParams `json:"external,omitempty"`
+	KafkaSecurityProtocol string          `json:"kafka_security_protocol,omitempty"`
+	Name                  string          `json:"name"`
+	RetentionPolicy       string          `json:"retention_policy"`
+	SASLEnabledMechanisms []string        `json:"sasl_enabled_mechanisms,omitempty"`
+	SSLEnable             bool            `json:"ssl_enable,omitempty"`
+	StorageSpace          int             `json:"storage_space"`
+}
+
+// externalParams are what a createInstance task shows of an external
+// cluster: where it is and as whom, not the password.
+type externalParams struct {
+	BootstrapServers []string `json:"bootstrap_servers"`
+	SASLMechanism    string   `json:"sasl_mechanism"`
+	Username         string   `json:"username"`
+}
+
+// createParamsOf returns the public params of inst's creation. The fields
+// are in the order of their JSON names, as the params were written when they
+// were a map.
+func createParamsOf(inst *dmsd.Instance) createParams {
+	p := createParams{
+		Name: inst.Name, EngineVersion: inst.EngineVersion, BrokerNum: inst.BrokerNum,
+		StorageSpace: inst.StorageSpace, EnableAutoTopic: inst.EnableAutoTopic, RetentionPolicy: inst.RetentionPolicy,
+	}
+	if inst.SASLEnabled() {
+		// As the request said it.
+		p.SSLEnable, p.AccessUser, p.SASLEnabledMechanisms = true, inst.AccessUser, inst.SASLMechanisms
+		p.KafkaSecurityProtocol = dmsd.SASLPlaintext
+		if inst.SSLEnabled {
+			p.KafkaSecurityProtocol = dmsd.SASLSSL
+		}
+	}
+	if x := inst.External; x != nil {
+		p.External = &externalParams{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username}
+	}
+	return p
 }
 
 // startBrokers starts the instance's brokers, or finds them running, and keeps
 // their ports so that later starts reuse them, and the CA certificate of
 // TLS listeners.
-var startBrokers = step{"START_BROKERS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	ep, err := e.clusters.StartCluster(ctx, inst)
+func startBrokers(ctx context.Context, d *deps, inst *dmsd.Instance) error {
+	ep, err := d.cluster.StartCluster(ctx, inst)
 	if err != nil {
 		return err
 	}
-	if inst.External != nil {
-		// dmsd does not choose an external cluster's brokers: it records
-		// how many the cluster reports, which CHECK_CLUSTER then checks.
-		n, err := e.clusters.BrokerCount(ctx, inst)
-		if err != nil {
-			return err
-		}
-		if n == inst.BrokerNum {
-			return nil
-		}
-		inst.BrokerNum = n
-		return e.store.UpdateInstance(ctx, inst)
+	changed := false
+	if !slices.Equal(inst.Ports, ep.Ports) || inst.SSLCACert != ep.CACert {
+		// The CA of TLS listeners is recorded so that any replica can
+		// serve it for download; plaintext listeners clear it.
+		inst.Ports, inst.SSLCACert, changed = ep.Ports, ep.CACert, true
 	}
-	if slices.Equal(inst.Ports, ep.Ports) && inst.SSLCACert == ep.CACert {
+	if ep.Brokers != 0 && ep.Brokers != inst.BrokerNum {
+		// A cluster whose brokers dmsd does not choose: the record
+		// takes how many it reports, which CHECK_CLUSTER then checks.
+		inst.BrokerNum, changed = ep.Brokers, true
+	}
+	if !changed {
 		return nil
 	}
-	// The CA of TLS listeners is recorded so that any replica can serve
-	// it for download; plaintext listeners clear it.
-	inst.Ports, inst.SSLCACert = ep.Ports, ep.CACert
-	return e.store.UpdateInstance(ctx, inst)
-}}
+	return d.store.UpdateInstance(ctx, inst)
+}
 
 // stopBrokers stops the instance's brokers, keeping their data; stopping
 // stopped brokers does nothing.
-var stopBrokers = step{"STOP_BROKERS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	return e.clusters.StopCluster(ctx, inst.ID)
-}}
+func stopBrokers(ctx context.Context, d *deps, inst *dmsd.Instance) error {
+	return d.cluster.StopCluster(ctx, inst.ID)
+}
 
 // checkCluster connects to the cluster as a client would and checks that all
 // brokers answer. It first starts the brokers if they do not run: a process
 // that died after START_BROKERS took the brokers with it, and its successor
 // resumes the task here.
-var checkCluster = step{"CHECK_CLUSTER", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	if err := startBrokers.run(ctx, e, t, inst); err != nil {
+func checkCluster(ctx context.Context, d *deps, inst *dmsd.Instance) error {
+	if err := startBrokers(ctx, d, inst); err != nil {
 		return err
 	}
-	return e.clusters.CheckCluster(ctx, inst)
-}}
+	return d.cluster.CheckCluster(ctx, inst)
+}
 
 // saveAutoTopic records the wanted setting; the broker restart that follows
 // applies it, as Kafka reads it at broker start.
-var saveAutoTopic = step{"UPDATE_AUTO_TOPIC_CONFIG", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	var p autoTopicParams
-	if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
-		return err
-	}
+func saveAutoTopic(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *autoTopicParams) error {
 	if inst.EnableAutoTopic == p.New {
 		return nil
 	}
 	inst.EnableAutoTopic = p.New
-	return e.store.UpdateInstance(ctx, inst)
-}}
+	return d.store.UpdateInstance(ctx, inst)
+}
 
 // destroyCluster stops the brokers and removes their data.
-var destroyCluster = step{"DELETE_BROKERS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	return e.clusters.DestroyCluster(ctx, inst.ID)
-}}
+func destroyCluster(ctx context.Context, d *deps, inst *dmsd.Instance) error {
+	return d.cluster.DestroyCluster(ctx, inst.ID)
+}
 
 // deleteRecords deletes the instance and all its task records, this one
 // included.
-var deleteRecords = step{"DELETE_RECORDS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	return e.store.DeleteInstance(ctx, inst.ID)
-}}
-
-type autoTopicParams struct {
-	Old bool `json:"old_auto_status"`
-	New bool `json:"new_auto_status"`
+func deleteRecords(ctx context.Context, d *deps, inst *dmsd.Instance) error {
+	return d.store.DeleteInstance(ctx, inst.ID)
 }

@@ -2,17 +2,25 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/dmsd/dmsd"
 )
 
-func init() {
-	kinds["extendInstance"] = kind{
-		steps:     []step{saveExtension, extendStopBrokers, startBrokers, checkCluster},
-		onSuccess: dmsd.InstanceRunning,
-		onFailure: dmsd.InstanceExtendFailed,
-	}
+// extendInstance adds storage or brokers to a RUNNING instance, which is
+// EXTENDING meanwhile.
+var extendInstance = &Kind[extendParams]{
+	Name:    "extendInstance",
+	Needs:   dmsd.Extend,
+	From:    running,
+	During:  dmsd.InstanceExtending,
+	Success: dmsd.InstanceRunning,
+	Failure: dmsd.InstanceExtendFailed,
+	Steps: []Step[extendParams]{
+		{"EXTEND_SPEC", saveExtension},
+		{"STOP_BROKERS", extendStopBrokers},
+		instanceStep[extendParams]("START_BROKERS", startBrokers),
+		instanceStep[extendParams]("CHECK_CLUSTER", checkCluster),
+	},
 }
 
 // extendParams are the params of extendInstance: the change asked for and
@@ -25,22 +33,12 @@ type extendParams struct {
 	NewBrokerNum    int    `json:"new_broker_num,omitempty"`
 }
 
-func extendParamsOf(t *dmsd.Task) (extendParams, error) {
-	var p extendParams
-	err := json.Unmarshal([]byte(t.Params), &p)
-	return p, err
-}
-
 // saveExtension records the new specification on the instance. For more
 // brokers it keeps the existing brokers' ports and adds a 0 (a free port) for
 // each new broker, so that the start that follows brings the old brokers
 // back where clients know them and binds the new ones anywhere; that start
 // records the new ports. Saving what is saved writes nothing.
-var saveExtension = step{"EXTEND_SPEC", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	p, err := extendParamsOf(t)
-	if err != nil {
-		return err
-	}
+func saveExtension(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *extendParams) error {
 	changed := false
 	if p.NewStorageSpace > 0 && inst.StorageSpace != p.NewStorageSpace {
 		inst.StorageSpace, changed = p.NewStorageSpace, true
@@ -56,22 +54,18 @@ var saveExtension = step{"EXTEND_SPEC", func(ctx context.Context, e *Engine, t *
 	if !changed {
 		return nil
 	}
-	return e.store.UpdateInstance(ctx, inst)
-}}
+	return d.store.UpdateInstance(ctx, inst)
+}
 
 // extendStopBrokers stops the brokers for a horizontal extension, so that the
 // next step starts them again with the new broker count on the same data;
 // more storage changes nothing that runs.
-var extendStopBrokers = step{"STOP_BROKERS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	p, err := extendParamsOf(t)
-	if err != nil {
-		return err
-	}
+func extendStopBrokers(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *extendParams) error {
 	if p.OperType != "horizontal" {
 		return nil
 	}
-	return stopBrokers.run(ctx, e, t, inst)
-}}
+	return stopBrokers(ctx, d, inst)
+}
 
 // storageStep is the granularity of storage_space the reference requires.
 const storageStep = 100
@@ -86,12 +80,9 @@ const maxBrokers = 50
 // EINVALID for other bad parameters, EBROKERQUOTA for brokers past the
 // project's quota, and the store's errors.
 func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {
-	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+	inst, err := e.allowed(ctx, actor, instanceID, extendInstance.Needs)
 	if err != nil {
 		return nil, err
-	}
-	if inst.External != nil {
-		return nil, dmsd.ErrExternal("extending its specifications")
 	}
 	p := extendParams{OperType: ext.OperType, OldStorageSpace: inst.StorageSpace, NewStorageSpace: ext.NewStorageSpace}
 	switch ext.OperType {
@@ -128,14 +119,9 @@ func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	if p.NewStorageSpace > dmsd.MaxStorageSpace {
 		return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space can be at most %d GB.", dmsd.MaxStorageSpace)
 	}
-	t := newTask(actor, instanceID, "extendInstance", p)
-	sub := &dmsd.Submission{
-		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
-		InstanceStatus:  dmsd.InstanceExtending,
-	}
+	var opts []submitOpt
 	if ext.OperType == "horizontal" {
-		sub.Quota = e.quota // more brokers count against the project's quota
+		opts = append(opts, withQuota(e.quota)) // more brokers count against the project's quota
 	}
-	return t, e.store.SubmitTask(ctx, sub)
+	return submit(ctx, e, extendInstance, actor, instanceID, p, opts...)
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,15 +9,19 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-func init() {
-	kinds["kafkaConfigModify"] = kind{
-		steps: []step{modifyDynamicConfigs, saveStaticConfigs},
-		// The instance keeps its status: a refused parameter leaves the
-		// brokers as they were.
-	}
-	kinds["changeRetentionPolicy"] = kind{
-		steps: []step{modifyRetentionPolicy},
-	}
+// kafkaConfigModify sets a RUNNING instance's Kafka parameters. The instance
+// keeps its status: a refused parameter leaves the brokers as they were.
+var kafkaConfigModify = &Kind[configModifyParams]{
+	Name:  "kafkaConfigModify",
+	From:  running,
+	Steps: []Step[configModifyParams]{{"MODIFY_DYNAMIC_CONFIGS", modifyDynamicConfigs}, {"SAVE_STATIC_CONFIGS", saveStaticConfigs}},
+}
+
+// changeRetentionPolicy records a RUNNING instance's new retention policy.
+var changeRetentionPolicy = &Kind[retentionPolicyParams]{
+	Name:  "changeRetentionPolicy",
+	From:  running,
+	Steps: []Step[retentionPolicyParams]{{"MODIFY_RETENTION_POLICY", modifyRetentionPolicy}},
 }
 
 // configModifyParams are the params of kafkaConfigModify.
@@ -42,7 +45,7 @@ func (p *configModifyParams) settingsOf(dynamic bool) map[string]string {
 // saveBrokerConfigs records settings on the instance, so that every later
 // start of the cluster passes them to the brokers. Saving what is already
 // saved writes nothing.
-func saveBrokerConfigs(ctx context.Context, e *Engine, inst *dmsd.Instance, settings map[string]string) error {
+func saveBrokerConfigs(ctx context.Context, d *deps, inst *dmsd.Instance, settings map[string]string) error {
 	merged := maps.Clone(inst.BrokerConfigs)
 	if merged == nil {
 		merged = map[string]string{}
@@ -52,23 +55,19 @@ func saveBrokerConfigs(ctx context.Context, e *Engine, inst *dmsd.Instance, sett
 		return nil
 	}
 	inst.BrokerConfigs = merged
-	return e.store.UpdateInstance(ctx, inst)
+	return d.store.UpdateInstance(ctx, inst)
 }
 
 // modifyDynamicConfigs sets the dynamic parameters live on the brokers
 // (IncrementalAlterConfigs on the cluster-wide broker resource), checks that
 // Kafka then reports the requested values, and records them on the instance.
 // Idempotent: setting the same values again changes nothing.
-var modifyDynamicConfigs = step{"MODIFY_DYNAMIC_CONFIGS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	var p configModifyParams
-	if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
-		return err
-	}
+func modifyDynamicConfigs(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *configModifyParams) error {
 	want := p.settingsOf(true)
 	if len(want) == 0 {
 		return nil
 	}
-	got, err := e.clusters.AlterBrokerConfigs(ctx, inst, want)
+	got, err := d.cluster.AlterBrokerConfigs(ctx, inst, want)
 	if err != nil {
 		return err
 	}
@@ -77,23 +76,19 @@ var modifyDynamicConfigs = step{"MODIFY_DYNAMIC_CONFIGS", func(ctx context.Conte
 			return fmt.Errorf("kafka reports %s=%q after setting %q", k, got[k], want[k])
 		}
 	}
-	return saveBrokerConfigs(ctx, e, inst, want)
-}}
+	return saveBrokerConfigs(ctx, d, inst, want)
+}
 
 // saveStaticConfigs records the static parameters on the instance; they take
 // effect at the brokers' next start (restartInstance), which passes them to
 // Kafka. Idempotent.
-var saveStaticConfigs = step{"SAVE_STATIC_CONFIGS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	var p configModifyParams
-	if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
-		return err
-	}
+func saveStaticConfigs(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *configModifyParams) error {
 	want := p.settingsOf(false)
 	if len(want) == 0 {
 		return nil
 	}
-	return saveBrokerConfigs(ctx, e, inst, want)
-}}
+	return saveBrokerConfigs(ctx, d, inst, want)
+}
 
 // retentionPolicyParams are the params of changeRetentionPolicy.
 type retentionPolicyParams struct {
@@ -104,14 +99,10 @@ type retentionPolicyParams struct {
 // modifyRetentionPolicy records the new policy on the instance. The embedded
 // brokers have no disk limit, so neither policy changes what they do.
 // Idempotent.
-var modifyRetentionPolicy = step{"MODIFY_RETENTION_POLICY", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	var p retentionPolicyParams
-	if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
-		return err
-	}
+func modifyRetentionPolicy(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *retentionPolicyParams) error {
 	if inst.RetentionPolicy == p.New {
 		return nil
 	}
 	inst.RetentionPolicy = p.New
-	return e.store.UpdateInstance(ctx, inst)
-}}
+	return d.store.UpdateInstance(ctx, inst)
+}

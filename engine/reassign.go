@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,14 +11,19 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-func init() {
-	kinds["kafkaReassignment"] = kind{
-		steps: []step{checkReassignPlan, setReassignThrottle, reassignPartitions, verifyReassignment, removeReassignThrottle},
-		// The instance stays RUNNING: the brokers keep serving throughout.
-	}
+// kafkaReassignment moves partition replicas of a RUNNING instance, which
+// stays RUNNING: the brokers keep serving throughout.
+var kafkaReassignment = &Kind[reassignParams]{
+	Name: "kafkaReassignment",
+	From: running,
+	Steps: []Step[reassignParams]{
+		{"CHECK_REASSIGN_PLAN", checkReassignPlan},
+		{"SET_REPLICATION_THROTTLE", setReassignThrottle},
+		{"REASSIGN_PARTITIONS", reassignPartitions},
+		{"VERIFY_REASSIGNMENT", verifyReassignment},
+		{"REMOVE_REPLICATION_THROTTLE", removeReassignThrottle},
+	},
 }
-
-var _ dmsd.ReassignService = (*Engine)(nil)
 
 // reassignParams are the params of kafkaReassignment, in the request's form.
 type reassignParams struct {
@@ -29,31 +33,17 @@ type reassignParams struct {
 	ExecuteAt     int64               `json:"execute_at,omitempty"`
 }
 
-// partitionAdmin returns the clusters as a dmsd.PartitionAdmin, or an error
-// saying that they cannot move partitions.
-func (e *Engine) partitionAdmin() (dmsd.PartitionAdmin, error) {
-	pa, ok := e.clusters.(dmsd.PartitionAdmin)
-	if !ok {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: this service's clusters do not support partition reassignment.")
-	}
-	return pa, nil
-}
-
 // Reassign checks the plan against the RUNNING instance's metadata and starts
 // kafkaReassignment, now or at req.ExecuteAt.
 func (e *Engine) Reassign(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (*dmsd.Task, error) {
 	if req.Throttle < 0 {
 		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second.")
 	}
-	inst, err := e.topicInstance(ctx, actor, instanceID)
+	inst, c, err := e.admin.TopicInstance(ctx, actor, instanceID)
 	if err != nil {
 		return nil, err
 	}
-	pa, err := e.partitionAdmin()
-	if err != nil {
-		return nil, err
-	}
-	md, err := pa.ClusterMetadata(ctx, inst)
+	md, err := c.ClusterMetadata(ctx, inst)
 	if err != nil {
 		return nil, err
 	}
@@ -64,93 +54,50 @@ func (e *Engine) Reassign(ctx context.Context, actor dmsd.Actor, instanceID stri
 	if !req.ExecuteAt.IsZero() {
 		p.IsSchedule, p.ExecuteAt = true, req.ExecuteAt.UnixMilli()
 	}
-	t := newTask(actor, instanceID, "kafkaReassignment", p)
-	t.ExecuteAt = req.ExecuteAt
-	return t, e.store.SubmitTask(ctx, &dmsd.Submission{
-		Task:            t,
-		AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning},
-	})
+	return submit(ctx, e, kafkaReassignment, actor, instanceID, p, at(req.ExecuteAt))
 }
 
-// EstimateReassignment checks the plan against the RUNNING instance's
-// metadata as Reassign does and returns the seconds it is expected to take,
-// from the sizes of the partitions it adds replicas to and the throttle.
-// No task starts.
-func (e *Engine) EstimateReassignment(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (int, error) {
-	if req.Throttle < 0 {
-		return 0, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: throttle must be a positive number of bytes per second.")
-	}
-	inst, err := e.topicInstance(ctx, actor, instanceID)
-	if err != nil {
-		return 0, err
-	}
-	pa, err := e.partitionAdmin()
-	if err != nil {
-		return 0, err
-	}
-	md, err := pa.ClusterMetadata(ctx, inst)
-	if err != nil {
-		return 0, err
-	}
-	plan, err := md.Plan(req.Reassignments)
-	if err != nil {
-		return 0, err
-	}
-	sizes, err := pa.PartitionSizes(ctx, inst, slices.Sorted(maps.Keys(plan)))
-	if err != nil {
-		return 0, err
-	}
-	return md.EstimateSeconds(plan, sizes, req.Throttle), nil
-}
-
-// reassignPlan reads the task's params and the cluster's metadata and returns
+// reassignPlan reads the cluster's metadata and returns
 // the plan, checked again: brokers or topics may have changed since the task
 // was accepted, above all for a scheduled one.
-func reassignPlan(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) (dmsd.PartitionAdmin, *reassignParams, dmsd.PartitionPlan, error) {
-	var p reassignParams
-	if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
-		return nil, nil, nil, err
-	}
-	pa, err := e.partitionAdmin()
-	if err != nil {
-		return nil, nil, nil, err
-	}
+func reassignPlan(ctx context.Context, d *deps, inst *dmsd.Instance, p *reassignParams) (dmsd.PartitionAdmin, dmsd.PartitionPlan, error) {
+	pa := d.cluster
 	md, err := pa.ClusterMetadata(ctx, inst)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	plan, err := md.Plan(p.Reassignments)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return pa, &p, plan, nil
+	return pa, plan, nil
 }
 
 // checkReassignPlan checks the plan against the metadata Kafka reports now.
-var checkReassignPlan = step{"CHECK_REASSIGN_PLAN", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	_, _, _, err := reassignPlan(ctx, e, t, inst)
+func checkReassignPlan(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *reassignParams) error {
+	_, _, err := reassignPlan(ctx, d, inst, p)
 	return err
-}}
+}
 
 // setReassignThrottle sets the replication throttle when the task has one.
 // Idempotent.
-var setReassignThrottle = step{"SET_REPLICATION_THROTTLE", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	pa, p, plan, err := reassignPlan(ctx, e, t, inst)
+func setReassignThrottle(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *reassignParams) error {
+	pa, plan, err := reassignPlan(ctx, d, inst, p)
 	if err != nil || p.Throttle <= 0 {
 		return err
 	}
 	return pa.SetReplicationThrottle(ctx, inst, slices.Sorted(maps.Keys(plan)), p.Throttle)
-}}
+}
 
 // reassignPartitions asks Kafka to move the replicas (AlterPartitionAssignments).
 // Idempotent: asking for the same target again changes nothing.
-var reassignPartitions = step{"REASSIGN_PARTITIONS", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	pa, _, plan, err := reassignPlan(ctx, e, t, inst)
+func reassignPartitions(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *reassignParams) error {
+	pa, plan, err := reassignPlan(ctx, d, inst, p)
 	if err != nil {
 		return err
 	}
 	return pa.AlterPartitionAssignments(ctx, inst, plan)
-}}
+}
 
 // verifyPoll is how often verifyReassignment asks Kafka whether it is done,
 // and reassignWait how long it waits at most, within the step's timeout.
@@ -165,8 +112,8 @@ const (
 // partition is where the plan asked; otherwise it fails with what Kafka
 // reports for the others, after removing the throttle it set, as the
 // throttle's own step does not run after a failure.
-var verifyReassignment = step{"VERIFY_REASSIGNMENT", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	pa, p, plan, err := reassignPlan(ctx, e, t, inst)
+func verifyReassignment(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *reassignParams) error {
+	pa, plan, err := reassignPlan(ctx, d, inst, p)
 	if err != nil {
 		return err
 	}
@@ -209,7 +156,7 @@ var verifyReassignment = step{"VERIFY_REASSIGNMENT", func(ctx context.Context, e
 	}
 	t.Reason += "."
 	return nil
-}}
+}
 
 // failReassignment removes the task's replication throttle, if it set one,
 // and returns cause, joined with the removal's error if that fails too.
@@ -225,21 +172,14 @@ func failReassignment(ctx context.Context, pa dmsd.PartitionAdmin, inst *dmsd.In
 
 // removeReassignThrottle removes the replication throttle the task set.
 // Idempotent.
-var removeReassignThrottle = step{"REMOVE_REPLICATION_THROTTLE", func(ctx context.Context, e *Engine, t *dmsd.Task, inst *dmsd.Instance) error {
-	var p reassignParams
-	if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
-		return err
-	}
+func removeReassignThrottle(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *reassignParams) error {
 	if p.Throttle <= 0 {
 		return nil
 	}
-	pa, err := e.partitionAdmin()
-	if err != nil {
-		return err
-	}
+	pa := d.cluster
 	topics := make([]string, 0, len(p.Reassignments))
 	for _, r := range p.Reassignments {
 		topics = append(topics, r.Topic)
 	}
 	return pa.SetReplicationThrottle(ctx, inst, topics, 0)
-}}
+}

@@ -62,11 +62,11 @@ func TestUserOperationsCheckInputAndSASL(t *testing.T) {
 	inst := b.createRunning(t) // without SASL
 	policies := []dmsd.TopicPolicies{{Topic: "orders", Policies: []dmsd.UserPolicy{{UserName: "reader1", Policy: dmsd.PolicySub}}}}
 
-	err := b.engine.CreateUser(b.ctx, b.actor, inst.ID, dmsd.User{Name: "reader1"}, "Read-Pass1")
+	err := b.admin.CreateUser(b.ctx, b.actor, inst.ID, dmsd.User{Name: "reader1"}, "Read-Pass1")
 	require.Equal(t, dmsd.ESASLDISABLED, dmsd.ErrorCode(err))
 	_, err = b.engine.UpdateTopicPolicies(b.ctx, b.actor, inst.ID, policies)
 	require.Equal(t, dmsd.ESASLDISABLED, dmsd.ErrorCode(err))
-	err = b.engine.CreateUser(b.ctx, b.actor, inst.ID, dmsd.User{Name: "reader1"}, "weak")
+	err = b.admin.CreateUser(b.ctx, b.actor, inst.ID, dmsd.User{Name: "reader1"}, "weak")
 	require.Equal(t, dmsd.EINVALIDPASSWORD, dmsd.ErrorCode(err), "input is checked first")
 
 	reset := func(r dmsd.OffsetReset) error {

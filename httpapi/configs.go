@@ -50,7 +50,7 @@ type modifyConfigsJSON struct {
 	StaticConfig  int    `json:"static_config"`
 }
 
-func handleConfigsModify(svc dmsd.TopicService) http.Handler {
+func handleConfigsModify(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		instanceID, req, err := decodeForInstance[modifyConfigsRequest](r)
 		if err != nil {
@@ -86,7 +86,7 @@ type updateInstanceRequest struct {
 	EnterpriseProjectID *string `json:"enterprise_project_id"`
 }
 
-func handleInstanceUpdate(svc dmsd.TopicService) http.Handler {
+func handleInstanceUpdate(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		instanceID, req, err := decodeForInstance[updateInstanceRequest](r)
 		if err != nil {

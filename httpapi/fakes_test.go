@@ -223,11 +223,11 @@ func (s fakeTopics) ShowConfigs(ctx context.Context, actor dmsd.Actor, instanceI
 	return s.configs, s.record(ctx, "ShowConfigs", actor, instanceID)
 }
 
-func (s fakeTopics) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID string, settings []dmsd.ConfigSetting) (*dmsd.Task, int, int, error) {
+func (s fakeInstances) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID string, settings []dmsd.ConfigSetting) (*dmsd.Task, int, int, error) {
 	return s.newTask("kafkaConfigModify"), s.dynamic, s.static, s.record(ctx, "ModifyConfigs", actor, instanceID, settings)
 }
 
-func (s fakeTopics) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
+func (s fakeInstances) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
 	return nil, s.record(ctx, "UpdateInstance", actor, instanceID, u)
 }
 
@@ -257,7 +257,7 @@ func (s fakeUsers) DeleteUsers(ctx context.Context, actor dmsd.Actor, instanceID
 	return s.record(ctx, "DeleteUsers", actor, instanceID, names)
 }
 
-func (s fakeUsers) UpdateTopicPolicies(ctx context.Context, actor dmsd.Actor, instanceID string, topics []dmsd.TopicPolicies) (*dmsd.Task, error) {
+func (s fakeInstances) UpdateTopicPolicies(ctx context.Context, actor dmsd.Actor, instanceID string, topics []dmsd.TopicPolicies) (*dmsd.Task, error) {
 	return s.newTask("updateTopicPolicies"), s.record(ctx, "UpdateTopicPolicies", actor, instanceID, topics)
 }
 
@@ -265,7 +265,7 @@ func (s fakeUsers) TopicPolicies(ctx context.Context, actor dmsd.Actor, instance
 	return s.policies, s.record(ctx, "TopicPolicies", actor, instanceID, topic)
 }
 
-func (s fakeUsers) ResetOffsets(ctx context.Context, actor dmsd.Actor, instanceID string, r dmsd.OffsetReset) (*dmsd.Task, error) {
+func (s fakeInstances) ResetOffsets(ctx context.Context, actor dmsd.Actor, instanceID string, r dmsd.OffsetReset) (*dmsd.Task, error) {
 	return s.newTask("kafkaResetConsumerOffset"), s.record(ctx, "ResetOffsets", actor, instanceID, r)
 }
 
@@ -275,7 +275,7 @@ type fakeReassign struct {
 	*fakes
 }
 
-func (s fakeReassign) Reassign(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (*dmsd.Task, error) {
+func (s fakeInstances) Reassign(ctx context.Context, actor dmsd.Actor, instanceID string, req *dmsd.ReassignRequest) (*dmsd.Task, error) {
 	return s.newTask("kafkaReassignment"), s.record(ctx, "Reassign", actor, instanceID, req)
 }
 

@@ -37,7 +37,7 @@ type reassignJSON struct {
 // handleReassign serves both paths of the reassignment: the SDK's
 // /v2/{project_id}/kafka/instances/{instance_id}/reassign and the reference's
 // /v2/{engine}/{project_id}/instances/{instance_id}/reassign.
-func handleReassign(svc dmsd.ReassignService) http.Handler {
+func handleReassign(svc dmsd.ReassignService, tasks dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e := r.PathValue("engine"); e != "" && e != "kafka" {
 			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
@@ -68,7 +68,7 @@ func handleReassign(svc dmsd.ReassignService) http.Handler {
 			encode(w, http.StatusOK, reassignJSON{ReassignmentTime: &secs})
 			return
 		}
-		t, err := svc.Reassign(r.Context(), actorFrom(r), instanceID, req)
+		t, err := tasks.Reassign(r.Context(), actorFrom(r), instanceID, req)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -67,8 +67,8 @@ func (s *Server) routes() {
 	v2("PUT /v2/{project_id}/instances/{instance_id}/topics", handleTopicUpdate(s.topics))
 	v2("POST /v2/{project_id}/instances/{instance_id}/topics/delete", handleTopicDelete(s.topics))
 	v2("GET /v2/{project_id}/instances/{instance_id}/configs", handleConfigsShow(s.topics))
-	v2("PUT /v2/{project_id}/instances/{instance_id}/configs", handleConfigsModify(s.topics))
-	v2("PUT /v2/{project_id}/instances/{instance_id}", handleInstanceUpdate(s.topics))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/configs", handleConfigsModify(s.instances))
+	v2("PUT /v2/{project_id}/instances/{instance_id}", handleInstanceUpdate(s.instances))
 
 	// Users, topic permissions and consumer groups.
 	v2("POST /v2/{project_id}/instances/{instance_id}/users", handleUserCreate(s.users))
@@ -76,14 +76,14 @@ func (s *Server) routes() {
 	v2("PUT /v2/{project_id}/instances/{instance_id}/users", handleUsersDelete(s.users))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/users/{user_name}", handleUserPassword(s.users))
 	v2("PUT /v2/{engine}/{project_id}/instances/{instance_id}/users/{user_name}", handleUserUpdate(s.users))
-	v2("POST /v1/{project_id}/instances/{instance_id}/topics/accesspolicy", handleTopicPoliciesUpdate(s.users))
+	v2("POST /v1/{project_id}/instances/{instance_id}/topics/accesspolicy", handleTopicPoliciesUpdate(s.instances))
 	v2("GET /v1/{project_id}/instances/{instance_id}/topics/{topic_name}/accesspolicy", handleTopicPoliciesShow(s.users))
-	v2("POST /v2/{project_id}/instances/{instance_id}/management/groups/{group}/reset-message-offset", handleResetOffset(s.users))
-	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/groups/{group}/reset-message-offset", handleResetOffset(s.users))
+	v2("POST /v2/{project_id}/instances/{instance_id}/management/groups/{group}/reset-message-offset", handleResetOffset(s.instances))
+	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/groups/{group}/reset-message-offset", handleResetOffset(s.instances))
 
 	// Partition reassignment (the SDK's path and the reference's) and scheduled tasks.
-	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/reassign", handleReassign(s.reassign))
-	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/reassign", handleReassign(s.reassign))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/reassign", handleReassign(s.reassign, s.instances))
+	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/reassign", handleReassign(s.reassign, s.instances))
 	v2("GET /v2/{project_id}/instances/{instance_id}/scheduled-tasks", handleScheduledList(s.store),
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")

@@ -140,7 +140,7 @@ type topicPoliciesRequest struct {
 	Topics []dmsd.TopicPolicies `json:"topics"`
 }
 
-func handleTopicPoliciesUpdate(svc dmsd.UserService) http.Handler {
+func handleTopicPoliciesUpdate(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := instanceRoute(r)
 		if err != nil {
@@ -201,7 +201,7 @@ type resetOffsetRequest struct {
 	Timestamp     *int64 `json:"timestamp"`
 }
 
-func handleResetOffset(svc dmsd.UserService) http.Handler {
+func handleResetOffset(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := instanceRoute(r)
 		if err != nil {

@@ -9,14 +9,9 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-var (
-	_ dmsd.BrokerLister = (*Embedded)(nil)
-	_ dmsd.BrokerLister = (*Router)(nil)
-)
-
 // ListBrokers returns the brokers the cluster's metadata lists, by id. It
 // returns EINSTANCESTATUS if the embedded cluster does not run.
-func (e *Embedded) ListBrokers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.Broker, error) {
+func (e *kadmin) ListBrokers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.Broker, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err
@@ -32,14 +27,4 @@ func (e *Embedded) ListBrokers(ctx context.Context, inst *dmsd.Instance) ([]dmsd
 	}
 	slices.SortFunc(out, func(a, b dmsd.Broker) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-// ListBrokers returns the brokers of the instance's cluster, embedded or
-// external.
-func (r *Router) ListBrokers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.Broker, error) {
-	l, ok := r.pick(inst).(dmsd.BrokerLister)
-	if !ok {
-		return nil, fmt.Errorf("list brokers of %s: not supported by its cluster service", inst.ID)
-	}
-	return l.ListBrokers(ctx, inst)
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,14 +24,15 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// Ensure Embedded implements dmsd.ClusterService.
-var _ dmsd.ClusterService = (*Embedded)(nil)
+// Ensure Embedded implements dmsd.Cluster.
+var _ dmsd.Cluster = (*Embedded)(nil)
 
-// Embedded is a dmsd.ClusterService that runs every instance's Kafka cluster
+// Embedded is a dmsd.Cluster that runs every instance's Kafka cluster
 // in this process with kfake. Each instance keeps its data in its own
 // directory below the data directory, named after the instance id. All
 // methods are safe for concurrent use.
 type Embedded struct {
+	kadmin
 	dataDir string
 	logger  *slog.Logger
 
@@ -42,10 +44,6 @@ type Embedded struct {
 	mu       sync.Mutex
 	clusters map[string]*running
 	closed   bool
-
-	// external decides where clients of external clusters may connect
-	// (see External); nil refuses every address.
-	external *dmsd.AddressPolicy
 }
 
 // running is a started cluster and the endpoint it listens on. The endpoint is
@@ -63,12 +61,42 @@ func NewEmbedded(dataDir string, logger *slog.Logger) *Embedded {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Embedded{
+	e := &Embedded{
 		dataDir:  dataDir,
 		logger:   logger,
 		clusters: make(map[string]*running),
 	}
+	e.kadmin = kadmin{
+		dataDir: dataDir,
+		connect: e.connect,
+		hasSASL: (*dmsd.Instance).SASLEnabled,
+		scram: func(inst *dmsd.Instance) bool {
+			return slices.Contains(inst.SASLMechanisms, dmsd.MechanismScramSHA512)
+		},
+		accessUser: func(inst *dmsd.Instance) string { return inst.AccessUser },
+		place:      e.placeMoves,
+	}
+	return e
 }
+
+// For returns e, or for an instance that stands for an external cluster an
+// External that may connect nowhere: an Embedded used alone as the
+// dmsd.Clusters admits no external instance (Clusters serves both).
+func (e *Embedded) For(inst *dmsd.Instance) (dmsd.Cluster, error) {
+	if inst.External != nil {
+		return NewExternal(filepath.Join(e.dataDir, "external"), nil, e.logger), nil
+	}
+	return e, nil
+}
+
+// Admit calls validate: an embedded cluster can be whatever the domain
+// allows.
+func (e *Embedded) Admit(_ context.Context, _ *dmsd.Instance, validate func() error) error {
+	return validate()
+}
+
+// Allows returns nil: dmsd runs the brokers and can make every change.
+func (e *Embedded) Allows(dmsd.Change) error { return nil }
 
 // StartCluster starts the cluster of inst with inst.BrokerNum brokers on
 // 127.0.0.1 and returns where they listen, ports in broker order. The brokers

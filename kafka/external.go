@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -17,58 +15,116 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// Ensure External and Router implement dmsd.ClusterService.
-var (
-	_ dmsd.ClusterService = (*External)(nil)
-	_ dmsd.ClusterService = (*Router)(nil)
-)
+// Ensure External implements dmsd.Cluster.
+var _ dmsd.Cluster = (*External)(nil)
 
-// External is a dmsd.ClusterService for instances that stand for an existing
+// External is the dmsd.Cluster of instances that stand for an existing
 // Kafka cluster (inst.External): dmsd runs nothing for them and reaches the
-// cluster through its bootstrap servers, as the configured SASL user. Every
-// topic, configuration, user and permission operation is the embedded
-// engine's kadm code run against that cluster (Embedded.admin connects to
-// inst.External). Its only state on disk is dmsd's own: the descriptions of
-// the users created through the API, in dataDir/<instance id>/users.json.
+// cluster through its bootstrap servers, as the configured SASL user, every
+// connection checked against the address policy. Its topic, configuration,
+// user and permission operations are the same kadm code as Embedded's, run
+// against that cluster. It keeps nothing on disk: what dmsd knows of its
+// users is in the instance record (dmsd.Instance.UserNotes); only the
+// users.json files of earlier versions may remain, until ImportUserNotes
+// moves them there.
 type External struct {
-	*Embedded // runs no cluster: only its TopicAdmin and UserAdmin methods are used
+	kadmin
+	logger *slog.Logger
+	// policy decides where clients of external clusters may connect; nil
+	// refuses every address.
+	policy *dmsd.AddressPolicy
 }
 
-// NewExternal returns an External that keeps dmsd's own notes about each
-// instance in filepath.Join(dataDir, instanceID) and connects only where
-// policy allows, checked at every dial; a nil policy allows nothing.
+// NewExternal returns an External that finds what earlier versions kept
+// about each instance in filepath.Join(dataDir, instanceID) and connects only where
+// policy allows, checked at every dial; a nil policy allows nothing. A nil
+// logger discards its messages.
 func NewExternal(dataDir string, policy *dmsd.AddressPolicy, logger *slog.Logger) *External {
-	x := &External{Embedded: NewEmbedded(dataDir, logger)}
-	x.Embedded.external = policy
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	x := &External{logger: logger, policy: policy}
+	x.kadmin = kadmin{
+		dataDir: dataDir,
+		connect: x.connect,
+		// An external cluster reached with SASL has users of its own.
+		hasSASL: func(inst *dmsd.Instance) bool {
+			return inst.SASLEnabled() || (inst.External != nil && inst.External.SASLMechanism != "")
+		},
+		// Its mechanisms are its own: the SCRAM-SHA-512 credential is
+		// created there for whoever logs in with it.
+		scram: func(*dmsd.Instance) bool { return true },
+		accessUser: func(inst *dmsd.Instance) string {
+			if inst.External == nil {
+				return inst.AccessUser
+			}
+			return inst.External.Username
+		},
+	}
 	return x
 }
 
+// checkTimeout bounds the check of an external instance's bootstrap
+// servers at create time.
+const checkTimeout = 5 * time.Second
+
+// Admit checks the external cluster's settings and refuses what dmsd
+// cannot do to a cluster it does not run (EEXTERNAL for an access user or
+// ssl_enable), takes 1 broker until the cluster's metadata says how many,
+// calls validate, and last returns EADDRREFUSED unless every bootstrap
+// server is an address that external instances may have.
+func (x *External) Admit(ctx context.Context, inst *dmsd.Instance, validate func() error) error {
+	if inst.External == nil {
+		return fmt.Errorf("admit %s: not an external cluster", inst.Name)
+	}
+	if err := inst.External.Validate(); err != nil {
+		return err
+	}
+	if inst.AccessUser != "" {
+		return dmsd.ErrExternal("creating the SASL access user")
+	}
+	if inst.SSLEnabled {
+		return dmsd.ErrExternal("ssl_enable, which sets the brokers' listeners,")
+	}
+	if inst.BrokerNum == 0 {
+		// Taken from the cluster's metadata when the task connects.
+		inst.BrokerNum = 1
+	}
+	if err := validate(); err != nil {
+		return err
+	}
+	// One budget for all the look-ups, so that a create request never
+	// waits long on slow names.
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	for _, s := range inst.External.BootstrapServers {
+		if _, err := x.policy.Check(ctx, s); err != nil {
+			x.logger.Debug("external bootstrap server refused", "server", s, "error", err)
+			return err
+		}
+	}
+	return nil
+}
+
+// Allows returns EEXTERNAL naming c: every dmsd.Change needs brokers that
+// dmsd runs.
+func (x *External) Allows(c dmsd.Change) error { return dmsd.ErrExternal(string(c)) }
+
 // StartCluster starts nothing: it connects to the external cluster and
-// returns its first bootstrap server's host and the bootstrap servers'
-// ports. It returns EUNREACHABLE, whose message does not tell why, if the
-// cluster cannot be reached in connectTimeout, is not where external
-// clusters may be, does not speak Kafka or refuses the credentials; the
-// cause is logged.
+// returns, in Brokers, how many brokers its metadata lists, and the record's
+// own ports and CA, as dmsd keeps none for a cluster it does not run. It
+// returns EUNREACHABLE, whose message does not tell why, if the cluster
+// cannot be reached in connectTimeout, is not where external clusters may
+// be, does not speak Kafka or refuses the credentials; the cause is logged.
 func (x *External) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.Endpoint, error) {
 	if inst.External == nil {
 		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: not an external cluster", inst.ID)
 	}
-	if _, err := x.BrokerCount(ctx, inst); err != nil {
+	n, err := x.BrokerCount(ctx, inst)
+	if err != nil {
 		return dmsd.Endpoint{}, err
 	}
-	var ep dmsd.Endpoint
-	for _, s := range inst.External.BootstrapServers {
-		host, port, err := net.SplitHostPort(s)
-		if err != nil {
-			return dmsd.Endpoint{}, err
-		}
-		p, _ := strconv.Atoi(port)
-		if ep.Host == "" {
-			ep.Host = host
-		}
-		ep.Ports = append(ep.Ports, p)
-	}
-	return ep, nil
+	return dmsd.Endpoint{Ports: inst.Ports, CACert: inst.SSLCACert, Brokers: n}, nil
 }
 
 // connectTimeout bounds StartCluster's and CheckCluster's first request to
@@ -84,7 +140,7 @@ const connectTimeout = 5 * time.Second
 func (x *External) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, error) {
 	rctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	n, err := x.Embedded.BrokerCount(rctx, inst)
+	n, err := x.kadmin.BrokerCount(rctx, inst)
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err() // shutting down: the step is resumed, not failed
@@ -104,8 +160,8 @@ func (x *External) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, e
 // StopCluster does nothing: dmsd does not run an external cluster.
 func (x *External) StopCluster(context.Context, string) error { return nil }
 
-// DestroyCluster removes dmsd's own notes about the instance and leaves the
-// external cluster and its data alone.
+// DestroyCluster removes what earlier versions kept on disk about the
+// instance and leaves the external cluster and its data alone.
 func (x *External) DestroyCluster(_ context.Context, instanceID string) error {
 	if err := checkID(instanceID); err != nil {
 		return err
@@ -129,10 +185,13 @@ func (x *External) CheckCluster(ctx context.Context, inst *dmsd.Instance) error 
 // Close does nothing: no cluster runs.
 func (x *External) Close() error { return nil }
 
-// externalAdmin returns an admin client connected to inst's external
-// cluster, whose every connection goes through the address policy.
-func (e *Embedded) externalAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	opts := append(e.guardOpts(), externalSASL(inst.External)...)
+// connect returns an admin client connected to inst's external cluster,
+// whose every connection goes through the address policy.
+func (x *External) connect(inst *dmsd.Instance) (*kadm.Client, func(), error) {
+	if inst.External == nil {
+		return nil, nil, fmt.Errorf("connect to %s: not an external cluster", inst.ID)
+	}
+	opts := append(x.guardOpts(), externalSASL(inst.External)...)
 	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(inst.External.BootstrapServers...))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to external cluster of %s: %w", inst.ID, err)
@@ -152,120 +211,4 @@ func externalSASL(x *dmsd.ExternalCluster) []kgo.Opt {
 		return []kgo.Opt{kgo.SASL(scram.Auth{User: x.Username, Pass: x.Password}.AsSha512Mechanism())}
 	}
 	return nil
-}
-
-// accessUserOf returns the user dmsd connects as and that the user
-// operations protect: the access user, or an external cluster's user.
-func accessUserOf(inst *dmsd.Instance) string {
-	if inst.External != nil {
-		return inst.External.Username
-	}
-	return inst.AccessUser
-}
-
-// Router is the dmsd.ClusterService that dmsd runs: it sends each instance to
-// Embedded, or to External when the instance stands for an external cluster.
-// The calls that name only an instance id go to both, which is safe: each
-// treats an instance it does not know as stopped and without data.
-type Router struct {
-	Embedded *Embedded
-	External *External
-}
-
-func (r *Router) pick(inst *dmsd.Instance) dmsd.ClusterService {
-	if inst.External != nil {
-		return r.External
-	}
-	return r.Embedded
-}
-
-func (r *Router) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.Endpoint, error) {
-	return r.pick(inst).StartCluster(ctx, inst)
-}
-
-func (r *Router) StopCluster(ctx context.Context, instanceID string) error {
-	if err := r.External.StopCluster(ctx, instanceID); err != nil {
-		return err
-	}
-	return r.Embedded.StopCluster(ctx, instanceID)
-}
-
-func (r *Router) DestroyCluster(ctx context.Context, instanceID string) error {
-	if err := r.External.DestroyCluster(ctx, instanceID); err != nil {
-		return err
-	}
-	return r.Embedded.DestroyCluster(ctx, instanceID)
-}
-
-func (r *Router) CheckCluster(ctx context.Context, inst *dmsd.Instance) error {
-	return r.pick(inst).CheckCluster(ctx, inst)
-}
-
-func (r *Router) Close() error {
-	_ = r.External.Close()
-	return r.Embedded.Close()
-}
-
-func (r *Router) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, error) {
-	return r.pick(inst).BrokerCount(ctx, inst)
-}
-
-func (r *Router) CreateTopic(ctx context.Context, inst *dmsd.Instance, t *dmsd.Topic) error {
-	return r.pick(inst).CreateTopic(ctx, inst, t)
-}
-
-func (r *Router) ListTopics(ctx context.Context, inst *dmsd.Instance) ([]*dmsd.Topic, error) {
-	return r.pick(inst).ListTopics(ctx, inst)
-}
-
-func (r *Router) UpdateTopic(ctx context.Context, inst *dmsd.Instance, u *dmsd.TopicUpdate) error {
-	return r.pick(inst).UpdateTopic(ctx, inst, u)
-}
-
-func (r *Router) DeleteTopics(ctx context.Context, inst *dmsd.Instance, names []string) (map[string]error, error) {
-	return r.pick(inst).DeleteTopics(ctx, inst, names)
-}
-
-func (r *Router) AlterBrokerConfigs(ctx context.Context, inst *dmsd.Instance, configs map[string]string) (map[string]string, error) {
-	return r.pick(inst).AlterBrokerConfigs(ctx, inst, configs)
-}
-
-func (r *Router) DescribeBrokerConfigs(ctx context.Context, inst *dmsd.Instance) (map[string]string, error) {
-	return r.pick(inst).DescribeBrokerConfigs(ctx, inst)
-}
-
-func (r *Router) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
-	return r.pick(inst).ListUsers(ctx, inst)
-}
-
-func (r *Router) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
-	return r.pick(inst).CreateUser(ctx, inst, user, password)
-}
-
-func (r *Router) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, name, password string) error {
-	return r.pick(inst).ResetUserPassword(ctx, inst, name, password)
-}
-
-func (r *Router) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []string) error {
-	return r.pick(inst).DeleteUsers(ctx, inst, names)
-}
-
-func (r *Router) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
-	return r.pick(inst).SetTopicPolicies(ctx, inst, p)
-}
-
-func (r *Router) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic string) ([]dmsd.UserPolicy, error) {
-	return r.pick(inst).TopicPolicies(ctx, inst, topic)
-}
-
-func (r *Router) TopicExists(ctx context.Context, inst *dmsd.Instance, topic string) (bool, error) {
-	return r.pick(inst).TopicExists(ctx, inst, topic)
-}
-
-func (r *Router) GroupState(ctx context.Context, inst *dmsd.Instance, group string) (string, error) {
-	return r.pick(inst).GroupState(ctx, inst, group)
-}
-
-func (r *Router) ResetOffsets(ctx context.Context, inst *dmsd.Instance, o dmsd.OffsetReset) error {
-	return r.pick(inst).ResetOffsets(ctx, inst, o)
 }

@@ -58,9 +58,9 @@ func (g guardedDialer) dial(ctx context.Context, network, host string) (net.Conn
 // guardOpts returns the client options that make every connection of a
 // client of an external cluster go through the policy, with short timeouts
 // so that a cluster that does not answer fails a call within seconds.
-func (e *Embedded) guardOpts() []kgo.Opt {
+func (x *External) guardOpts() []kgo.Opt {
 	return []kgo.Opt{
-		kgo.Dialer(guardedDialer{policy: e.external, logger: e.logger}.dial),
+		kgo.Dialer(guardedDialer{policy: x.policy, logger: x.logger}.dial),
 		kgo.RequestTimeoutOverhead(4 * time.Second),
 		kgo.RetryTimeout(10 * time.Second),
 	}

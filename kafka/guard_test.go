@@ -35,7 +35,7 @@ func TestGuardedDialerChecksAdvertisedBrokers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
-	n, err := x.Embedded.BrokerCount(ctx, inst)
+	n, err := x.kadmin.BrokerCount(ctx, inst)
 	require.NoError(t, err, "the first broker answers the metadata")
 	require.Equal(t, 2, n)
 	adm, done, err := x.admin(inst)
@@ -48,7 +48,7 @@ func TestGuardedDialerChecksAdvertisedBrokers(t *testing.T) {
 
 	// Without a policy, nothing is dialled at all.
 	open := NewExternal(t.TempDir(), nil, nil)
-	_, err = open.Embedded.BrokerCount(ctx, inst)
+	_, err = open.kadmin.BrokerCount(ctx, inst)
 	require.Error(t, err)
 
 	// A plain client of the same cluster reaches the second broker: the

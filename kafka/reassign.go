@@ -18,7 +18,7 @@ var _ dmsd.PartitionAdmin = (*Embedded)(nil)
 
 // ClusterMetadata returns the broker ids and the replicas of every partition
 // of the non-internal topics, as the cluster's metadata reports them.
-func (e *Embedded) ClusterMetadata(ctx context.Context, inst *dmsd.Instance) (*dmsd.ClusterMetadata, error) {
+func (e *kadmin) ClusterMetadata(ctx context.Context, inst *dmsd.Instance) (*dmsd.ClusterMetadata, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ var (
 // SetReplicationThrottle sets or (with 0) removes the replication throttle on
 // every broker and marks or unmarks all replicas of the topics. Topics that
 // no longer exist are skipped when removing.
-func (e *Embedded) SetReplicationThrottle(ctx context.Context, inst *dmsd.Instance, topics []string, bytesPerSecond int64) error {
+func (e *kadmin) SetReplicationThrottle(ctx context.Context, inst *dmsd.Instance, topics []string, bytesPerSecond int64) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func (e *Embedded) SetReplicationThrottle(ctx context.Context, inst *dmsd.Instan
 // reports for any partition. On an embedded cluster, whose kfake brokers
 // accept the request and move nothing, it then makes the move itself as far
 // as kfake can (placeMoves).
-func (e *Embedded) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Instance, plan dmsd.PartitionPlan) error {
+func (e *kadmin) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Instance, plan dmsd.PartitionPlan) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return err
@@ -136,7 +136,10 @@ func (e *Embedded) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Ins
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return e.placeMoves(ctx, inst, adm, plan)
+	if e.place == nil {
+		return nil
+	}
+	return e.place(ctx, inst, adm, plan)
 }
 
 // placeMoves moves, on an embedded cluster, the leader of every partition
@@ -146,11 +149,8 @@ func (e *Embedded) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Ins
 // replication factor. A partition that the move does not bring to the
 // requested replicas gets its leader back, so that a plan kfake cannot
 // carry out leaves the partition where it was, as Kafka would, and the
-// verification reports it. It does nothing for an external cluster.
+// verification reports it.
 func (e *Embedded) placeMoves(ctx context.Context, inst *dmsd.Instance, adm *kadm.Client, plan dmsd.PartitionPlan) error {
-	if inst.External != nil {
-		return nil
-	}
 	e.mu.Lock()
 	r, ok := e.clusters[inst.ID]
 	e.mu.Unlock()
@@ -207,7 +207,7 @@ func (e *Embedded) placeMoves(ctx context.Context, inst *dmsd.Instance, adm *kad
 
 // PartitionSizes returns the size in bytes of every partition of the topics,
 // the largest that any broker's log directories report for it.
-func (e *Embedded) PartitionSizes(ctx context.Context, inst *dmsd.Instance, topics []string) (map[string]map[int32]int64, error) {
+func (e *kadmin) PartitionSizes(ctx context.Context, inst *dmsd.Instance, topics []string) (map[string]map[int32]int64, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func (e *Embedded) PartitionSizes(ctx context.Context, inst *dmsd.Instance, topi
 
 // OngoingReassignments returns how many partitions of the topics Kafka
 // reports as being reassigned.
-func (e *Embedded) OngoingReassignments(ctx context.Context, inst *dmsd.Instance, topics []string) (int, error) {
+func (e *kadmin) OngoingReassignments(ctx context.Context, inst *dmsd.Instance, topics []string) (int, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return 0, err
@@ -257,56 +257,4 @@ func (e *Embedded) OngoingReassignments(ctx context.Context, inst *dmsd.Instance
 		}
 	}
 	return n, nil
-}
-
-var _ dmsd.PartitionAdmin = (*Router)(nil)
-
-// partitions returns the PartitionAdmin of the instance's clusters, or an
-// error if those cannot move partitions.
-func (r *Router) partitions(inst *dmsd.Instance) (dmsd.PartitionAdmin, error) {
-	pa, ok := r.pick(inst).(dmsd.PartitionAdmin)
-	if !ok {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition reassignment is not supported on this instance's cluster.")
-	}
-	return pa, nil
-}
-
-func (r *Router) ClusterMetadata(ctx context.Context, inst *dmsd.Instance) (*dmsd.ClusterMetadata, error) {
-	pa, err := r.partitions(inst)
-	if err != nil {
-		return nil, err
-	}
-	return pa.ClusterMetadata(ctx, inst)
-}
-
-func (r *Router) SetReplicationThrottle(ctx context.Context, inst *dmsd.Instance, topics []string, bytesPerSecond int64) error {
-	pa, err := r.partitions(inst)
-	if err != nil {
-		return err
-	}
-	return pa.SetReplicationThrottle(ctx, inst, topics, bytesPerSecond)
-}
-
-func (r *Router) AlterPartitionAssignments(ctx context.Context, inst *dmsd.Instance, plan dmsd.PartitionPlan) error {
-	pa, err := r.partitions(inst)
-	if err != nil {
-		return err
-	}
-	return pa.AlterPartitionAssignments(ctx, inst, plan)
-}
-
-func (r *Router) OngoingReassignments(ctx context.Context, inst *dmsd.Instance, topics []string) (int, error) {
-	pa, err := r.partitions(inst)
-	if err != nil {
-		return 0, err
-	}
-	return pa.OngoingReassignments(ctx, inst, topics)
-}
-
-func (r *Router) PartitionSizes(ctx context.Context, inst *dmsd.Instance, topics []string) (map[string]map[int32]int64, error) {
-	pa, err := r.partitions(inst)
-	if err != nil {
-		return nil, err
-	}
-	return pa.PartitionSizes(ctx, inst, topics)
 }

@@ -16,17 +16,11 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// admin returns an admin client connected to the running cluster of inst (as
-// its access user on a SASL instance), and a function that closes it. For an
-// instance that stands for an external cluster it connects to that cluster's
-// bootstrap servers instead (see External), whether or not this Embedded
-// runs anything.
-func (e *Embedded) admin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
+// connect returns an admin client connected to the running cluster of inst
+// (as its access user on a SASL instance), and a function that closes it.
+func (e *Embedded) connect(inst *dmsd.Instance) (*kadm.Client, func(), error) {
 	if err := checkID(inst.ID); err != nil {
 		return nil, nil, err
-	}
-	if inst.External != nil {
-		return e.externalAdmin(inst)
 	}
 	e.mu.Lock()
 	r, ok := e.clusters[inst.ID]
@@ -50,7 +44,7 @@ func (e *Embedded) admin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
 }
 
 // BrokerCount returns the number of brokers the cluster's metadata lists.
-func (e *Embedded) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, error) {
+func (e *kadmin) BrokerCount(ctx context.Context, inst *dmsd.Instance) (int, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return 0, err
@@ -84,7 +78,7 @@ func topicConfigsOf(t *dmsd.Topic) map[string]*string {
 
 // CreateTopic creates t with CreateTopics. An existing topic is ETOPICEXISTS
 // and a replication factor the brokers refuse EREPLICATION.
-func (e *Embedded) CreateTopic(ctx context.Context, inst *dmsd.Instance, t *dmsd.Topic) error {
+func (e *kadmin) CreateTopic(ctx context.Context, inst *dmsd.Instance, t *dmsd.Topic) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return err
@@ -111,7 +105,7 @@ func (e *Embedded) CreateTopic(ctx context.Context, inst *dmsd.Instance, t *dmsd
 
 // ListTopics lists the non-internal topics with their partitions, replication
 // factor and the configs set on each (DescribeConfigs, dynamic topic source).
-func (e *Embedded) ListTopics(ctx context.Context, inst *dmsd.Instance) ([]*dmsd.Topic, error) {
+func (e *kadmin) ListTopics(ctx context.Context, inst *dmsd.Instance) ([]*dmsd.Topic, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err
@@ -165,7 +159,7 @@ func (e *Embedded) ListTopics(ctx context.Context, inst *dmsd.Instance) ([]*dmsd
 
 // UpdateTopic raises the partitions (UpdatePartitions) and sets or deletes
 // topic configs (IncrementalAlterConfigs). Repeating it changes nothing more.
-func (e *Embedded) UpdateTopic(ctx context.Context, inst *dmsd.Instance, u *dmsd.TopicUpdate) error {
+func (e *kadmin) UpdateTopic(ctx context.Context, inst *dmsd.Instance, u *dmsd.TopicUpdate) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return err
@@ -245,7 +239,7 @@ func (e *Embedded) UpdateTopic(ctx context.Context, inst *dmsd.Instance, u *dmsd
 }
 
 // DeleteTopics deletes topics with DeleteTopics and reports each one's error.
-func (e *Embedded) DeleteTopics(ctx context.Context, inst *dmsd.Instance, names []string) (map[string]error, error) {
+func (e *kadmin) DeleteTopics(ctx context.Context, inst *dmsd.Instance, names []string) (map[string]error, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err
@@ -271,7 +265,7 @@ func (e *Embedded) DeleteTopics(ctx context.Context, inst *dmsd.Instance, names 
 // AlterBrokerConfigs sets configs on the cluster-wide broker resource with
 // IncrementalAlterConfigs, then describes it and returns the values Kafka
 // reports for those names. Setting the same values again changes nothing.
-func (e *Embedded) AlterBrokerConfigs(ctx context.Context, inst *dmsd.Instance, configs map[string]string) (map[string]string, error) {
+func (e *kadmin) AlterBrokerConfigs(ctx context.Context, inst *dmsd.Instance, configs map[string]string) (map[string]string, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err
@@ -308,7 +302,7 @@ func (e *Embedded) AlterBrokerConfigs(ctx context.Context, inst *dmsd.Instance, 
 
 // DescribeBrokerConfigs returns the cluster-wide broker configs Kafka reports,
 // whatever their source: the values in effect.
-func (e *Embedded) DescribeBrokerConfigs(ctx context.Context, inst *dmsd.Instance) (map[string]string, error) {
+func (e *kadmin) DescribeBrokerConfigs(ctx context.Context, inst *dmsd.Instance) (map[string]string, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return nil, err

@@ -2,14 +2,10 @@ package kafka
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -42,9 +38,6 @@ func saslOpts(inst *dmsd.Instance) []kfake.Opt {
 // clientSASL returns the client options that log in as the instance's access
 // user, with SCRAM-SHA-512 when the instance enables it and PLAIN otherwise.
 func clientSASL(inst *dmsd.Instance) []kgo.Opt {
-	if inst.External != nil {
-		return externalSASL(inst.External)
-	}
 	if !inst.SASLEnabled() {
 		return nil
 	}
@@ -54,10 +47,10 @@ func clientSASL(inst *dmsd.Instance) []kgo.Opt {
 	return []kgo.Opt{kgo.SASL(plain.Auth{User: inst.AccessUser, Pass: inst.AccessPassword}.AsMechanism())}
 }
 
-// saslAdmin is admin (kafka/topics.go) for the operations that exist only on
-// SASL instances: it returns ESASLDISABLED on any other.
-func (e *Embedded) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	if !inst.SASLEnabled() && (inst.External == nil || inst.External.SASLMechanism == "") {
+// saslAdmin is admin for the operations that exist only on SASL instances:
+// it returns ESASLDISABLED on any other.
+func (e *kadmin) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) {
+	if !e.hasSASL(inst) {
 		return nil, nil, errSASLDisabled()
 	}
 	return e.admin(inst)
@@ -65,47 +58,6 @@ func (e *Embedded) saslAdmin(inst *dmsd.Instance) (*kadm.Client, func(), error) 
 
 func errSASLDisabled() error {
 	return dmsd.Errorf(dmsd.ESASLDISABLED, "SASL is not enabled for this instance: users and topic permissions require an instance created with access_user.")
-}
-
-// userInfo is what Kafka does not keep about a user: its description and
-// creation time. It lives in users.json in the instance's data directory,
-// which kfake ignores and DestroyCluster removes.
-type userInfo struct {
-	Description string `json:"description,omitempty"`
-	CreatedMs   int64  `json:"created_ms"`
-}
-
-// userFiles serializes reads and writes of the users.json files.
-var userFiles sync.Mutex
-
-func (e *Embedded) usersFile(id string) string { return filepath.Join(e.instanceDir(id), "users.json") }
-
-func (e *Embedded) readUserInfos(id string) (map[string]userInfo, error) {
-	m := map[string]userInfo{}
-	b, err := os.ReadFile(e.usersFile(id))
-	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	} else if err != nil {
-		return nil, err
-	}
-	return m, json.Unmarshal(b, &m)
-}
-
-func (e *Embedded) writeUserInfos(id string, m map[string]userInfo) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	// An external cluster's directory holds only this file, and may not
-	// exist yet on this replica.
-	if err := os.MkdirAll(e.instanceDir(id), 0o700); err != nil {
-		return err
-	}
-	tmp := e.usersFile(id) + ".dmsd-tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, e.usersFile(id))
 }
 
 // scramUsers returns the users that have a SCRAM-SHA-512 credential.
@@ -129,9 +81,9 @@ func scramUsers(ctx context.Context, adm *kadm.Client) (map[string]bool, error) 
 }
 
 // ListUsers returns the access user and every SCRAM-SHA-512 user of the
-// cluster, with the descriptions and creation times recorded when they were
-// created.
-func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
+// cluster, with the descriptions and creation times of inst.UserNotes (the
+// Unix epoch for a user without one).
+func (e *kadmin) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return nil, err
@@ -141,31 +93,28 @@ func (e *Embedded) ListUsers(ctx context.Context, inst *dmsd.Instance) ([]dmsd.U
 	if err != nil {
 		return nil, fmt.Errorf("list users of %s: %w", inst.ID, err)
 	}
-	userFiles.Lock()
-	infos, err := e.readUserInfos(inst.ID)
-	userFiles.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	out := []dmsd.User{{Name: accessUserOf(inst), Default: true, CreatedAt: inst.CreatedAt}}
+	out := []dmsd.User{{Name: e.accessUser(inst), Default: true, CreatedAt: inst.CreatedAt}}
 	names := make([]string, 0, len(users))
 	for name := range users {
-		if name != accessUserOf(inst) {
+		if name != e.accessUser(inst) {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		info := infos[name]
-		out = append(out, dmsd.User{Name: name, Description: info.Description, CreatedAt: time.UnixMilli(info.CreatedMs).UTC()})
+		note, created := inst.UserNotes[name], time.UnixMilli(0).UTC()
+		if !note.CreatedAt.IsZero() {
+			created = note.CreatedAt
+		}
+		out = append(out, dmsd.User{Name: name, Description: note.Description, CreatedAt: created})
 	}
 	return out, nil
 }
 
-// CreateUser adds a SCRAM-SHA-512 credential for the user and records its
-// description. It returns EUSEREXISTS if the user already has one or is the
+// CreateUser adds a SCRAM-SHA-512 credential for the user (the caller
+// records its dmsd.UserNote). It returns EUSEREXISTS if the user already has one or is the
 // access user.
-func (e *Embedded) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
+func (e *kadmin) CreateUser(ctx context.Context, inst *dmsd.Instance, user dmsd.User, password string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -175,18 +124,8 @@ func (e *Embedded) CreateUser(ctx context.Context, inst *dmsd.Instance, user dms
 	if err != nil {
 		return fmt.Errorf("create user on %s: %w", inst.ID, err)
 	}
-	if users[user.Name] || user.Name == accessUserOf(inst) {
+	if users[user.Name] || user.Name == e.accessUser(inst) {
 		return dmsd.Errorf(dmsd.EUSEREXISTS, "The user %s already exists.", user.Name)
-	}
-	userFiles.Lock()
-	defer userFiles.Unlock()
-	infos, err := e.readUserInfos(inst.ID)
-	if err != nil {
-		return err
-	}
-	infos[user.Name] = userInfo{Description: user.Description, CreatedMs: user.CreatedAt.UnixMilli()}
-	if err := e.writeUserInfos(inst.ID, infos); err != nil {
-		return err
 	}
 	return upsertSCRAM(ctx, adm, user.Name, password)
 }
@@ -205,7 +144,7 @@ func upsertSCRAM(ctx context.Context, adm *kadm.Client, name, password string) e
 // ResetUserPassword replaces the user's SCRAM-SHA-512 credential. It returns
 // EUSERNOTFOUND if the user has none; the access user's password is not
 // changed here.
-func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, name, password string) error {
+func (e *kadmin) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, name, password string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -215,7 +154,7 @@ func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, n
 	if err != nil {
 		return fmt.Errorf("reset password on %s: %w", inst.ID, err)
 	}
-	if !users[name] || name == accessUserOf(inst) {
+	if !users[name] || name == e.accessUser(inst) {
 		return dmsd.Errorf(dmsd.EUSERNOTFOUND, "The user %s does not exist.", name)
 	}
 	return upsertSCRAM(ctx, adm, name, password)
@@ -224,7 +163,7 @@ func (e *Embedded) ResetUserPassword(ctx context.Context, inst *dmsd.Instance, n
 // DeleteUsers deletes the users' SCRAM-SHA-512 credentials and every ACL of
 // theirs. Users that do not exist are skipped, so a repeated call does
 // nothing more.
-func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []string) error {
+func (e *kadmin) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names []string) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -237,7 +176,7 @@ func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names [
 	var del []kadm.DeleteSCRAM
 	var principals []string
 	for _, name := range names {
-		if name == accessUserOf(inst) {
+		if name == e.accessUser(inst) {
 			continue
 		}
 		principals = append(principals, "User:"+name)
@@ -269,16 +208,7 @@ func (e *Embedded) DeleteUsers(ctx context.Context, inst *dmsd.Instance, names [
 			return fmt.Errorf("delete users on %s: %w", inst.ID, err)
 		}
 	}
-	userFiles.Lock()
-	defer userFiles.Unlock()
-	infos, err := e.readUserInfos(inst.ID)
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		delete(infos, name)
-	}
-	return e.writeUserInfos(inst.ID, infos)
+	return nil
 }
 
 // policyOps are the topic operations each policy allows.
@@ -293,7 +223,7 @@ var policyOps = map[string][]kadm.ACLOperation{
 // READ on every consumer group (the group "*"), which consumers need to
 // commit offsets. A user with an empty policy is left with no ACL on the
 // topic. Running it again yields the same ACLs.
-func (e *Embedded) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
+func (e *kadmin) SetTopicPolicies(ctx context.Context, inst *dmsd.Instance, p dmsd.TopicPolicies) error {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return err
@@ -352,7 +282,7 @@ func aclErr[R interface{ ~[]T }, T any](res R, err error) error {
 // TopicPolicies derives each user's policy on the topic from its ALLOW ACLs
 // there: WRITE gives pub, READ gives sub, both give all. Users with neither
 // are left out.
-func (e *Embedded) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic string) ([]dmsd.UserPolicy, error) {
+func (e *kadmin) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic string) ([]dmsd.UserPolicy, error) {
 	adm, done, err := e.saslAdmin(inst)
 	if err != nil {
 		return nil, err
@@ -404,7 +334,7 @@ func (e *Embedded) TopicPolicies(ctx context.Context, inst *dmsd.Instance, topic
 }
 
 // TopicExists reports whether the cluster has the topic.
-func (e *Embedded) TopicExists(ctx context.Context, inst *dmsd.Instance, topic string) (bool, error) {
+func (e *kadmin) TopicExists(ctx context.Context, inst *dmsd.Instance, topic string) (bool, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return false, err
@@ -423,7 +353,7 @@ func (e *Embedded) TopicExists(ctx context.Context, inst *dmsd.Instance, topic s
 // to the first offset at or after r.Timestamp (the latest if none). Kafka
 // refuses the commit while the group has members, and so does this. The
 // targets are absolute, so running it again commits the same offsets.
-func (e *Embedded) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd.OffsetReset) error {
+func (e *kadmin) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd.OffsetReset) error {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return err
@@ -495,7 +425,7 @@ func (e *Embedded) ResetOffsets(ctx context.Context, inst *dmsd.Instance, r dmsd
 
 // GroupState returns the group's state, or "" if it has neither members nor
 // committed offsets.
-func (e *Embedded) GroupState(ctx context.Context, inst *dmsd.Instance, group string) (string, error) {
+func (e *kadmin) GroupState(ctx context.Context, inst *dmsd.Instance, group string) (string, error) {
 	adm, done, err := e.admin(inst)
 	if err != nil {
 		return "", err

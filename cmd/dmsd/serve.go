@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/admin"
 	"github.com/dmsd/dmsd/console"
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/httpapi"
@@ -62,7 +63,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	registry := newRegistry()
 	var api ownAPI
 	api.reserve(cfg.Listen)
-	clusters, eng := newEngine(cfg, db, replica, &api, logger, registry)
+	clusters, eng, ops := newEngine(ctx, cfg, db, replica, &api, logger, registry)
 	defer clusters.Close()
 	if err := startClusters(ctx, db, eng, clusters, replica, logger); err != nil {
 		return err
@@ -88,7 +89,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	apiServer := newAPIServer(cfg, db, eng, creds, logger, registry)
+	apiServer := newAPIServer(cfg, db, eng, ops, creds, logger, registry)
 	srv := newHTTPServer(apiServer, logger)
 	printBanner(stdout, credPath, creds, replica, db)
 
@@ -163,24 +164,28 @@ func newRegistry() *prometheus.Registry {
 }
 
 // newEngine returns the clusters of the instances (embedded and external)
-// and the engine that runs tasks on them. External clusters may be reached
+// the engine that runs tasks on them, and the synchronous operations on
+// them. User notes of earlier versions' users.json files are imported. External clusters may be reached
 // only where the configuration allows and never at dmsd's own listeners (api
 // and the embedded brokers). The caller closes the clusters.
-func newEngine(cfg config, db database, replica string, api *ownAPI, logger *slog.Logger, registry *prometheus.Registry) (*kafka.Router, *engine.Engine) {
+func newEngine(ctx context.Context, cfg config, db database, replica string, api *ownAPI, logger *slog.Logger, registry *prometheus.Registry) (*kafka.Clusters, *engine.Engine, *admin.Service) {
 	embedded := kafka.NewEmbedded(filepath.Join(cfg.DataDir, "kafka"), logger)
 	addresses := &dmsd.AddressPolicy{Allow: cfg.ExternalAllow, OwnPorts: ownPorts(db, embedded, api)}
-	clusters := &kafka.Router{
+	clusters := &kafka.Clusters{
 		Embedded: embedded,
 		External: kafka.NewExternal(filepath.Join(cfg.DataDir, "kafka-external"), addresses, logger),
 	}
-	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota), engine.Addresses(addresses))
-	return clusters, eng
+	if err := clusters.ImportUserNotes(ctx, db); err != nil {
+		logger.Error("some users.json files of an earlier version were not imported", "error", err)
+	}
+	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota))
+	return clusters, eng, admin.New(db, clusters)
 }
 
 // startClusters takes the replica's lock and starts the clusters of the
 // replica's instances. A cluster that does not start is logged, not fatal:
 // its instance's tasks say so. It returns the error of LockReplica.
-func startClusters(ctx context.Context, db database, eng *engine.Engine, clusters *kafka.Router, replica string, logger *slog.Logger) error {
+func startClusters(ctx context.Context, db database, eng *engine.Engine, clusters *kafka.Clusters, replica string, logger *slog.Logger) error {
 	// Before any cluster of the replica starts: another process with this
 	// replica id is refused here, and one that loses the lock later stops
 	// the clusters until it has it again.
@@ -211,9 +216,9 @@ func listenAPI(cfg config, api *ownAPI) (net.Listener, error) {
 	return httpapi.LimitListener(ln, cfg.MaxConnections), nil
 }
 
-// newAPIServer returns the handler of the API, served by db and eng, ready
+// newAPIServer returns the handler of the API, served by db, eng and ops, ready
 // when the database answers and the task queue runs.
-func newAPIServer(cfg config, db database, eng *engine.Engine, creds []dmsd.Credential, logger *slog.Logger, registry *prometheus.Registry) *httpapi.Server {
+func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Service, creds []dmsd.Credential, logger *slog.Logger, registry *prometheus.Registry) *httpapi.Server {
 	authFailures := cfg.AuthFailureLimit
 	if authFailures == 0 {
 		authFailures = -1 // no limit
@@ -221,10 +226,10 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, creds []dmsd.Cred
 	return httpapi.NewServer(httpapi.Config{
 		Store:            db,
 		Instances:        eng,
-		Topics:           eng,
-		Users:            eng,
-		Reassign:         eng,
-		Brokers:          eng,
+		Topics:           ops,
+		Users:            ops,
+		Reassign:         ops,
+		Brokers:          ops,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,

@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/dmsd/dmsd"
+)
+
+// A Kind is one kind of background task, declared in one value: its name (the
+// task's name in the API), the type P of its params, the instance statuses it
+// may start from and moves the instance through, and its steps. Callers
+// submit it through submit, which takes the value, not its name, so that a
+// kind that does not exist cannot be started.
+//
+// P is both the engine's input and what the API shows as the task's params,
+// unless Public says otherwise: a kind whose input holds something the API
+// must not show declares its public view there, and that view is all the
+// task record keeps. Such a kind's steps read what they need from the
+// instance record, never from the params.
+type Kind[P any] struct {
+	// Name is the task's name, as the API and the task record show it.
+	Name string
+	// From lists the instance statuses the task may start from; empty
+	// allows any (or, for a kind that creates its instance, none exists
+	// yet).
+	From []dmsd.InstanceStatus
+	// During is the status the instance moves to as the task is accepted,
+	// or "" to keep its status.
+	During dmsd.InstanceStatus
+	// Success and Failure are the statuses the instance moves to when the
+	// task ends, or "" to keep the status it has.
+	Success, Failure dmsd.InstanceStatus
+	// Needs, when set, is the change the instance's cluster must allow
+	// (dmsd.Lifecycle.Allows): the kind's service method asks before its
+	// own checks, so that a cluster that cannot have it refuses first.
+	Needs dmsd.Change
+	// RemovesInstance is set when the last step deletes the instance and,
+	// with it, the task's own record: success then writes nothing.
+	RemovesInstance bool
+	// Public, when set, returns what the task record keeps and the API
+	// shows as the params instead of p itself.
+	Public func(p P) any
+	// Steps are run in order; the task's step list, its progress view,
+	// names them.
+	Steps []Step[P]
+}
+
+// A Step is one idempotent piece of a task. The engine records each step's
+// status in the task record, which is both the progress the API shows and
+// where a resumed task starts: River's ResumableStep (v0.51) keeps the last
+// finished step in the job's metadata only when an attempt ends with an
+// error or a snooze, not when the process dies, and a second record of the
+// same progress would have to agree with the first.
+//
+// A step is idempotent: after a crash it may run again,
+// so it must bring the world to its target state whether or not it ran
+// before. Run gets the task's params decoded once, and the instance as the
+// store has it now.
+type Step[P any] struct {
+	// Name is the step's name in the task's progress (START_BROKERS ...).
+	Name string
+	// Run carries the step out; an error fails the task, unless it is
+	// EUNAVAILABLE or ctx ended, when the step runs again on resume.
+	Run func(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, p *P) error
+}
+
+// deps are what steps may use: the instance records and the instance's
+// cluster, nothing else of the engine.
+type deps struct {
+	store   dmsd.InstanceStore
+	cluster dmsd.Cluster
+}
+
+// stepStore is the instance store as steps see it: a step saves its copy of
+// the instance with the user notes the record has now, because users are
+// managed while tasks run and the step's copy may predate a change.
+type stepStore struct{ dmsd.InstanceStore }
+
+// UpdateInstance saves inst with the record's current user notes. It returns
+// the store's errors.
+func (s stepStore) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
+	cur, err := s.InstanceStore.FindInstance(ctx, inst.ProjectID, inst.ID)
+	if err != nil {
+		return err
+	}
+	inst.UserNotes = cur.UserNotes
+	return s.InstanceStore.UpdateInstance(ctx, inst)
+}
+
+// instanceStep returns a step of any kind that needs only the instance.
+func instanceStep[P any](name string, run func(ctx context.Context, d *deps, inst *dmsd.Instance) error) Step[P] {
+	return Step[P]{Name: name, Run: func(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, _ *P) error {
+		return run(ctx, d, inst)
+	}}
+}
+
+// kind is a Kind without its params type, as the worker runs it.
+type kind interface {
+	name() string
+	stepNames() []string
+	// runStep decodes t's params and runs step i.
+	runStep(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, i int) error
+	// ending returns the instance status the task leaves on success or
+	// failure, and whether success removed the task's record.
+	ending(failed bool) (status dmsd.InstanceStatus, removed bool)
+}
+
+func (k *Kind[P]) name() string { return k.Name }
+
+func (k *Kind[P]) stepNames() []string {
+	names := make([]string, len(k.Steps))
+	for i, s := range k.Steps {
+		names[i] = s.Name
+	}
+	return names
+}
+
+func (k *Kind[P]) runStep(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, i int) error {
+	var p P
+	if k.Public == nil && t.Params != "" {
+		if err := json.Unmarshal([]byte(t.Params), &p); err != nil {
+			return fmt.Errorf("params of %s: %w", k.Name, err)
+		}
+	}
+	return k.Steps[i].Run(ctx, d, t, inst, &p)
+}
+
+func (k *Kind[P]) ending(failed bool) (dmsd.InstanceStatus, bool) {
+	if failed {
+		return k.Failure, false
+	}
+	return k.Success, k.RemovesInstance
+}
+
+// kindList is every task kind the engine runs.
+var kindList = []kind{
+	createInstance,
+	restartInstance,
+	deleteInstance,
+	modifyAutoTopic,
+	extendInstance,
+	kafkaSslSwitch,
+	kafkaConfigModify,
+	changeRetentionPolicy,
+	updateTopicPolicies,
+	kafkaResetConsumerOffset,
+	kafkaReassignment,
+}
+
+// kinds is kindList by name.
+var kinds = registry(kindList...)
+
+// registry returns the kinds by name. It panics on two kinds of one name, a
+// mistake the package's tests see at once.
+func registry(list ...kind) map[string]kind {
+	m := make(map[string]kind, len(list))
+	for _, k := range list {
+		if _, dup := m[k.name()]; dup {
+			panic("engine: two task kinds named " + k.name())
+		}
+		m[k.name()] = k
+	}
+	return m
+}
+
+// submitOpt changes a submission from its defaults.
+type submitOpt func(*dmsd.Submission)
+
+// withNewInstance inserts inst with the task.
+func withNewInstance(inst *dmsd.Instance) submitOpt {
+	return func(s *dmsd.Submission) { s.NewInstance = inst }
+}
+
+// withQuota checks the project's quota with the submission counted.
+func withQuota(q *dmsd.Quota) submitOpt { return func(s *dmsd.Submission) { s.Quota = q } }
+
+// at schedules the task for t; the zero time runs it now.
+func at(t time.Time) submitOpt { return func(s *dmsd.Submission) { s.Task.ExecuteAt = t } }
+
+// submit records a task of kind k on the instance with params p and queues
+// it, moving the instance as k declares. It returns the task and the
+// store's SubmitTask errors (EINSTANCESTATUS outside k.From, ETASKRUNNING,
+// the quota's ...).
+func submit[P any](ctx context.Context, e *Engine, k *Kind[P], actor dmsd.Actor, instanceID string, p P, opts ...submitOpt) (*dmsd.Task, error) {
+	var shown any = p
+	if k.Public != nil {
+		shown = k.Public(p)
+	}
+	t := newTask(actor, instanceID, k, shown)
+	sub := &dmsd.Submission{Task: t, AllowedStatuses: k.From, InstanceStatus: k.During}
+	for _, opt := range opts {
+		opt(sub)
+	}
+	return t, e.store.SubmitTask(ctx, sub)
+}
+
+func newTask(actor dmsd.Actor, instanceID string, k kind, params any) *dmsd.Task {
+	p, _ := json.Marshal(params) // Params are structs of plain values.
+	now := dmsd.Now()
+	t := &dmsd.Task{
+		ID:         dmsd.NewID(),
+		ProjectID:  actor.ProjectID,
+		InstanceID: instanceID,
+		Name:       k.name(),
+		UserID:     actor.UserID,
+		UserName:   actor.UserName,
+		Params:     string(p),
+		Status:     dmsd.TaskCreated,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	for _, n := range k.stepNames() {
+		t.Steps = append(t.Steps, dmsd.Step{Name: n, Status: dmsd.StepWaiting})
+	}
+	return t
+}
