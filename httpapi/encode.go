@@ -170,3 +170,20 @@ func decodeForInstance[T any](r *http.Request) (string, T, error) {
 	v, err := decode[T](r)
 	return id, v, err
 }
+
+// decodeForUser returns the instance id and the SASL user name of r's path
+// and r's body decoded as a T, or the error of the first that fails: the
+// instance id's, EINVALIDUSERNAME, or the body's.
+func decodeForUser[T any](r *http.Request) (string, string, T, error) {
+	var zero T
+	id, err := instanceIDOf(r)
+	if err != nil {
+		return "", "", zero, err
+	}
+	name := r.PathValue("user_name")
+	if err := dmsd.ValidateUserName(name); err != nil {
+		return "", "", zero, err
+	}
+	v, err := decode[T](r)
+	return id, name, v, err
+}

@@ -20,15 +20,9 @@ type userJSON struct {
 	CreatedTime int64  `json:"created_time"`
 }
 
-// instanceRoute returns the instance id of the path, or EINVALIDINSTANCEID.
-func instanceRoute(r *http.Request) (string, error) {
-	id := r.PathValue("instance_id")
-	return id, checkInstanceID(id)
-}
-
 func handleUserCreate(svc dmsd.UserService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
+		id, err := instanceIDOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -49,7 +43,7 @@ func handleUserCreate(svc dmsd.UserService) http.Handler {
 
 func handleUserList(svc dmsd.UserService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
+		id, err := instanceIDOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -81,7 +75,7 @@ type deleteUsersRequest struct {
 
 func handleUsersDelete(svc dmsd.UserService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
+		id, err := instanceIDOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -113,17 +107,7 @@ type resetUserPasswordRequest struct {
 
 func handleUserPassword(svc dmsd.UserService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		name := r.PathValue("user_name")
-		if err := dmsd.ValidateUserName(name); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[resetUserPasswordRequest](r)
+		id, name, req, err := decodeForUser[resetUserPasswordRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -142,7 +126,7 @@ type topicPoliciesRequest struct {
 
 func handleTopicPoliciesUpdate(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
+		id, err := instanceIDOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -169,7 +153,7 @@ type policyJSON struct {
 
 func handleTopicPoliciesShow(svc dmsd.UserService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
+		id, err := instanceIDOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -203,7 +187,7 @@ type resetOffsetRequest struct {
 
 func handleResetOffset(svc dmsd.InstanceService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
+		id, err := instanceIDOf(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -237,17 +221,7 @@ type updateUserRequest struct {
 
 func handleUserUpdate(svc dmsd.UserService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceRoute(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		name := r.PathValue("user_name")
-		if err := dmsd.ValidateUserName(name); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		req, err := decode[updateUserRequest](r)
+		id, name, req, err := decodeForUser[updateUserRequest](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
