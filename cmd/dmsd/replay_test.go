@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -235,12 +233,8 @@ func TestIdenticalRequestsAtOnceTakeEffectOnce(t *testing.T) {
 func TestReplaysAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.PostgresURL(t)
-	dirA, dirB := t.TempDir(), t.TempDir()
-	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replay-a")
-	creds, err := os.ReadFile(filepath.Join(dirA, "test-credentials.json"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dirB, "test-credentials.json"), creds, 0o600))
-	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replay-b")
+	a, b := startReplicas(t, dbURL, "replay-a", "replay-b")
+	dirA := a.dataDir
 	id := *createInstance(t, a.client(0), "replayed-on-replicas", 1, false).InstanceId
 	project := a.creds[0].ProjectID
 
@@ -255,7 +249,7 @@ func TestReplaysAcrossReplicas(t *testing.T) {
 	// With A, which runs the instance's tasks, stopped, a restart accepted
 	// by B stays unfinished: a DELETE through B is refused for certain.
 	a.stop()
-	_, err = b.client(0).BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
+	_, err := b.client(0).BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
 		Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
 	}})
 	require.NoError(t, err)

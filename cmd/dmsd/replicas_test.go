@@ -20,12 +20,8 @@ import (
 func TestTwoReplicasOnPostgres(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.PostgresURL(t)
-	dirA, dirB := t.TempDir(), t.TempDir()
-	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a")
-	creds, err := os.ReadFile(filepath.Join(dirA, "test-credentials.json"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dirB, "test-credentials.json"), creds, 0o600))
-	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replica-b")
+	a, b := startReplicas(t, dbURL, "replica-a", "replica-b")
+	dirA := a.dataDir
 
 	inst := createInstance(t, a.client(0), "on-replica-a", 1, false)
 	id := *inst.InstanceId
@@ -71,10 +67,7 @@ func TestExternalInstanceTasksRunOnAnyReplica(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.PostgresURL(t)
 	addrs := startExternalKafka(t, "-brokers", "1")
-	dirA, dirB := t.TempDir(), t.TempDir()
-	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replica-a", "--external-allow", "127.0.0.1")
-	copyFile(t, filepath.Join(dirA, "test-credentials.json"), filepath.Join(dirB, "test-credentials.json"))
-	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "replica-b", "--external-allow", "127.0.0.1")
+	a, b := startReplicas(t, dbURL, "replica-a", "replica-b", "--external-allow", "127.0.0.1")
 
 	req := newCreateRequest("external-shared", 1, false)
 	body, err := json.Marshal(req.Body)
@@ -101,4 +94,16 @@ func TestExternalInstanceTasksRunOnAnyReplica(t *testing.T) {
 		Body: &model.ModifyInstanceConfigsReq{KafkaConfigs: &[]model.ModifyInstanceConfig{{Name: ptr("message.max.bytes"), Value: ptr("2000000")}}}})
 	require.NoError(t, err)
 	require.Equal(t, "SUCCESS", *waitTask(t, b.client(0), created.InstanceID, *resp.JobId).Status)
+}
+
+// startReplicas runs two dmsd replicas, named nameA and nameB, on one
+// PostgreSQL database, each with its own data dir and with args; both know
+// the same credentials.
+func startReplicas(t *testing.T, dbURL, nameA, nameB string, args ...string) (a, b *testServer) {
+	t.Helper()
+	dirA, dirB := t.TempDir(), t.TempDir()
+	a = startServer(t, dirA, append([]string{"--database-url", dbURL, "--replica-id", nameA}, args...)...)
+	copyFile(t, filepath.Join(dirA, "test-credentials.json"), filepath.Join(dirB, "test-credentials.json"))
+	b = startServer(t, dirB, append([]string{"--database-url", dbURL, "--replica-id", nameB}, args...)...)
+	return a, b
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
@@ -19,10 +18,7 @@ func TestUserNotesOnEveryReplica(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.PostgresURL(t)
 	addrs := startExternalKafka(t, "-brokers", "1", "-scram", "admin:admin-secret")
-	dirA, dirB := t.TempDir(), t.TempDir()
-	a := startServer(t, dirA, "--database-url", dbURL, "--replica-id", "notes-a", "--external-allow", "127.0.0.1")
-	copyFile(t, filepath.Join(dirA, "test-credentials.json"), filepath.Join(dirB, "test-credentials.json"))
-	b := startServer(t, dirB, "--database-url", dbURL, "--replica-id", "notes-b", "--external-allow", "127.0.0.1")
+	a, b := startReplicas(t, dbURL, "notes-a", "notes-b", "--external-allow", "127.0.0.1")
 
 	req := newCreateRequest("external-notes", 1, false)
 	body, err := json.Marshal(req.Body)
