@@ -72,26 +72,33 @@ func (p *tcpProxy) setCut(cut bool) {
 	}
 }
 
-// While PostgreSQL is unreachable requests fail with a clean 503 DMS error,
-// and the service recovers by itself when it returns.
-func TestDatabaseOutage(t *testing.T) {
-	t.Parallel()
-	dbURL := storetest.PostgresURL(t)
-	u, err := url.Parse(dbURL)
+// proxiedDatabase returns the URL of the test PostgreSQL database reached
+// through a TCP proxy that the test can cut, and the proxy. It skips the test
+// when TEST_DATABASE_URL is unset.
+func proxiedDatabase(t *testing.T) (string, *tcpProxy) {
+	t.Helper()
+	u, err := url.Parse(storetest.PostgresURL(t))
 	require.NoError(t, err)
 	proxy := newTCPProxy(t, u.Host)
 	u.Host = proxy.ln.Addr().String()
 	q := u.Query()
 	q.Set("connect_timeout", "2")
 	u.RawQuery = q.Encode()
+	return u.String(), proxy
+}
 
-	s := startServer(t, t.TempDir(), "--database-url", u.String(), "--replica-id", "outage")
+// While PostgreSQL is unreachable requests fail with a clean 503 DMS error,
+// and the service recovers by itself when it returns.
+func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	dbURL, proxy := proxiedDatabase(t)
+	s := startServer(t, t.TempDir(), "--database-url", dbURL, "--replica-id", "outage")
 	c := s.client(0)
 	inst := createInstance(t, c, "outage", 1, false)
 	id := *inst.InstanceId
 
 	proxy.setCut(true)
-	_, err = c.ListBackgroundTasks(&model.ListBackgroundTasksRequest{InstanceId: id})
+	_, err := c.ListBackgroundTasks(&model.ListBackgroundTasksRequest{InstanceId: id})
 	requireDMSError(t, err, 503, dmsd.EUNAVAILABLE)
 	_, err = c.BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
 		Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,

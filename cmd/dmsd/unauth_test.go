@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
-	"github.com/dmsd/dmsd/storetest"
 )
 
 // residentKiB returns the resident memory of process pid, from /proc.
@@ -319,15 +318,8 @@ func TestLivezReadyz(t *testing.T) {
 // nothing restarts the process; /readyz is 200 again when it returns.
 func TestReadyzDuringDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	dbURL := storetest.PostgresURL(t)
-	u, err := url.Parse(dbURL)
-	require.NoError(t, err)
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
-	q := u.Query()
-	q.Set("connect_timeout", "2")
-	u.RawQuery = q.Encode()
-	s := startServer(t, t.TempDir(), "--database-url", u.String(), "--replica-id", "readyz")
+	dbURL, proxy := proxiedDatabase(t)
+	s := startServer(t, t.TempDir(), "--database-url", dbURL, "--replica-id", "readyz")
 
 	get := func(path string) (int, string) {
 		resp, err := http.Get(s.url + path)
