@@ -66,7 +66,11 @@ func (e *kadmin) DescribeTopic(ctx context.Context, inst *dmsd.Instance, topic s
 	// The last record time is a convenience: a cluster that cannot tell it
 	// leaves it unknown rather than failing the whole answer.
 	latest, _ := adm.ListMaxTimestampOffsets(ctx, topic)
-	logs, err := adm.DescribeAllLogDirs(ctx, kadm.TopicsSet{topic: {}})
+	// With its partitions named, each replica's broker is asked for its own;
+	// a topic without partitions would ask nobody.
+	set := kadm.TopicsSet{}
+	set.Add(topic, d.Partitions.Numbers()...)
+	logs, err := adm.DescribeAllLogDirs(ctx, set)
 	if err != nil {
 		return nil, fmt.Errorf("log dirs of %s on %s: %w", topic, inst.ID, err)
 	}
