@@ -272,3 +272,48 @@ func exerciseTopicDetail(t *testing.T, c *kafkasdk.KafkaClient, id string, seeds
 	_, err = c.CreatePartition(&model.CreatePartitionRequest{InstanceId: id, Topic: topic, Body: &model.CreatePartitionReq{}})
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
 }
+
+// TestCreatePartitionReplayed checks that a replayed CreatePartition gets the
+// service's own answer while it would change nothing, and is refused once it
+// would add partitions again.
+func TestCreatePartitionReplayed(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	inst := createInstance(t, c, "partition-replay", 1, false)
+	id := *inst.InstanceId
+	seeds := []string{*inst.ConnectAddress + ":" + strconv.Itoa(int(*inst.Port))}
+	partitions := func() int {
+		t.Helper()
+		cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+		require.NoError(t, err)
+		defer cl.Close()
+		md, err := kadm.NewClient(cl).ListTopics(context.Background(), "replayed-topic")
+		require.NoError(t, err)
+		return len(md["replayed-topic"].Partitions)
+	}
+	createTopic := func(n int32) {
+		t.Helper()
+		_, err := c.CreateInstanceTopic(&model.CreateInstanceTopicRequest{InstanceId: id, Body: &model.CreateInstanceTopicReq{Id: "replayed-topic", Partition: ptr(n)}})
+		require.NoError(t, err)
+	}
+	createTopic(1)
+	add := capture(t, s, 0, sdkRequest{method: http.MethodPost,
+		pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/" + id + "/management/topics/replayed-topic/partitions-reassignment",
+		body:         `{"partition":3}`, headers: map[string]string{"Content-Type": "application/json"}, date: time.Now().Add(-time.Minute)})
+	status, body := add.sendTo(t, s.url)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, 3, partitions())
+	status, body = add.sendTo(t, s.url)
+	require.Equal(t, dmsd.ETOPICPARTITIONS, requireClientError(t, status, body).Code, "the topic has 3: the service's own answer")
+
+	_, err := c.BatchDeleteInstanceTopic(&model.BatchDeleteInstanceTopicRequest{InstanceId: id, Body: &model.BatchDeleteInstanceTopicReq{Topics: &[]string{"replayed-topic"}}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := c.CreateInstanceTopic(&model.CreateInstanceTopicRequest{InstanceId: id, Body: &model.CreateInstanceTopicReq{Id: "replayed-topic", Partition: ptr(int32(2))}})
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond)
+	status, body = add.sendTo(t, s.url)
+	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+	require.Equal(t, 2, partitions(), "the replay adds nothing")
+}
