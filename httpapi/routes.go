@@ -88,6 +88,16 @@ func (s *Server) routes() {
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
+
+	// Topic details and the cluster, as Kafka reports them (topicdetail.go).
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}", handleTopicDetail(s.inspect))
+	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/topics-detail/{topic}", handleKafkaTopicDetail(s.inspect))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/partitions", handleTopicPartitions(s.inspect), "offset", "start", "limit")
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/producers", handleTopicProducers(s.inspect), "offset", "limit")
+	v2("GET /v2/{project_id}/instances/{instance_id}/topics/diskusage", handleDiskUsage(s.inspect), "minSize", "top", "percentage")
+	v2("POST /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions-reassignment", handleCreatePartition(s.inspect))
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/cluster", handleCluster(s.inspect))
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/coordinators", handleCoordinators(s.inspect))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

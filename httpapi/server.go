@@ -38,6 +38,9 @@ type Config struct {
 	Users     dmsd.UserService
 	Reassign  dmsd.ReassignService
 	Brokers   dmsd.BrokerService
+	// Inspect answers what lives in a cluster (topic details, disk usage,
+	// coordinators) and adds partitions.
+	Inspect dmsd.InspectService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -72,6 +75,7 @@ type Server struct {
 	users       dmsd.UserService
 	reassign    dmsd.ReassignService
 	brokers     dmsd.BrokerService
+	inspect     dmsd.InspectService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -116,6 +120,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		users:         cfg.Users,
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
+		inspect:       cfg.Inspect,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,
