@@ -46,7 +46,7 @@ func (g *Group) Lag() int64 {
 
 // Known reports whether the cluster knows the group: it has members or
 // committed offsets.
-func (g *Group) Known() bool { return g.State != GroupDead && g.State != "" || len(g.Offsets) > 0 }
+func (g *Group) Known() bool { return (g.State != GroupDead && g.State != "") || len(g.Offsets) > 0 }
 
 // GroupMember is a member of a consumer group and what it was assigned.
 type GroupMember struct {

@@ -257,6 +257,13 @@ func TestConsumerGroups(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, fetched["orders"], 3)
 
+	// A reset of a partition the topic does not have starts no task.
+	tasksBefore := taskCount(t, c, id)
+	_, err = c.ResetMessageOffset(&model.ResetMessageOffsetRequest{InstanceId: id, Group: "billing",
+		Body: &model.ResetMessageOffsetReq{Topic: "orders", Partition: 7, MessageOffset: ptr(int64(0))}})
+	requireDMSError(t, err, 400, dmsd.EINVALID)
+	require.Equal(t, tasksBefore, taskCount(t, c, id))
+
 	// The reset (a task) on the engine path moves the lag kadm sees.
 	_, err = c.ResetMessageOffsetWithEngine(&model.ResetMessageOffsetWithEngineRequest{InstanceId: id, Group: "billing",
 		Body: &model.ResetMessageOffsetReq{Topic: "orders", Partition: 0, MessageOffset: ptr(int64(5))}})
