@@ -352,3 +352,37 @@ func TestConsumerGroupsExternal(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"live"}, kafkaGroups(t, adm))
 }
+
+// TestConsumerGroupReplays sends signed group changes twice: a replay that
+// would change something again is refused and changes nothing; one that
+// finds nothing to change gets the service's own answer.
+func TestConsumerGroupReplays(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	inst := createInstance(t, c, "groups-replays", 1, false)
+	id := *inst.InstanceId
+	adm, _ := groupFixture(t, *inst.ConnectAddress+":"+strconv.Itoa(int(*inst.Port)))
+	project := s.creds[0].ProjectID
+	signed := time.Now()
+	describe := sdkRequest{method: http.MethodPut, pathAndQuery: "/v2/kafka/" + project + "/instances/" + id + "/groups/billing",
+		body: `{"group_desc":"first"}`, date: signed, headers: map[string]string{"Content-Type": "application/json"}}
+	status, body := s.signedDo(t, 0, describe)
+	require.Equal(t, http.StatusNoContent, status, body)
+	_, err := c.UpdateInstanceConsumerGroup(&model.UpdateInstanceConsumerGroupRequest{Engine: "kafka", InstanceId: id, Group: "billing",
+		Body: &model.GroupCreateReq{GroupDesc: ptr("second")}})
+	require.NoError(t, err)
+	status, body = s.signedDo(t, 0, describe)
+	require.Equal(t, http.StatusUnauthorized, status, body)
+	require.Contains(t, body, dmsd.EREPLAYED)
+	require.Equal(t, "second", *listGroups(t, c, id)["billing"].GroupDesc)
+
+	remove := sdkRequest{method: http.MethodDelete, pathAndQuery: "/v2/" + project + "/instances/" + id + "/groups/billing",
+		date: signed, headers: map[string]string{"Content-Type": "application/json"}}
+	status, body = s.signedDo(t, 0, remove)
+	require.Equal(t, http.StatusNoContent, status, body)
+	status, body = s.signedDo(t, 0, remove)
+	require.Equal(t, http.StatusNotFound, status, body)
+	require.Contains(t, body, dmsd.EGROUPNOTFOUND)
+	require.Equal(t, []string{"live"}, kafkaGroups(t, adm))
+}
