@@ -88,6 +88,10 @@ const (
 	// SSL and public access.
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
+
+	// Consumer groups.
+	EGROUPNAME   = "DMS.10240016" // The group ID format is invalid.
+	EGROUPEXISTS = "DMS.10240018" // The consumer group already exists.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -96,6 +96,9 @@ type Instance struct {
 	SSLCACert string `json:",omitempty"`
 	// Tags are the key/value tags the instance was created with.
 	Tags []Tag `json:",omitempty"`
+	// GroupNotes are what dmsd keeps about consumer groups that Kafka does
+	// not (descriptions, groups created through the API), by group name.
+	GroupNotes map[string]GroupNote `json:",omitempty"`
 }
 
 // Tag is a key/value tag of an instance.

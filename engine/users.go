@@ -47,8 +47,8 @@ func (e *Engine) UpdateTopicPolicies(ctx context.Context, actor dmsd.Actor, inst
 	return submit(ctx, e, updateTopicPolicies, actor, instanceID, policyParams{Topics: topics})
 }
 
-// ResetOffsets checks the reset (a group that exists and has no members, a topic that exists if
-// one is named, partition -1 or more, exactly one of message_offset and
+// ResetOffsets checks the reset (a group that exists and has no members, a topic that exists, with
+// the partition, if one is named, partition -1 or more, exactly one of message_offset and
 // timestamp) and starts kafkaResetConsumerOffset, whose params are r.
 func (e *Engine) ResetOffsets(ctx context.Context, actor dmsd.Actor, instanceID string, r dmsd.OffsetReset) (*dmsd.Task, error) {
 	switch {
@@ -64,11 +64,17 @@ func (e *Engine) ResetOffsets(ctx context.Context, actor dmsd.Actor, instanceID 
 		return nil, err
 	}
 	if r.Topic != "" {
-		ok, err := c.TopicExists(ctx, inst, r.Topic)
+		topics, err := c.ListTopics(ctx, inst)
 		if err != nil {
 			return nil, err
-		} else if !ok {
+		}
+		i := slices.IndexFunc(topics, func(t *dmsd.Topic) bool { return t.Name == r.Topic })
+		switch {
+		case i < 0:
 			return nil, dmsd.Errorf(dmsd.ENOTOPIC, "The topic %s does not exist.", r.Topic)
+		case int(r.Partition) >= topics[i].Partitions:
+			// Refused here rather than by the task, so that no task starts.
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the topic %s has no partition %d.", r.Topic, r.Partition)
 		}
 	}
 	state, err := c.GroupState(ctx, inst, r.Group)

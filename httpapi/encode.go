@@ -94,6 +94,10 @@ var statusOf = map[string]int{
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
+
+	// Consumer groups.
+	dmsd.EGROUPNAME:   http.StatusBadRequest,
+	dmsd.EGROUPEXISTS: http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -81,6 +81,25 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/instances/{instance_id}/management/groups/{group}/reset-message-offset", handleResetOffset(s.instances))
 	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/groups/{group}/reset-message-offset", handleResetOffset(s.instances))
 
+	// Consumer groups, read from and deleted on the cluster at request time.
+	v2("GET /v2/{project_id}/instances/{instance_id}/groups", handleGroupList(s.groups), "offset", "limit", "group")
+	v2("GET /v2/{project_id}/instances/{instance_id}/groups/{group}", handleGroupShow(s.groups))
+	v2("GET /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}", handleGroupShow(s.groups))
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/groups/{group}", handleGroupDetail(s.groups))
+	v2("GET /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}/members", handleGroupMembers(s.groups),
+		"offset", "limit", "host", "member_id")
+	v2("GET /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}/message-offset", handleGroupMessageOffsets(s.groups, s.topics),
+		"topic", "partition", "offset", "limit")
+	v2("GET /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}/topics", handleGroupTopics(s.groups),
+		"offset", "limit", "sort_key", "sort_dir", "topic")
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/group", handleGroupCreate(s.groups))
+	v2("PUT /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}", handleGroupUpdate(s.groups))
+	v2("PUT /v2/{engine}/{project_id}/instances/{instance_id}/groups", handleGroupsUpdate(s.groups))
+	v2("DELETE /v2/{project_id}/instances/{instance_id}/groups/{group}", handleGroupDelete(s.groups))
+	v2("DELETE /v2/{engine}/{project_id}/instances/{instance_id}/groups/{group}", handleGroupDelete(s.groups))
+	v2("POST /v2/{project_id}/instances/{instance_id}/groups/batch-delete", handleGroupBatchDelete(s.groups))
+	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/groups/{group}/delete-offset", handleGroupOffsetsDelete(s.groups))
+
 	// Partition reassignment (the SDK's path and the reference's) and scheduled tasks.
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/reassign", handleReassign(s.reassign, s.instances))
 	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/reassign", handleReassign(s.reassign, s.instances))

@@ -41,6 +41,7 @@ type Config struct {
 	// Inspect answers what lives in a cluster (topic details, disk usage,
 	// coordinators) and adds partitions.
 	Inspect dmsd.InspectService
+	Groups  dmsd.GroupService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -76,6 +77,7 @@ type Server struct {
 	reassign    dmsd.ReassignService
 	brokers     dmsd.BrokerService
 	inspect     dmsd.InspectService
+	groups      dmsd.GroupService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -121,6 +123,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
 		inspect:       cfg.Inspect,
+		groups:        cfg.Groups,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

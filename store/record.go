@@ -49,6 +49,8 @@ type instanceV1 struct {
 	SSLEnabled      bool                     `json:"SSLEnabled,omitempty"`
 	SSLCACert       string                   `json:"SSLCACert,omitempty"`
 	Tags            []dmsd.Tag               `json:"Tags,omitempty"`
+
+	GroupNotes map[string]dmsd.GroupNote `json:"GroupNotes,omitempty"`
 }
 
 // encodeInstance returns inst as stored: its record, with its secrets sealed

@@ -21,6 +21,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return cliScheduled(ctx, args[1:], getenv, stdout, stderr)
 		case "load":
 			return cliLoad(ctx, args[1:], getenv, stdout, stderr)
+		case "groups":
+			return cliGroups(ctx, args[1:], getenv, stdout, stderr)
+		case "help", "-h", "-help", "--help":
+			return cliHelp(stdout)
 		}
 	}
 	return serve(ctx, args, getenv, stdout, stderr)
