@@ -96,6 +96,13 @@ type Instance struct {
 	SSLCACert string `json:",omitempty"`
 	// Tags are the key/value tags the instance was created with.
 	Tags []Tag `json:",omitempty"`
+	// RecycledAt is when the instance went to the recycle bin and
+	// RecycleUntil when its retention ends; both zero outside the bin.
+	RecycledAt   time.Time `json:",omitzero"`
+	RecycleUntil time.Time `json:",omitzero"`
+	// AdvertisedIPs are the addresses cross_vpc_info advertises, by
+	// listener address (host:port) or listener IP, as the user set them.
+	AdvertisedIPs map[string]string `json:",omitempty"`
 }
 
 // Tag is a key/value tag of an instance.

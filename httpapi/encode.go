@@ -94,6 +94,12 @@ var statusOf = map[string]int{
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
+
+	// Instance lifecycle.
+	dmsd.ENOKAFKAMANAGER: http.StatusBadRequest,
+	dmsd.ENODNS:          http.StatusBadRequest,
+	dmsd.EUPGRADESTATUS:  http.StatusBadRequest,
+	dmsd.EUPGRADESAME:    http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -90,6 +90,10 @@ var servedOperations = []string{
 	"CreateInstanceUser", "ShowInstanceUsers", "BatchDeleteInstanceUsers", "ResetUserPasswrod", "UpdateInstanceUser",
 	"UpdateTopicAccessPolicy", "ShowTopicAccessPolicy", "ResetMessageOffset", "ResetMessageOffsetWithEngine",
 	"CreateKafkaReassignmentTask", "ListScheduledTasks", "UpdateScheduledTask", "DeleteScheduledTask",
+	// Instance lifecycle.
+	"ShowRecycleInstances", "ModifyRecyclePolicy", "RestoreRecycleInstance", "ResetPassword",
+	"UpgradeInstance", "ShowUpgradeInstanceVersion", "UpdateInstanceCrossVpcIp", "EnableDns",
+	"CloseKafkaManager", "ResetManagerPassword", "RestartManager",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

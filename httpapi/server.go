@@ -38,6 +38,9 @@ type Config struct {
 	Users     dmsd.UserService
 	Reassign  dmsd.ReassignService
 	Brokers   dmsd.BrokerService
+	// Lifecycle serves the recycle bin, password, upgrade and cross-VPC
+	// operations.
+	Lifecycle dmsd.LifecycleService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -72,6 +75,7 @@ type Server struct {
 	users       dmsd.UserService
 	reassign    dmsd.ReassignService
 	brokers     dmsd.BrokerService
+	lifecycle   dmsd.LifecycleService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -116,6 +120,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		users:         cfg.Users,
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
+		lifecycle:     cfg.Lifecycle,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

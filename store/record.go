@@ -49,6 +49,9 @@ type instanceV1 struct {
 	SSLEnabled      bool                     `json:"SSLEnabled,omitempty"`
 	SSLCACert       string                   `json:"SSLCACert,omitempty"`
 	Tags            []dmsd.Tag               `json:"Tags,omitempty"`
+	RecycledAt      time.Time                `json:"RecycledAt,omitzero"`
+	RecycleUntil    time.Time                `json:"RecycleUntil,omitzero"`
+	AdvertisedIPs   map[string]string        `json:"AdvertisedIPs,omitempty"`
 }
 
 // encodeInstance returns inst as stored: its record, with its secrets sealed

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 	"strings"
 
 	"github.com/dmsd/dmsd"
@@ -35,6 +36,11 @@ type config struct {
 	// SecretKeyFile holds the key that seals stored passwords; empty means
 	// secret.key in the data dir, generated at the first start.
 	SecretKeyFile string
+	// RecycleInterval is how often expired instances leave the recycle
+	// bin; RecycleDay how long a retention day lasts (24 h; shorter only
+	// to test the expiry).
+	RecycleInterval time.Duration
+	RecycleDay      time.Duration
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -69,6 +75,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&maxConns, "max-connections", maxConns, "connections the API listener holds open at once; more wait to be accepted (DMSD_MAX_CONNECTIONS)")
 	authFailures := env("DMSD_AUTH_FAILURE_LIMIT", "30")
 	fs.StringVar(&authFailures, "auth-failure-limit", authFailures, "failed authentications one client address may have a minute before its requests are refused unchecked (429); 0: no limit (DMSD_AUTH_FAILURE_LIMIT)")
+	fs.DurationVar(&c.RecycleInterval, "recycle-interval", time.Minute, "how often instances whose recycle bin retention ended are deleted")
+	fs.DurationVar(&c.RecycleDay, "recycle-day", 24*time.Hour, "how long a day of recycle bin retention lasts; shorten it only to test the expiry")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -93,6 +101,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.AuthFailureLimit, err = strconv.Atoi(authFailures); err != nil || c.AuthFailureLimit < 0 {
 		return c, fmt.Errorf("--auth-failure-limit %q: want a number of failures a minute, or 0 for no limit", authFailures)
+	}
+	if c.RecycleInterval <= 0 || c.RecycleDay <= 0 {
+		return c, fmt.Errorf("--recycle-interval and --recycle-day: want positive durations")
 	}
 	return c, nil
 }
