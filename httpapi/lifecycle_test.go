@@ -141,7 +141,7 @@ func lifecycleRouteCases() []routeCase {
 			calls: []string{"FindInstance"}, check: refusedWith(dmsd.ENOKAFKAMANAGER)},
 		{name: "kafka manager password is refused", method: http.MethodPut, path: instancePath + "/kafka-manager-password",
 			status: http.StatusBadRequest,
-			calls: []string{"FindInstance"}, check: refusedWith(dmsd.ENOKAFKAMANAGER)},
+			calls:  []string{"FindInstance"}, check: refusedWith(dmsd.ENOKAFKAMANAGER)},
 		{name: "restart kafka manager is refused", method: http.MethodPut, path: instancePath + "/restart-kafka-manager", status: http.StatusBadRequest,
 			calls: []string{"FindInstance"}, check: refusedWith(dmsd.ENOKAFKAMANAGER)},
 	}
