@@ -102,3 +102,12 @@ func (inst *Instance) AdvertisedIP(addr string) string {
 	}
 	return host
 }
+
+// AccessPasswordResetter is a cluster whose access user's password dmsd can
+// change: the embedded one.
+type AccessPasswordResetter interface {
+	// ResetAccessPassword gives the access user of inst's running cluster
+	// password (inst holds the current one) and leaves the cluster
+	// stopped, to be started with the instance's new password.
+	ResetAccessPassword(ctx context.Context, inst *Instance, password string) error
+}

@@ -63,7 +63,8 @@ func (e *Engine) UpgradeInstance(ctx context.Context, actor dmsd.Actor, instance
 
 // ResetPassword changes the access user's password of a RUNNING SASL
 // instance and restarts its brokers with it before it returns, as kfake
-// takes its superuser's credentials at start only. It returns EEXTERNAL for
+// takes its superuser's credentials at start only
+// (dmsd.AccessPasswordResetter). It returns EEXTERNAL for
 // an external cluster, ESASLDISABLED without SASL, EINSTANCESTATUS unless
 // RUNNING, EINVALIDPASSWORD, EREPLAYED, and the errors of the restart.
 func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID, password string) error {
@@ -87,14 +88,18 @@ func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID
 	if err != nil {
 		return err
 	}
-	inst.AccessPassword = password
-	if err := (stepStore{e.store}).UpdateInstance(ctx, inst); err != nil {
-		return err
+	r, ok := c.(dmsd.AccessPasswordResetter)
+	if !ok {
+		return dmsd.ErrExternal("resetting the access user's password")
 	}
 	ctx = context.WithoutCancel(ctx) // A restart half done is worse than a slow answer.
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	if err := c.StopCluster(ctx, inst.ID); err != nil {
+	if err := r.ResetAccessPassword(ctx, inst, password); err != nil {
+		return err
+	}
+	inst.AccessPassword = password
+	if err := (stepStore{e.store}).UpdateInstance(ctx, inst); err != nil {
 		return err
 	}
 	if _, err := c.StartCluster(ctx, inst); err != nil {

@@ -26,5 +26,7 @@ func (s *Store) RecyclePolicy(ctx context.Context, projectID string) (p dmsd.Rec
 // driver's errors (EUNAVAILABLE).
 func (s *Store) SetRecyclePolicy(ctx context.Context, projectID string, p dmsd.RecyclePolicy) (err error) {
 	defer s.out(&err)
-	return s.d.GetExecutor().PutRecyclePolicy(ctx, projectID, p.Enabled, p.RetentionDays)
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		return tx.PutRecyclePolicy(ctx, projectID, p.Enabled, p.RetentionDays)
+	})
 }
