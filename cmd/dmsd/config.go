@@ -75,8 +75,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&maxConns, "max-connections", maxConns, "connections the API listener holds open at once; more wait to be accepted (DMSD_MAX_CONNECTIONS)")
 	authFailures := env("DMSD_AUTH_FAILURE_LIMIT", "30")
 	fs.StringVar(&authFailures, "auth-failure-limit", authFailures, "failed authentications one client address may have a minute before its requests are refused unchecked (429); 0: no limit (DMSD_AUTH_FAILURE_LIMIT)")
-	fs.DurationVar(&c.RecycleInterval, "recycle-interval", time.Minute, "how often instances whose recycle bin retention ended are deleted")
-	fs.DurationVar(&c.RecycleDay, "recycle-day", 24*time.Hour, "how long a day of recycle bin retention lasts; shorten it only to test the expiry")
+	recycleInterval, recycleDay := env("DMSD_RECYCLE_INTERVAL", "1m"), env("DMSD_RECYCLE_DAY", "24h")
+	fs.StringVar(&recycleInterval, "recycle-interval", recycleInterval, "how often instances whose recycle bin retention ended are deleted (DMSD_RECYCLE_INTERVAL)")
+	fs.StringVar(&recycleDay, "recycle-day", recycleDay, "how long a day of recycle bin retention lasts; shorten it only to test the expiry (DMSD_RECYCLE_DAY)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -102,8 +103,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.AuthFailureLimit, err = strconv.Atoi(authFailures); err != nil || c.AuthFailureLimit < 0 {
 		return c, fmt.Errorf("--auth-failure-limit %q: want a number of failures a minute, or 0 for no limit", authFailures)
 	}
-	if c.RecycleInterval <= 0 || c.RecycleDay <= 0 {
-		return c, fmt.Errorf("--recycle-interval and --recycle-day: want positive durations")
+	if c.RecycleInterval, err = time.ParseDuration(recycleInterval); err != nil || c.RecycleInterval <= 0 {
+		return c, fmt.Errorf("--recycle-interval %q: want a positive duration", recycleInterval)
+	}
+	if c.RecycleDay, err = time.ParseDuration(recycleDay); err != nil || c.RecycleDay <= 0 {
+		return c, fmt.Errorf("--recycle-day %q: want a positive duration", recycleDay)
 	}
 	return c, nil
 }
