@@ -66,7 +66,8 @@ func (e *Engine) UpgradeInstance(ctx context.Context, actor dmsd.Actor, instance
 // takes its superuser's credentials at start only
 // (dmsd.AccessPasswordResetter). It returns EEXTERNAL for
 // an external cluster, ESASLDISABLED without SASL, EINSTANCESTATUS unless
-// RUNNING, EINVALIDPASSWORD, EREPLAYED, and the errors of the restart.
+// RUNNING, EINVALIDPASSWORD, ETASKRUNNING while a task of the instance runs,
+// EREPLAYED, and the errors of the restart.
 func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID, password string) error {
 	inst, err := e.allowed(ctx, actor, instanceID, dmsd.RestartBrokers)
 	if err != nil {
@@ -80,6 +81,18 @@ func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID
 	}
 	if err := dmsd.ValidatePassword(inst.AccessUser, password); err != nil {
 		return err
+	}
+	// A task that runs may stop or start these brokers meanwhile. The
+	// check is not atomic with the restart: it keeps a user's retry from
+	// colliding with the running task, not a task started after it.
+	tasks, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 10})
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.Status == dmsd.TaskExecuting || (t.Status == dmsd.TaskCreated && !t.Scheduled()) {
+			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running.")
+		}
 	}
 	if err := dmsd.CheckNotReplayed(ctx); err != nil {
 		return err
