@@ -92,6 +92,11 @@ const (
 	// Consumer groups.
 	EGROUPNAME   = "DMS.10240016" // The group ID format is invalid.
 	EGROUPEXISTS = "DMS.10240018" // The consumer group already exists.
+	// Instance lifecycle.
+	ENOKAFKAMANAGER = "DMS.00400980" // dmsd's own: dmsd runs no Kafka Manager.
+	ENODNS          = "DMS.00400981" // dmsd's own: the embedded brokers' listeners are on 127.0.0.1; there is no private DNS name to enable.
+	EUPGRADESTATUS  = "DMS.00400052" // Only running instances can be upgraded.
+	EUPGRADESAME    = "DMS.00400053" // The target version is the same as the current version.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

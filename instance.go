@@ -99,6 +99,13 @@ type Instance struct {
 	// GroupNotes are what dmsd keeps about consumer groups that Kafka does
 	// not (descriptions, groups created through the API), by group name.
 	GroupNotes map[string]GroupNote `json:",omitempty"`
+	// RecycledAt is when the instance went to the recycle bin and
+	// RecycleUntil when its retention ends; both zero outside the bin.
+	RecycledAt   time.Time `json:",omitzero"`
+	RecycleUntil time.Time `json:",omitzero"`
+	// AdvertisedIPs are the addresses cross_vpc_info advertises, by
+	// listener address (host:port) or listener IP, as the user set them.
+	AdvertisedIPs map[string]string `json:",omitempty"`
 }
 
 // Tag is a key/value tag of an instance.

@@ -37,6 +37,10 @@ type Engine struct {
 	// admin answers the checks that tasks share with the synchronous
 	// operations (a RUNNING instance and its cluster).
 	admin *admin.Service
+	// recycle, when set, keeps each project's recycle bin policy;
+	// recycleDay is how long a retention day lasts.
+	recycle    dmsd.RecycleStore
+	recycleDay time.Duration
 }
 
 // Option changes an engine from its defaults.
@@ -52,12 +56,13 @@ func Replica(id string) Option { return func(e *Engine) { e.replica = id } }
 // when reg is not nil.
 func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prometheus.Registerer, opts ...Option) *Engine {
 	e := &Engine{
-		replica:  dmsd.DefaultReplica,
-		store:    store,
-		clusters: clusters,
-		admin:    admin.New(store, clusters),
-		kinds:    kinds,
-		logger:   logger,
+		replica:    dmsd.DefaultReplica,
+		store:      store,
+		clusters:   clusters,
+		admin:      admin.New(store, clusters),
+		kinds:      kinds,
+		recycleDay: 24 * time.Hour,
+		logger:     logger,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "dmsd_task_duration_seconds",
 			Help:    "Time from a task's creation to its end, by task name and final status.",

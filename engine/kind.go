@@ -148,6 +148,9 @@ var kindList = []kind{
 	updateTopicPolicies,
 	kafkaResetConsumerOffset,
 	kafkaReassignment,
+	recycleInstance,
+	restoreInstance,
+	upgradeInstance,
 }
 
 // kinds is kindList by name.

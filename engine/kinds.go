@@ -49,7 +49,7 @@ var restartInstance = &Kind[instanceParams]{
 // this one included.
 var deleteInstance = &Kind[instanceParams]{
 	Name:            "deleteInstance",
-	From:            startable,
+	From:            append(slices.Clone(startable), dmsd.InstanceRecycled),
 	During:          dmsd.InstanceDeleting,
 	Failure:         dmsd.InstanceError,
 	RemovesInstance: true,

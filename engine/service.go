@@ -49,10 +49,11 @@ func (e *Engine) RestartInstance(ctx context.Context, actor dmsd.Actor, instance
 }
 
 // DeleteInstance starts deleteInstance on a RUNNING, ERROR or EXTENDEDFAILED
-// instance; the instance is DELETING until it and its tasks are gone. It
-// returns the store's errors.
+// instance; the instance is DELETING until it and its tasks are gone, or,
+// when its project's recycle bin policy is on, recycleInstance, which leaves
+// it RECYCLED (deleteOrRecycle). It returns the store's errors.
 func (e *Engine) DeleteInstance(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
-	return submit(ctx, e, deleteInstance, actor, instanceID, instanceParams{InstanceID: instanceID})
+	return e.deleteOrRecycle(ctx, actor, instanceID)
 }
 
 // SetAutoTopic starts modifyAutoTopic on a RUNNING instance, which restarts

@@ -161,8 +161,9 @@ func handleInstanceTags(store dmsd.InstanceStore) http.Handler {
 // listen on addrs (host:port): a JSON document, as a string, that maps each
 // broker's listener to where clients reach it. The reference keys it by each
 // broker's own IP; dmsd's embedded brokers share 127.0.0.1, so the key is
-// host:port, distinct per broker.
-func crossVPCInfo(addrs []string) string {
+// host:port, distinct per broker. advertised, when not nil, returns the
+// address advertised for a listener (UpdateInstanceCrossVpcIp).
+func crossVPCInfo(addrs []string, advertised func(addr string) string) string {
 	type entry struct {
 		AdvertisedIP string `json:"advertised_ip"`
 		Port         int    `json:"port"`
@@ -173,6 +174,9 @@ func crossVPCInfo(addrs []string) string {
 		host, port, err := net.SplitHostPort(a)
 		if err != nil {
 			continue
+		}
+		if advertised != nil {
+			host = advertised(a)
 		}
 		m[a] = entry{AdvertisedIP: host, Port: atoiOr0(port), PortID: "broker-" + strconv.Itoa(i)}
 	}

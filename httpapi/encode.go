@@ -98,6 +98,11 @@ var statusOf = map[string]int{
 	// Consumer groups.
 	dmsd.EGROUPNAME:   http.StatusBadRequest,
 	dmsd.EGROUPEXISTS: http.StatusBadRequest,
+	// Instance lifecycle.
+	dmsd.ENOKAFKAMANAGER: http.StatusBadRequest,
+	dmsd.ENODNS:          http.StatusBadRequest,
+	dmsd.EUPGRADESTATUS:  http.StatusBadRequest,
+	dmsd.EUPGRADESAME:    http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -305,6 +305,7 @@ func fakeServer(f *fakes) *Server {
 		Brokers:     fakeBrokers{fakes: f},
 		Inspect:     fakeInspect{fakes: f},
 		Groups:      fakeGroups{fakes: f},
+		Lifecycle:   fakeLifecycle{fakes: f},
 		Credentials: []dmsd.Credential{testCredential},
 		Logger:      slog.New(slog.DiscardHandler),
 		Now:         func() time.Time { return testSignTime },

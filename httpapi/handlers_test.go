@@ -489,7 +489,7 @@ func routeCases() []routeCase {
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
 		},
-	}, slices.Concat(inspectRouteCases(), groupRouteCases())...)
+	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases())...)
 }
 
 // methodsOf returns the method names of calls.
@@ -531,7 +531,7 @@ func TestHandlers_Routes(t *testing.T) {
 					continue
 				}
 				require.Equal(t, testActor, c.Actor, "%s gets the signer's actor", c.Method)
-				if c.Method != "CreateInstance" && !tc.perInstance {
+				if c.Method != "CreateInstance" && !tc.perInstance && !projectCalls[c.Method] {
 					require.Equal(t, fakeInstanceID, c.Args[0], "%s gets the path's instance", c.Method)
 				}
 			}

@@ -227,7 +227,7 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		}
 		out.KafkaPrivateConnectAddress = strings.Join(x.BootstrapServers, ",")
 		if inst.Status == dmsd.InstanceRunning {
-			out.CrossVpcInfo = crossVPCInfo(x.BootstrapServers)
+			out.CrossVpcInfo = crossVPCInfo(x.BootstrapServers, nil)
 		}
 		return out
 	}
@@ -239,7 +239,7 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 			addrs[i] = "127.0.0.1:" + strconv.Itoa(p)
 		}
 		out.KafkaPrivateConnectAddress = strings.Join(addrs, ",")
-		out.CrossVpcInfo = crossVPCInfo(addrs)
+		out.CrossVpcInfo = crossVPCInfo(addrs, inst.AdvertisedIP)
 	}
 	out.PortProtocols = portProtocolsOf(inst, out.KafkaPrivateConnectAddress)
 	return out
@@ -375,7 +375,7 @@ func handleInstanceList(store dmsd.InstanceStore) http.Handler {
 		}
 		out := instanceListJSON{Instances: []instanceJSON{}}
 		for _, inst := range instances {
-			if !match(inst) {
+			if inst.Recycled() || !match(inst) {
 				continue
 			}
 			if out.InstanceNum >= offset && len(out.Instances) < limit {
@@ -433,6 +433,10 @@ func handleInstanceShow(store dmsd.Store) http.Handler {
 			return
 		}
 		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
+		if err == nil && inst.Recycled() {
+			// In the recycle bin: ShowRecycleInstances shows it.
+			err = dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return

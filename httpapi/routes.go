@@ -117,6 +117,19 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions-reassignment", handleCreatePartition(s.inspect))
 	v2("GET /v2/{project_id}/instances/{instance_id}/management/cluster", handleCluster(s.inspect))
 	v2("GET /v2/{project_id}/instances/{instance_id}/management/coordinators", handleCoordinators(s.inspect))
+	// Instance lifecycle: the recycle bin, the access password, the engine
+	// version label, advertised addresses, and what dmsd does not have.
+	v2("GET /v2/{project_id}/recycle", handleRecycleShow(s.lifecycle))
+	v2("PUT /v2/{project_id}/recycle", handleRecyclePolicy(s.lifecycle))
+	v2("POST /v2/{project_id}/recycle", handleRecycleRestore(s.lifecycle))
+	v2("POST /v2/{project_id}/instances/{instance_id}/password", handleResetPassword(s.lifecycle))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/upgrade", handleUpgrade(s.lifecycle))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/upgrade", handleUpgradeVersion(s.store))
+	v2("POST /v2/{project_id}/instances/{instance_id}/crossvpc/modify", handleCrossVpc(s.lifecycle))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/dns", handleRefuse(s.store, errNoDNS()))
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/management", handleRefuse(s.store, errNoKafkaManager()))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/kafka-manager-password", handleRefuse(s.store, errNoKafkaManager()))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/restart-kafka-manager", handleRefuse(s.store, errNoKafkaManager()))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -97,6 +97,10 @@ var servedOperations = []string{
 	"ListInstanceConsumerGroupMembers", "ListInstanceConsumerGroupMessageOffset", "ListInstanceConsumerGroupTopics",
 	"CreateKafkaConsumerGroup", "UpdateInstanceConsumerGroup", "UpdateInstanceGroup", "DeleteGroup",
 	"DeleteInstanceConsumerGroup", "BatchDeleteGroup", "DeleteConsumerGroupOffsets",
+	// Instance lifecycle.
+	"ShowRecycleInstances", "ModifyRecyclePolicy", "RestoreRecycleInstance", "ResetPassword",
+	"UpgradeInstance", "ShowUpgradeInstanceVersion", "UpdateInstanceCrossVpcIp", "EnableDns",
+	"CloseKafkaManager", "ResetManagerPassword", "RestartManager",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

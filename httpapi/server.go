@@ -42,6 +42,9 @@ type Config struct {
 	// coordinators) and adds partitions.
 	Inspect dmsd.InspectService
 	Groups  dmsd.GroupService
+	// Lifecycle serves the recycle bin, password, upgrade and cross-VPC
+	// operations.
+	Lifecycle dmsd.LifecycleService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -78,6 +81,7 @@ type Server struct {
 	brokers     dmsd.BrokerService
 	inspect     dmsd.InspectService
 	groups      dmsd.GroupService
+	lifecycle   dmsd.LifecycleService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -124,6 +128,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		brokers:       cfg.Brokers,
 		inspect:       cfg.Inspect,
 		groups:        cfg.Groups,
+		lifecycle:     cfg.Lifecycle,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -178,3 +178,16 @@ func (e *executor) ListInstanceData(ctx context.Context) ([]*store.InstanceRow, 
 func (e *executor) ReplaceInstanceData(ctx context.Context, id string, old, data []byte) (int64, error) {
 	return rowsAffected(e.q.Exec(ctx, `UPDATE instances SET data = $1 WHERE id = $2 AND data = $3`, data, id, old))
 }
+
+func (e *executor) GetRecyclePolicy(ctx context.Context, projectID string) (bool, int, error) {
+	var enabled bool
+	var days int
+	err := e.q.QueryRow(ctx, `SELECT enabled, retention_days FROM recycle_policies WHERE project_id = $1`, projectID).Scan(&enabled, &days)
+	return enabled, days, err
+}
+
+func (e *executor) PutRecyclePolicy(ctx context.Context, projectID string, enabled bool, retentionDays int) error {
+	_, err := e.q.Exec(ctx, `INSERT INTO recycle_policies (project_id, enabled, retention_days) VALUES ($1, $2, $3)
+		ON CONFLICT (project_id) DO UPDATE SET enabled = EXCLUDED.enabled, retention_days = EXCLUDED.retention_days`, projectID, enabled, retentionDays)
+	return err
+}

@@ -182,3 +182,16 @@ func (e *executor) ListInstanceData(ctx context.Context) ([]*store.InstanceRow, 
 func (e *executor) ReplaceInstanceData(ctx context.Context, id string, old, data []byte) (int64, error) {
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ? WHERE id = ? AND data = ?`, data, id, old))
 }
+
+func (e *executor) GetRecyclePolicy(ctx context.Context, projectID string) (bool, int, error) {
+	var enabled bool
+	var days int
+	err := e.q.QueryRowContext(ctx, `SELECT enabled, retention_days FROM recycle_policies WHERE project_id = ?`, projectID).Scan(&enabled, &days)
+	return enabled, days, err
+}
+
+func (e *executor) PutRecyclePolicy(ctx context.Context, projectID string, enabled bool, retentionDays int) error {
+	_, err := e.q.ExecContext(ctx, `INSERT INTO recycle_policies (project_id, enabled, retention_days) VALUES (?, ?, ?)
+		ON CONFLICT (project_id) DO UPDATE SET enabled = excluded.enabled, retention_days = excluded.retention_days`, projectID, enabled, retentionDays)
+	return err
+}

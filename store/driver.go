@@ -145,6 +145,12 @@ type Executor interface {
 	// ReplaceInstanceData sets an instance's record to data if it is still
 	// old, and returns how many rows it changed.
 	ReplaceInstanceData(ctx context.Context, id string, old, data []byte) (int64, error)
+
+	// GetRecyclePolicy returns a project's recycle bin policy (enabled,
+	// retention days); a project without one is ErrNoRows.
+	GetRecyclePolicy(ctx context.Context, projectID string) (bool, int, error)
+	// PutRecyclePolicy records a project's recycle bin policy.
+	PutRecyclePolicy(ctx context.Context, projectID string, enabled bool, retentionDays int) error
 }
 
 // Queue is the task queue, which the engine owns: the store inserts and

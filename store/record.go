@@ -50,7 +50,10 @@ type instanceV1 struct {
 	SSLCACert       string                   `json:"SSLCACert,omitempty"`
 	Tags            []dmsd.Tag               `json:"Tags,omitempty"`
 
-	GroupNotes map[string]dmsd.GroupNote `json:"GroupNotes,omitempty"`
+	GroupNotes    map[string]dmsd.GroupNote `json:"GroupNotes,omitempty"`
+	RecycledAt    time.Time                 `json:"RecycledAt,omitzero"`
+	RecycleUntil  time.Time                 `json:"RecycleUntil,omitzero"`
+	AdvertisedIPs map[string]string         `json:"AdvertisedIPs,omitempty"`
 }
 
 // encodeInstance returns inst as stored: its record, with its secrets sealed

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dmsd/dmsd"
 )
@@ -35,6 +36,11 @@ type config struct {
 	// SecretKeyFile holds the key that seals stored passwords; empty means
 	// secret.key in the data dir, generated at the first start.
 	SecretKeyFile string
+	// RecycleInterval is how often expired instances leave the recycle
+	// bin; RecycleDay how long a retention day lasts (24 h; shorter only
+	// to test the expiry).
+	RecycleInterval time.Duration
+	RecycleDay      time.Duration
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -69,6 +75,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&maxConns, "max-connections", maxConns, "connections the API listener holds open at once; more wait to be accepted (DMSD_MAX_CONNECTIONS)")
 	authFailures := env("DMSD_AUTH_FAILURE_LIMIT", "30")
 	fs.StringVar(&authFailures, "auth-failure-limit", authFailures, "failed authentications one client address may have a minute before its requests are refused unchecked (429); 0: no limit (DMSD_AUTH_FAILURE_LIMIT)")
+	recycleInterval, recycleDay := env("DMSD_RECYCLE_INTERVAL", "1m"), env("DMSD_RECYCLE_DAY", "24h")
+	fs.StringVar(&recycleInterval, "recycle-interval", recycleInterval, "how often instances whose recycle bin retention ended are deleted (DMSD_RECYCLE_INTERVAL)")
+	fs.StringVar(&recycleDay, "recycle-day", recycleDay, "how long a day of recycle bin retention lasts; shorten it only to test the expiry (DMSD_RECYCLE_DAY)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -93,6 +102,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.AuthFailureLimit, err = strconv.Atoi(authFailures); err != nil || c.AuthFailureLimit < 0 {
 		return c, fmt.Errorf("--auth-failure-limit %q: want a number of failures a minute, or 0 for no limit", authFailures)
+	}
+	if c.RecycleInterval, err = time.ParseDuration(recycleInterval); err != nil || c.RecycleInterval <= 0 {
+		return c, fmt.Errorf("--recycle-interval %q: want a positive duration", recycleInterval)
+	}
+	if c.RecycleDay, err = time.ParseDuration(recycleDay); err != nil || c.RecycleDay <= 0 {
+		return c, fmt.Errorf("--recycle-day %q: want a positive duration", recycleDay)
 	}
 	return c, nil
 }

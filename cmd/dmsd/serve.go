@@ -85,6 +85,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}()
 
+	// The recycle bin's expiry stops before the queue and the database.
+	recycleCtx, stopRecycle := context.WithCancel(ctx)
+	recycleDone := make(chan struct{})
+	go func() { defer close(recycleDone); eng.MonitorRecycleBin(recycleCtx, cfg.RecycleInterval) }()
+	defer func() { stopRecycle(); <-recycleDone }()
+
 	ln, err := listenAPI(cfg, &api)
 	if err != nil {
 		return err
@@ -178,7 +184,8 @@ func newEngine(ctx context.Context, cfg config, db database, replica string, api
 	if err := clusters.ImportUserNotes(ctx, db); err != nil {
 		logger.Error("some users.json files of an earlier version were not imported", "error", err)
 	}
-	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota))
+	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota),
+		engine.RecycleBin(db, cfg.RecycleDay))
 	return clusters, eng, admin.New(db, clusters)
 }
 
@@ -232,6 +239,7 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Brokers:          ops,
 		Inspect:          ops,
 		Groups:           ops,
+		Lifecycle:        eng,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,
