@@ -74,6 +74,7 @@ type Admin interface {
 	TopicAdmin
 	UserAdmin
 	BrokerLister
+	MessageAdmin
 	// SASLUsers returns nil if inst's cluster has SASL users, and
 	// ESASLDISABLED if it has none.
 	SASLUsers(inst *Instance) error

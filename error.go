@@ -88,6 +88,14 @@ const (
 	// SSL and public access.
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
+
+	// Messages.
+	EMSGTOOLARGE    = "DMS.10540011"  // The message size is larger than the size limit.
+	EQUERYTIMEOUT   = "DMS.111501024" // Query timed out.
+	EQUERYTOOLARGE  = "DMS.111501026" // Query reach maximum byte (the window holds more than one query may read).
+	EMSGPARTITION   = "DMS.00400965"  // dmsd's own: the topic has no such partition.
+	EMSGOFFSET      = "DMS.00400966"  // dmsd's own: the partition holds no message at that offset.
+	EMSGDELETEAHEAD = "DMS.00400967"  // dmsd's own: a delete offset is beyond the partition's end.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -94,6 +94,14 @@ var statusOf = map[string]int{
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
+
+	// Messages.
+	dmsd.EMSGTOOLARGE:    http.StatusBadRequest,
+	dmsd.EQUERYTIMEOUT:   http.StatusRequestTimeout,
+	dmsd.EQUERYTOOLARGE:  http.StatusNotImplemented,
+	dmsd.EMSGPARTITION:   http.StatusNotFound,
+	dmsd.EMSGOFFSET:      http.StatusBadRequest,
+	dmsd.EMSGDELETEAHEAD: http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -88,6 +88,17 @@ func (s *Server) routes() {
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
+
+	// Messages, read from and written to the cluster at request time.
+	v2("GET /v2/{project_id}/instances/{instance_id}/messages", handleInstanceMessages(s.messages),
+		"topic", "asc", "start_time", "end_time", "limit", "offset", "download", "message_offset", "partition", "keyword", "key", "include", "exclude")
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/messages", handleTopicMessages(s.messages),
+		"start_time", "end_time", "limit", "offset", "partition")
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/message", handlePartitionMessage(s.messages), "message_offset")
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/beginning-message", handlePartitionEdge(s.messages, false))
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/end-message", handlePartitionEdge(s.messages, true))
+	v2("POST /v2/{project_id}/instances/{instance_id}/messages/action", handleSendMessage(s.messages), "action_id")
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages/delete", handleDeleteMessages(s.messages))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -90,6 +90,9 @@ var servedOperations = []string{
 	"CreateInstanceUser", "ShowInstanceUsers", "BatchDeleteInstanceUsers", "ResetUserPasswrod", "UpdateInstanceUser",
 	"UpdateTopicAccessPolicy", "ShowTopicAccessPolicy", "ResetMessageOffset", "ResetMessageOffsetWithEngine",
 	"CreateKafkaReassignmentTask", "ListScheduledTasks", "UpdateScheduledTask", "DeleteScheduledTask",
+	// Messages.
+	"ShowInstanceMessages", "ShowMessages", "ShowPartitionMessage", "ShowPartitionBeginningMessage",
+	"ShowPartitionEndMessage", "SendKafkaMessage", "DeleteKafkaTopicMessages",
 }
 
 // pathParamValues are distinct valid values for every path parameter the
