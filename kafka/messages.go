@@ -97,11 +97,16 @@ const fetchWait = 100 * time.Millisecond
 // (EQUERYTOOLARGE beyond), until ctx's deadline (EQUERYTIMEOUT).
 func (e *kadmin) ReadMessages(ctx context.Context, inst *dmsd.Instance, topic string, from, to map[int32]int64, valueCap int, keep func(*dmsd.Message) bool) ([]*dmsd.Message, error) {
 	want := map[int32]kgo.Offset{}
+	span := int64(0)
 	for p, f := range from {
 		if f < to[p] {
 			want[p] = kgo.NewOffset().At(f)
+			span = max(span, to[p]-f)
 		}
 	}
+	// A broker answers at least one whole batch whatever the bound, so a
+	// read of a few records asks for little instead of megabytes.
+	partitionBytes := int32(min(int64(dmsd.MaxFetchBytes/2), max(64<<10, span*(4<<10))))
 	if len(want) == 0 {
 		return nil, nil
 	}
@@ -114,7 +119,7 @@ func (e *kadmin) ReadMessages(ctx context.Context, inst *dmsd.Instance, topic st
 		// delete) resumes at the end rather than rereading the log.
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
 		kgo.FetchMaxBytes(dmsd.MaxFetchBytes),
-		kgo.FetchMaxPartitionBytes(dmsd.MaxFetchBytes/2),
+		kgo.FetchMaxPartitionBytes(partitionBytes),
 		kgo.FetchMaxWait(fetchWait),
 	)
 	if err != nil {
