@@ -98,7 +98,7 @@ var statusOf = map[string]int{
 	// Messages.
 	dmsd.EMSGTOOLARGE:    http.StatusBadRequest,
 	dmsd.EQUERYTIMEOUT:   http.StatusRequestTimeout,
-	dmsd.EQUERYTOOLARGE:  http.StatusNotImplemented,
+	dmsd.EQUERYTOOLARGE:  http.StatusBadRequest,
 	dmsd.EMSGPARTITION:   http.StatusNotFound,
 	dmsd.EMSGOFFSET:      http.StatusBadRequest,
 	dmsd.EMSGDELETEAHEAD: http.StatusBadRequest,

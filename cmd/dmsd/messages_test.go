@@ -117,7 +117,7 @@ func TestMessagesEmbedded(t *testing.T) {
 	}
 	producedRecords(t, seed(), wide...)
 	_, err = c.ShowMessages(&model.ShowMessagesRequest{InstanceId: id, Topic: "wide", Limit: ptr(int32(1))})
-	requireDMSError(t, err, http.StatusNotImplemented, dmsd.EQUERYTOOLARGE)
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.EQUERYTOOLARGE)
 	// Its last records, a narrow window, are read.
 	last := consumeAt(t, seed, "wide", 0, int64(dmsd.MaxWindowRecords))
 	got, err := c.ShowMessages(&model.ShowMessagesRequest{InstanceId: id, Topic: "wide", StartTime: ptr(ms(last.Timestamp)), Limit: ptr(int32(1))})
