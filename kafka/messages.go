@@ -173,7 +173,7 @@ func (e *kadmin) ReadMessages(ctx context.Context, inst *dmsd.Instance, topic st
 				finish(fp.Partition)
 			}
 		})
-		if fetched > dmsd.MaxFetchBytes && open > 0 {
+		if fetched > dmsd.MaxFetchBytes {
 			return nil, dmsd.Errorf(dmsd.EQUERYTOOLARGE, "Query reach maximum byte: the query would read more than %d MB; shorten the time range.", dmsd.MaxFetchBytes>>20)
 		}
 	}

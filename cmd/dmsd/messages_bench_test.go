@@ -29,7 +29,7 @@ func benchTopicMB(b *testing.B) int {
 }
 
 // BenchmarkMessageQuery fills a 4-partition topic of an embedded instance
-// with 10 KiB records (record i on partition i%4, stamped base+i ms), then
+// with uncompressed 10 KiB records (record i on partition i%4, stamped base+i ms), then
 // measures through the SDK the two reads a user makes of a large topic: the
 // message at a random partition and offset, and a random 20 ms window
 // (about 20 messages over all partitions). Each is bounded by what it
@@ -46,7 +46,9 @@ func BenchmarkMessageQuery(b *testing.B) {
 	const recordBytes = 10 << 10
 	records := benchTopicMB(b) << 20 / recordBytes
 	cl, err := kgo.NewClient(kgo.SeedBrokers(*inst.ConnectAddress+":"+strconv.Itoa(int(*inst.Port))),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(1<<20), kgo.ProducerLinger(5*time.Millisecond))
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(1<<20), kgo.ProducerLinger(5*time.Millisecond),
+		// Uncompressed, so that the topic's log holds its full size.
+		kgo.ProducerBatchCompression(kgo.NoCompression()))
 	require.NoError(b, err)
 	defer cl.Close()
 	base := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
