@@ -68,8 +68,8 @@ type Lifecycle interface {
 	CheckCluster(ctx context.Context, inst *Instance) error
 }
 
-// Admin is the topic, configuration, user, permission, group and broker
-// operations on a running cluster.
+// Admin is the topic, configuration, user, permission, group, broker and
+// message operations on a running cluster.
 type Admin interface {
 	TopicAdmin
 	UserAdmin

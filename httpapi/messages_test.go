@@ -165,6 +165,14 @@ func messageRouteCases() []routeCase {
 				require.Equal(t, "OFFSET_OUT_OF_RANGE", *ps[1].ErrorCode)
 			},
 		},
+		{
+			name: "delete messages on the Terraform path", method: http.MethodDelete, path: projectPath + "/kafka/instances/" + fakeInstanceID + "/topics/orders/messages",
+			body:   map[string]any{"partitions": []map[string]int{{"partition": 1, "offset": 2}}},
+			status: http.StatusOK, calls: []string{"DeleteMessages"},
+			check: func(t *testing.T, _ *httptest.ResponseRecorder, calls []fakeCall) {
+				require.Equal(t, []any{fakeInstanceID, "orders", map[int32]int64{1: 2}}, calls[0].Args)
+			},
+		},
 	}
 }
 

@@ -99,6 +99,8 @@ func (s *Server) routes() {
 	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/end-message", handlePartitionEdge(s.messages, true))
 	v2("POST /v2/{project_id}/instances/{instance_id}/messages/action", handleSendMessage(s.messages), "action_id")
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages/delete", handleDeleteMessages(s.messages))
+	// The Terraform provider's path (dms_kafka_topic_message_batch_delete): the same body.
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages", handleDeleteMessages(s.messages))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -88,7 +88,7 @@ func TestMessagesEmbedded(t *testing.T) {
 	id := *inst.InstanceId
 	createTopic(t, c, id, "orders", 2)
 	seed := func(opts ...kgo.Opt) *kgo.Client { return kafkaClient(t, inst, opts...) }
-	runMessageChecks(t, c, id, seed)
+	runMessageChecks(t, s, id, seed)
 
 	// Refusals that need no records.
 	_, err := c.ShowPartitionBeginningMessage(&model.ShowPartitionBeginningMessageRequest{InstanceId: id, Topic: "orders", Partition: 9})
@@ -159,13 +159,14 @@ func TestMessagesExternal(t *testing.T) {
 		t.Cleanup(cl.Close)
 		return cl
 	}
-	runMessageChecks(t, c, id, seed)
+	runMessageChecks(t, s, id, seed)
 }
 
 // runMessageChecks produces records to the two partitions of the topic
 // orders of instance id with a Kafka client from seed, and checks every
 // message operation against them; the topic must be empty.
-func runMessageChecks(t *testing.T, c *kafkasdk.KafkaClient, id string, seed func(...kgo.Opt) *kgo.Client) {
+func runMessageChecks(t *testing.T, s *testServer, id string, seed func(...kgo.Opt) *kgo.Client) {
+	c := s.client(0)
 	t.Helper()
 	adm := func() *kadm.Client { return kadm.NewClient(seed()) }
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -329,6 +330,13 @@ func runMessageChecks(t *testing.T, c *kafkasdk.KafkaClient, id string, seed fun
 	require.Equal(t, recs[3].Timestamp.UnixMilli(), *begin.Timestamp)
 	_, err = c.ShowPartitionMessage(&model.ShowPartitionMessageRequest{InstanceId: id, Topic: "orders", Partition: 0, MessageOffset: "1"})
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.EMSGOFFSET)
+	// The Terraform provider's path deletes as the SDK's does.
+	status, body := s.signedDo(t, 0, sdkRequest{method: http.MethodDelete,
+		pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/kafka/instances/" + id + "/topics/orders/messages",
+		body:         `{"partitions":[{"partition":1,"offset":2}]}`, headers: map[string]string{"Content-Type": "application/json"}})
+	require.Equal(t, http.StatusOK, status, body)
+	require.JSONEq(t, `{"partitions":[{"partition":1,"result":"success"}]}`, body)
+	require.Equal(t, map[int32]int64{0: 3, 1: 2}, startOffsets(t, adm(), "orders"))
 	_, err = c.DeleteKafkaTopicMessages(&model.DeleteKafkaTopicMessagesRequest{InstanceId: id, Topic: "no-such-topic", Body: &model.DeleteKafkaMessageRequestBody{
 		Partitions: &[]model.PartitionOffsetEntity{{Partition: ptr(int32(0)), Offset: ptr(int32(1))}}}})
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.ETOPICNOTFOUND)
