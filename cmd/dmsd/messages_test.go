@@ -341,3 +341,34 @@ func runMessageChecks(t *testing.T, s *testServer, id string, seed func(...kgo.O
 		Partitions: &[]model.PartitionOffsetEntity{{Partition: ptr(int32(0)), Offset: ptr(int32(1))}}}})
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.ETOPICNOTFOUND)
 }
+
+// TestReplayedMessageWritesNothing sends a captured send and a captured
+// delete twice: the second of each is refused as a replay and the topic's
+// offsets are what the first left.
+func TestReplayedMessageWritesNothing(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	inst := createInstance(t, c, "replayed-messages", 1, false)
+	id := *inst.InstanceId
+	createTopic(t, c, id, "replayed", 1)
+	adm := kadm.NewClient(kafkaClient(t, inst))
+	json := map[string]string{"Content-Type": "application/json"}
+	send := capture(t, s, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/" + id + "/messages/action?action_id=send",
+		body: `{"topic":"replayed","body":"once","property_list":[]}`, headers: json})
+	status, body := send.sendTo(t, s.url)
+	require.Equal(t, http.StatusOK, status, body)
+	status, body = send.sendTo(t, s.url)
+	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+	require.Equal(t, map[int32]int64{0: 1}, endOffsets(t, adm, "replayed"))
+
+	producedRecords(t, kafkaClient(t, inst), &kgo.Record{Topic: "replayed", Value: []byte("two")}, &kgo.Record{Topic: "replayed", Value: []byte("three")})
+	del := capture(t, s, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/kafka/instances/" + id + "/topics/replayed/messages/delete",
+		body: `{"partitions":[{"partition":0,"offset":1}]}`, headers: json})
+	status, body = del.sendTo(t, s.url)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, map[int32]int64{0: 1}, startOffsets(t, adm, "replayed"))
+	status, body = del.sendTo(t, s.url)
+	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+	require.Equal(t, map[int32]int64{0: 1}, startOffsets(t, adm, "replayed"))
+}
