@@ -88,6 +88,10 @@ func (e *kadmin) OffsetsAfter(ctx context.Context, inst *dmsd.Instance, topic st
 	return out, nil
 }
 
+// maxBatchBytes is the largest record batch Kafka accepts by default
+// (message.max.bytes).
+const maxBatchBytes = 1048588
+
 // fetchWait is how long a broker holds a fetch that has no data yet.
 const fetchWait = 100 * time.Millisecond
 
@@ -104,9 +108,11 @@ func (e *kadmin) ReadMessages(ctx context.Context, inst *dmsd.Instance, topic st
 			span = max(span, to[p]-f)
 		}
 	}
-	// A broker answers at least one whole batch whatever the bound, so a
-	// read of a few records asks for little instead of megabytes.
-	partitionBytes := int32(min(int64(dmsd.MaxFetchBytes/2), max(64<<10, span*(4<<10))))
+	// A read of a few records asks for little instead of megabytes, but
+	// for at least a whole batch of the brokers' default size: a broker
+	// answers a larger batch than the bound only in the first partition of
+	// a fetch, and the others would wait for fetches of their own.
+	partitionBytes := int32(min(int64(dmsd.MaxFetchBytes/2), max(maxBatchBytes, span*(4<<10))))
 	if len(want) == 0 {
 		return nil, nil
 	}
