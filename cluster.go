@@ -69,13 +69,14 @@ type Lifecycle interface {
 	CheckCluster(ctx context.Context, inst *Instance) error
 }
 
-// Admin is the topic, configuration, user, permission, group and broker
-// operations on a running cluster.
+// Admin is the topic, configuration, user, permission, group, broker and
+// message operations on a running cluster.
 type Admin interface {
 	TopicAdmin
 	UserAdmin
 	BrokerLister
 	GroupAdmin
+	MessageAdmin
 	// SASLUsers returns nil if inst's cluster has SASL users, and
 	// ESASLDISABLED if it has none.
 	SASLUsers(inst *Instance) error

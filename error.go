@@ -97,6 +97,13 @@ const (
 	ENODNS          = "DMS.00400981" // dmsd's own: the embedded brokers' listeners are on 127.0.0.1; there is no private DNS name to enable.
 	EUPGRADESTATUS  = "DMS.00400052" // Only running instances can be upgraded.
 	EUPGRADESAME    = "DMS.00400053" // The target version is the same as the current version.
+	// Messages.
+	EMSGTOOLARGE    = "DMS.10540011"  // The message size is larger than the size limit.
+	EQUERYTIMEOUT   = "DMS.111501024" // Query timed out.
+	EQUERYTOOLARGE  = "DMS.111501026" // Query reach maximum byte (the window holds more than one query may read).
+	EMSGPARTITION   = "DMS.00400965"  // dmsd's own: the topic has no such partition.
+	EMSGOFFSET      = "DMS.00400966"  // dmsd's own: the partition holds no message at that offset.
+	EMSGDELETEAHEAD = "DMS.00400967"  // dmsd's own: a delete offset is beyond the partition's end.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -103,6 +103,13 @@ var statusOf = map[string]int{
 	dmsd.ENODNS:          http.StatusBadRequest,
 	dmsd.EUPGRADESTATUS:  http.StatusBadRequest,
 	dmsd.EUPGRADESAME:    http.StatusBadRequest,
+	// Messages.
+	dmsd.EMSGTOOLARGE:    http.StatusBadRequest,
+	dmsd.EQUERYTIMEOUT:   http.StatusRequestTimeout,
+	dmsd.EQUERYTOOLARGE:  http.StatusBadRequest,
+	dmsd.EMSGPARTITION:   http.StatusNotFound,
+	dmsd.EMSGOFFSET:      http.StatusBadRequest,
+	dmsd.EMSGDELETEAHEAD: http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -306,6 +306,7 @@ func fakeServer(f *fakes) *Server {
 		Inspect:     fakeInspect{fakes: f},
 		Groups:      fakeGroups{fakes: f},
 		Lifecycle:   fakeLifecycle{fakes: f},
+		Messages:    fakeMessages{fakes: f},
 		Credentials: []dmsd.Credential{testCredential},
 		Logger:      slog.New(slog.DiscardHandler),
 		Now:         func() time.Time { return testSignTime },

@@ -489,7 +489,7 @@ func routeCases() []routeCase {
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
 		},
-	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases())...)
+	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases())...)
 }
 
 // methodsOf returns the method names of calls.

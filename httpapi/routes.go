@@ -130,6 +130,18 @@ func (s *Server) routes() {
 	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/management", handleRefuse(s.store, errNoKafkaManager()))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/kafka-manager-password", handleRefuse(s.store, errNoKafkaManager()))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/restart-kafka-manager", handleRefuse(s.store, errNoKafkaManager()))
+	// Messages, read from and written to the cluster at request time.
+	v2("GET /v2/{project_id}/instances/{instance_id}/messages", handleInstanceMessages(s.messages),
+		"topic", "asc", "start_time", "end_time", "limit", "offset", "download", "message_offset", "partition", "keyword", "key", "include", "exclude")
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/messages", handleTopicMessages(s.messages),
+		"start_time", "end_time", "limit", "offset", "partition")
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/message", handlePartitionMessage(s.messages), "message_offset")
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/beginning-message", handlePartitionEdge(s.messages, false))
+	v2("GET /v2/{project_id}/instances/{instance_id}/management/topics/{topic}/partitions/{partition}/end-message", handlePartitionEdge(s.messages, true))
+	v2("POST /v2/{project_id}/instances/{instance_id}/messages/action", handleSendMessage(s.messages), "action_id")
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages/delete", handleDeleteMessages(s.messages))
+	// The Terraform provider's path (dms_kafka_topic_message_batch_delete): the same body.
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages", handleDeleteMessages(s.messages))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -101,6 +101,9 @@ var servedOperations = []string{
 	"ShowRecycleInstances", "ModifyRecyclePolicy", "RestoreRecycleInstance", "ResetPassword",
 	"UpgradeInstance", "ShowUpgradeInstanceVersion", "UpdateInstanceCrossVpcIp", "EnableDns",
 	"CloseKafkaManager", "ResetManagerPassword", "RestartManager",
+	// Messages.
+	"ShowInstanceMessages", "ShowMessages", "ShowPartitionMessage", "ShowPartitionBeginningMessage",
+	"ShowPartitionEndMessage", "SendKafkaMessage", "DeleteKafkaTopicMessages",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

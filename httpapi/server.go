@@ -45,6 +45,7 @@ type Config struct {
 	// Lifecycle serves the recycle bin, password, upgrade and cross-VPC
 	// operations.
 	Lifecycle dmsd.LifecycleService
+	Messages  dmsd.MessageService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -82,6 +83,7 @@ type Server struct {
 	inspect     dmsd.InspectService
 	groups      dmsd.GroupService
 	lifecycle   dmsd.LifecycleService
+	messages    dmsd.MessageService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -129,6 +131,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		inspect:       cfg.Inspect,
 		groups:        cfg.Groups,
 		lifecycle:     cfg.Lifecycle,
+		messages:      cfg.Messages,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/dmsd/dmsd"
 )
@@ -19,6 +20,9 @@ type kadmin struct {
 	// connect returns a client of inst's cluster and a function that
 	// closes it.
 	connect func(inst *dmsd.Instance) (*kadm.Client, func(), error)
+	// dial returns a Kafka client of inst's cluster with extra options,
+	// for what kadm does not do (consuming, producing).
+	dial func(inst *dmsd.Instance, extra ...kgo.Opt) (*kgo.Client, error)
 	// hasSASL reports whether inst's cluster has SASL users.
 	hasSASL func(inst *dmsd.Instance) bool
 	// scram reports whether SCRAM-SHA-512 users can log in to inst's

@@ -69,6 +69,7 @@ func NewEmbedded(dataDir string, logger *slog.Logger) *Embedded {
 	e.kadmin = kadmin{
 		dataDir: dataDir,
 		connect: e.connect,
+		dial:    e.dial,
 		hasSASL: (*dmsd.Instance).SASLEnabled,
 		scram: func(inst *dmsd.Instance) bool {
 			return slices.Contains(inst.SASLMechanisms, dmsd.MechanismScramSHA512)

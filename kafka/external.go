@@ -47,6 +47,7 @@ func NewExternal(dataDir string, policy *dmsd.AddressPolicy, logger *slog.Logger
 	x.kadmin = kadmin{
 		dataDir: dataDir,
 		connect: x.connect,
+		dial:    x.dial,
 		// An external cluster reached with SASL has users of its own.
 		hasSASL: func(inst *dmsd.Instance) bool {
 			return inst.SASLEnabled() || (inst.External != nil && inst.External.SASLMechanism != "")
@@ -188,15 +189,25 @@ func (x *External) Close() error { return nil }
 // connect returns an admin client connected to inst's external cluster,
 // whose every connection goes through the address policy.
 func (x *External) connect(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	if inst.External == nil {
-		return nil, nil, fmt.Errorf("connect to %s: not an external cluster", inst.ID)
-	}
-	opts := append(x.guardOpts(), externalSASL(inst.External)...)
-	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(inst.External.BootstrapServers...))...)
+	cl, err := x.dial(inst)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to external cluster of %s: %w", inst.ID, err)
+		return nil, nil, err
 	}
 	return kadm.NewClient(cl), cl.Close, nil
+}
+
+// dial returns a Kafka client of inst's external cluster with the extra
+// options, whose every connection goes through the address policy.
+func (x *External) dial(inst *dmsd.Instance, extra ...kgo.Opt) (*kgo.Client, error) {
+	if inst.External == nil {
+		return nil, fmt.Errorf("connect to %s: not an external cluster", inst.ID)
+	}
+	opts := append(append(x.guardOpts(), externalSASL(inst.External)...), extra...)
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(inst.External.BootstrapServers...))...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to external cluster of %s: %w", inst.ID, err)
+	}
+	return cl, nil
 }
 
 // externalSASL returns the client options that log in to an external

@@ -19,14 +19,24 @@ import (
 // connect returns an admin client connected to the running cluster of inst
 // (as its access user on a SASL instance), and a function that closes it.
 func (e *Embedded) connect(inst *dmsd.Instance) (*kadm.Client, func(), error) {
-	if err := checkID(inst.ID); err != nil {
+	cl, err := e.dial(inst)
+	if err != nil {
 		return nil, nil, err
+	}
+	return kadm.NewClient(cl), cl.Close, nil
+}
+
+// dial returns a Kafka client of the running cluster of inst (as its access
+// user on a SASL instance) with the extra options.
+func (e *Embedded) dial(inst *dmsd.Instance, extra ...kgo.Opt) (*kgo.Client, error) {
+	if err := checkID(inst.ID); err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	r, ok := e.clusters[inst.ID]
 	e.mu.Unlock()
 	if !ok {
-		return nil, nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The Kafka cluster of the instance is not running.")
+		return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The Kafka cluster of the instance is not running.")
 	}
 	seeds := make([]string, len(r.endpoint.Ports))
 	for i, p := range r.endpoint.Ports {
@@ -34,13 +44,13 @@ func (e *Embedded) connect(inst *dmsd.Instance) (*kadm.Client, func(), error) {
 	}
 	tlsOpts, err := clientTLS(r.endpoint.CACert)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to cluster %s: %w", inst.ID, err)
+		return nil, fmt.Errorf("connect to cluster %s: %w", inst.ID, err)
 	}
-	cl, err := kgo.NewClient(append(append(clientSASL(inst), tlsOpts...), kgo.SeedBrokers(seeds...))...)
+	cl, err := kgo.NewClient(append(append(append(clientSASL(inst), tlsOpts...), extra...), kgo.SeedBrokers(seeds...))...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to cluster %s: %w", inst.ID, err)
+		return nil, fmt.Errorf("connect to cluster %s: %w", inst.ID, err)
 	}
-	return kadm.NewClient(cl), cl.Close, nil
+	return cl, nil
 }
 
 // BrokerCount returns the number of brokers the cluster's metadata lists.

@@ -12,6 +12,7 @@ var subcommands = []struct{ name, summary string }{
 	{"tasks", "list, show, follow and delete an instance's background tasks"},
 	{"scheduled", "list, move, cancel and delete an instance's scheduled tasks"},
 	{"groups", "list, show, reset and delete an instance's consumer groups"},
+	{"messages", "query and send an instance's messages"},
 	{"load", "drive a running dmsd with a load of API calls"},
 	{"help", "print this list"},
 }

@@ -19,6 +19,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return cliInstances(ctx, args[1:], getenv, stdout, stderr)
 		case "scheduled":
 			return cliScheduled(ctx, args[1:], getenv, stdout, stderr)
+		case "messages":
+			return cliMessages(ctx, args[1:], getenv, stdout, stderr)
 		case "load":
 			return cliLoad(ctx, args[1:], getenv, stdout, stderr)
 		case "groups":

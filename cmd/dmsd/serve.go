@@ -240,6 +240,7 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Inspect:          ops,
 		Groups:           ops,
 		Lifecycle:        eng,
+		Messages:         ops,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,
