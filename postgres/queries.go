@@ -113,6 +113,12 @@ func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end
 	return n, e.q.QueryRow(ctx, q, instanceID, begin, end).Scan(&n)
 }
 
+func (e *executor) CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error) {
+	var n int
+	return n, e.q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM tasks WHERE instance_id = $1 AND created_ms BETWEEN $2 AND $3 LIMIT $4) t`,
+		instanceID, begin, end, limit).Scan(&n)
+}
+
 func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*store.TaskRow, error) {
 	where := ` FROM tasks WHERE instance_id = $1 AND created_ms BETWEEN $2 AND $3`
 	if scheduled {

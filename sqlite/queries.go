@@ -116,6 +116,12 @@ func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end
 	return n, e.q.QueryRowContext(ctx, q, instanceID, begin, end).Scan(&n)
 }
 
+func (e *executor) CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error) {
+	var n int
+	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? LIMIT ?)`,
+		instanceID, begin, end, limit).Scan(&n)
+}
+
 func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*store.TaskRow, error) {
 	var rows *sql.Rows
 	var err error

@@ -115,6 +115,10 @@ type Executor interface {
 	// CountTasks counts an instance's tasks created between begin and end
 	// (inclusive), only the scheduled ones if scheduled is set.
 	CountTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool) (int, error)
+	// CountTasksAtMost counts an instance's tasks created between begin
+	// and end (inclusive), scheduled or not, stopping at limit: it reads
+	// at most limit index entries.
+	CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error)
 	// ListTasks returns a page of the tasks CountTasks counts, newest
 	// first.
 	ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*TaskRow, error)
