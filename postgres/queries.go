@@ -75,6 +75,12 @@ func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID st
 	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`+lockClause(lock), taskID, instanceID, projectID))
 }
 
+func (e *executor) GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error) {
+	err = e.q.QueryRow(ctx, `SELECT status, updated_ms FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`,
+		taskID, instanceID, projectID).Scan(&status, &updatedMs)
+	return status, updatedMs, err
+}
+
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
 	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1`, taskID))
 }

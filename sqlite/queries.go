@@ -78,6 +78,12 @@ func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID st
 	return store.ScanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
 }
 
+func (e *executor) GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error) {
+	err = e.q.QueryRowContext(ctx, `SELECT status, updated_ms FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`,
+		taskID, instanceID, projectID).Scan(&status, &updatedMs)
+	return status, updatedMs, err
+}
+
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
 	return store.ScanTask(e.q.QueryRowContext(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = ?`, taskID))
 }

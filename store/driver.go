@@ -96,6 +96,9 @@ type Executor interface {
 	// GetTask reads a task of an instance of a project, locking its row
 	// when lock is set.
 	GetTask(ctx context.Context, projectID, instanceID, taskID string, lock bool) (*TaskRow, error)
+	// GetTaskVersion returns the status and update time of a task of an
+	// instance of a project, which tell whether a copy of it is current.
+	GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error)
 	// GetTaskByID reads a task by id alone.
 	GetTaskByID(ctx context.Context, taskID string) (*TaskRow, error)
 	// UpdateTask saves a task's status, reason, steps and update time, and

@@ -122,6 +122,10 @@ func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at ti
 func (s *Store) FindTask(ctx context.Context, projectID, instanceID, taskID string) (_ *dmsd.Task, err error) {
 	defer s.out(&err)
 	ex := s.d.GetExecutor()
+	if t := s.cachedTask(ctx, ex, projectID, instanceID, taskID); t != nil {
+		return t, nil
+	}
+	gen, _ := s.generation()
 	r, err := ex.GetTask(ctx, projectID, instanceID, taskID, false)
 	if s.isNoRows(err) {
 		if _, err := s.findInstance(ctx, ex, projectID, instanceID, false); err != nil {
@@ -131,7 +135,11 @@ func (s *Store) FindTask(ctx context.Context, projectID, instanceID, taskID stri
 	} else if err != nil {
 		return nil, err
 	}
-	return decodeTask(r)
+	t, err := decodeTask(r)
+	if err == nil {
+		s.cacheTask(t, gen)
+	}
+	return t, err
 }
 
 // FindTaskByID returns a task by id. It returns ETASKNOTFOUND if it does not
@@ -265,6 +273,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 	if err != nil {
 		return err
 	}
+	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.UpdateTask(ctx, t.ID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
 		if err != nil {
@@ -291,6 +300,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 // ETASKRUNNING if the task has not finished.
 func (s *Store) DeleteTask(ctx context.Context, projectID, instanceID, taskID string) (err error) {
 	defer s.out(&err)
+	defer s.forgetTask(taskID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		// The row is locked (or the one writer holds the database), so a
 		// task that finishes or is deleted meanwhile cannot slip between
