@@ -162,6 +162,8 @@ func newServer(cfg Config, probe http.Handler) *Server {
 	}
 	s.registry.MustRegister(s.requests, newTaskCollector(s.store, s.logger, cmp.Or(cfg.TaskCountsMaxAge, 10*time.Second)))
 	s.routes()
+	s.mux.Handle(fallbackPattern, unmatched(s.mux))
+	s.globalMux.Handle(fallbackPattern, unmatched(s.globalMux))
 	s.handler = s.withRequestID(s.withRecovery(s.withMetrics(withHeaderLimit(http.HandlerFunc(s.route)))))
 	return s
 }
@@ -178,16 +180,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // route dispatches r through the mux of its route family, answering unknown
 // routes and wrong methods with DMS errors rather than the mux's plain text.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	mux := s.muxFor(r)
-	if _, pattern := mux.Handler(r); pattern != "" {
-		mux.ServeHTTP(w, r) // Sets r's path values, which Handler does not.
-		return
-	}
-	if otherMethodMatches(mux, r) {
-		writeError(w, r, dmsd.Errorf(dmsd.EMETHOD, "This request method is not allowed."))
-		return
-	}
-	writeError(w, r, dmsd.Errorf(dmsd.ENOTFOUNDURL, "The requested URL does not exist."))
+	// One lookup per request: a mux's fallback route answers what it does
+	// not serve.
+	s.muxFor(r).ServeHTTP(w, r)
+}
+
+// fallbackPattern is the route of each mux that matches what no other route
+// does; unmatched answers it.
+const fallbackPattern = "/"
+
+// unmatched answers a request to mux that no route of it serves with a DMS
+// error: EMETHOD if a route serves its path with another method, ENOTFOUNDURL
+// otherwise.
+func unmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Pattern = "" // So that the metrics count it as unmatched.
+		if otherMethodMatches(mux, r) {
+			writeError(w, r, dmsd.Errorf(dmsd.EMETHOD, "This request method is not allowed."))
+			return
+		}
+		writeError(w, r, dmsd.Errorf(dmsd.ENOTFOUNDURL, "The requested URL does not exist."))
+	})
 }
 
 // muxFor returns the mux of r's route family: globalMux for a /v2 path whose
@@ -203,7 +216,7 @@ func (s *Server) muxFor(r *http.Request) *http.ServeMux {
 	if dmsd.ValidProjectID(seg) {
 		return s.mux
 	}
-	if _, p := s.globalMux.Handler(r); p != "" || otherMethodMatches(s.globalMux, r) {
+	if _, p := s.globalMux.Handler(r); (p != "" && p != fallbackPattern) || otherMethodMatches(s.globalMux, r) {
 		return s.globalMux
 	}
 	return s.mux
@@ -218,7 +231,7 @@ func otherMethodMatches(mux *http.ServeMux, r *http.Request) bool {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, p := mux.Handler(probe); p != "" {
+		if _, p := mux.Handler(probe); p != "" && p != fallbackPattern {
 			return true
 		}
 	}

@@ -45,6 +45,15 @@ func TestStoreConformance(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) dmsd.Store { return openTestDB(t, storetest.PostgresURL(t)) })
 }
 
+// Two replicas of one database: what one writes, the other reads.
+func TestFinishedTaskReadsAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseFinishedTaskReads(t, func(t *testing.T) (dmsd.Store, dmsd.Store) {
+		url := storetest.PostgresURL(t)
+		return openTestDB(t, url, "replica-a"), openTestDB(t, url, "replica-b")
+	})
+}
+
 // Replicas start at once against one database: migrations run once, and both
 // serve the same state.
 func TestReplicasStartTogether(t *testing.T) {

@@ -75,6 +75,12 @@ func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID st
 	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`+lockClause(lock), taskID, instanceID, projectID))
 }
 
+func (e *executor) GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error) {
+	err = e.q.QueryRow(ctx, `SELECT status, updated_ms FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`,
+		taskID, instanceID, projectID).Scan(&status, &updatedMs)
+	return status, updatedMs, err
+}
+
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
 	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1`, taskID))
 }
@@ -111,6 +117,12 @@ func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end
 	}
 	var n int
 	return n, e.q.QueryRow(ctx, q, instanceID, begin, end).Scan(&n)
+}
+
+func (e *executor) CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error) {
+	var n int
+	return n, e.q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM tasks WHERE instance_id = $1 AND created_ms BETWEEN $2 AND $3 LIMIT $4) t`,
+		instanceID, begin, end, limit).Scan(&n)
 }
 
 func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*store.TaskRow, error) {

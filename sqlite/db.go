@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver"
@@ -43,6 +44,9 @@ type DB struct {
 	// Statements of the hot read paths, prepared once: parsing SQL costs
 	// more than running these lookups.
 	findTaskStmt, findInstanceStmt, countStmt, pageStmt *sql.Stmt
+
+	// writeGen counts the write transactions committed (driver.WriteGeneration).
+	writeGen atomic.Uint64
 
 	secrets dmsd.SecretBox
 }

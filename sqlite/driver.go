@@ -35,6 +35,11 @@ func (d driver) BeginRead(ctx context.Context) (store.ExecutorTx, error) {
 	return &executor{db: d.db, q: tx, tx: tx, read: true}, nil
 }
 
+// WriteGeneration counts the write transactions committed: this process is
+// the database's one writer (it holds the data dir), and writes only through
+// Begin, so the store may trust what it read while the count stays.
+func (d driver) WriteGeneration() uint64 { return d.db.writeGen.Load() }
+
 func (d driver) UnwrapTx(tx store.ExecutorTx) any { return tx.(*executor).tx }
 
 // DomainError turns SQLite's errors into the store's: no rows, a refused
@@ -76,7 +81,14 @@ type executor struct {
 	read bool
 }
 
-func (e *executor) Commit(context.Context) error   { return e.tx.Commit() }
+func (e *executor) Commit(context.Context) error {
+	if !e.read {
+		// After the commit, so that a reader who sees the old generation
+		// read before the commit returned.
+		defer e.db.writeGen.Add(1)
+	}
+	return e.tx.Commit()
+}
 func (e *executor) Rollback(context.Context) error { return e.tx.Rollback() }
 
 // stmt returns a statement prepared on the read pool, in e's transaction if

@@ -78,6 +78,12 @@ func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID st
 	return store.ScanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
 }
 
+func (e *executor) GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error) {
+	err = e.q.QueryRowContext(ctx, `SELECT status, updated_ms FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`,
+		taskID, instanceID, projectID).Scan(&status, &updatedMs)
+	return status, updatedMs, err
+}
+
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
 	return store.ScanTask(e.q.QueryRowContext(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = ?`, taskID))
 }
@@ -114,6 +120,12 @@ func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end
 	}
 	var n int
 	return n, e.q.QueryRowContext(ctx, q, instanceID, begin, end).Scan(&n)
+}
+
+func (e *executor) CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error) {
+	var n int
+	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? LIMIT ?)`,
+		instanceID, begin, end, limit).Scan(&n)
 }
 
 func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*store.TaskRow, error) {

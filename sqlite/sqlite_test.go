@@ -34,6 +34,15 @@ func TestStoreConformance(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) dmsd.Store { return openTestDB(t) })
 }
 
+// SQLite has one writer, so one store is both.
+func TestFinishedTaskReads(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseFinishedTaskReads(t, func(t *testing.T) (dmsd.Store, dmsd.Store) {
+		db := openTestDB(t)
+		return db, db
+	})
+}
+
 func TestSubmitRefusedBeforeQueueStarts(t *testing.T) {
 	t.Parallel()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))

@@ -96,6 +96,9 @@ type Executor interface {
 	// GetTask reads a task of an instance of a project, locking its row
 	// when lock is set.
 	GetTask(ctx context.Context, projectID, instanceID, taskID string, lock bool) (*TaskRow, error)
+	// GetTaskVersion returns the status and update time of a task of an
+	// instance of a project, which tell whether a copy of it is current.
+	GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error)
 	// GetTaskByID reads a task by id alone.
 	GetTaskByID(ctx context.Context, taskID string) (*TaskRow, error)
 	// UpdateTask saves a task's status, reason, steps and update time, and
@@ -115,6 +118,10 @@ type Executor interface {
 	// CountTasks counts an instance's tasks created between begin and end
 	// (inclusive), only the scheduled ones if scheduled is set.
 	CountTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool) (int, error)
+	// CountTasksAtMost counts an instance's tasks created between begin
+	// and end (inclusive), scheduled or not, stopping at limit: it reads
+	// at most limit index entries.
+	CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error)
 	// ListTasks returns a page of the tasks CountTasks counts, newest
 	// first.
 	ListTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool, limit, offset int) ([]*TaskRow, error)

@@ -24,6 +24,8 @@ type Store struct {
 	// clear. Inside the store, instances keep their stored (sealed) form.
 	secrets dmsd.SecretBox
 	queue   atomic.Pointer[Queue]
+	// tasks keeps finished tasks for FindTask (taskcache.go).
+	tasks taskCache
 }
 
 // Option changes a store from its defaults.

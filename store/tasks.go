@@ -122,6 +122,10 @@ func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at ti
 func (s *Store) FindTask(ctx context.Context, projectID, instanceID, taskID string) (_ *dmsd.Task, err error) {
 	defer s.out(&err)
 	ex := s.d.GetExecutor()
+	if t := s.cachedTask(ctx, ex, projectID, instanceID, taskID); t != nil {
+		return t, nil
+	}
+	gen, _ := s.generation()
 	r, err := ex.GetTask(ctx, projectID, instanceID, taskID, false)
 	if s.isNoRows(err) {
 		if _, err := s.findInstance(ctx, ex, projectID, instanceID, false); err != nil {
@@ -131,7 +135,11 @@ func (s *Store) FindTask(ctx context.Context, projectID, instanceID, taskID stri
 	} else if err != nil {
 		return nil, err
 	}
-	return decodeTask(r)
+	t, err := decodeTask(r)
+	if err == nil {
+		s.cacheTask(t, gen)
+	}
+	return t, err
 }
 
 // FindTaskByID returns a task by id. It returns ETASKNOTFOUND if it does not
@@ -166,11 +174,40 @@ func (s *Store) ListTasks(ctx context.Context, f dmsd.TaskFilter) (_ []*dmsd.Tas
 	}
 	begin, end := bounds(f)
 	if !f.Begin.IsZero() || !f.End.IsZero() {
-		if count, err = tx.CountTasks(ctx, f.InstanceID, begin, end, false); err != nil {
+		if count, err = countWindow(ctx, tx, f.InstanceID, begin, end, count); err != nil {
 			return nil, 0, err
 		}
 	}
 	return s.page(ctx, tx, f, begin, end, false, count)
+}
+
+// countWindow returns how many of an instance's total tasks were created
+// between begin and end. A count reads every row it counts, so it counts the
+// smaller side: the rows outside the window, subtracted from the instance's
+// counter, as long as they are fewer than half of all; the rows inside
+// otherwise. A window covering most of the history then costs what the rows
+// left out cost, not what it matches.
+func countWindow(ctx context.Context, ex Executor, instanceID string, begin, end int64, total int) (int, error) {
+	limit := total/2 + 1
+	outside := 0
+	if begin > math.MinInt64 {
+		n, err := ex.CountTasksAtMost(ctx, instanceID, math.MinInt64, begin-1, limit)
+		if err != nil {
+			return 0, err
+		}
+		outside += n
+	}
+	if end < math.MaxInt64 && outside < limit {
+		n, err := ex.CountTasksAtMost(ctx, instanceID, end+1, math.MaxInt64, limit-outside)
+		if err != nil {
+			return 0, err
+		}
+		outside += n
+	}
+	if outside < limit && begin <= end {
+		return max(total-outside, 0), nil
+	}
+	return ex.CountTasks(ctx, instanceID, begin, end, false)
 }
 
 // ListScheduledTasks returns a page of an instance's scheduled tasks, newest
@@ -236,6 +273,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 	if err != nil {
 		return err
 	}
+	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.UpdateTask(ctx, t.ID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
 		if err != nil {
@@ -262,6 +300,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 // ETASKRUNNING if the task has not finished.
 func (s *Store) DeleteTask(ctx context.Context, projectID, instanceID, taskID string) (err error) {
 	defer s.out(&err)
+	defer s.forgetTask(taskID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		// The row is locked (or the one writer holds the database), so a
 		// task that finishes or is deleted meanwhile cannot slip between

@@ -229,5 +229,26 @@ func exerciseTasks(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		}
 		require.Equal(t, len(inSecond), count)
 		require.Equal(t, idsOf(inSecond), ids)
+
+		// Every window, open or not, narrow or wide, empty or reversed,
+		// counts what it matches, whichever side of it the store counts.
+		var edges []time.Time
+		for _, task := range want {
+			edges = append(edges, task.CreatedAt.Add(-time.Millisecond), task.CreatedAt, task.CreatedAt.Add(time.Millisecond))
+		}
+		edges = append(edges, time.Time{})
+		for _, begin := range edges {
+			for _, end := range edges {
+				var match []*dmsd.Task
+				for _, task := range want {
+					if (begin.IsZero() || !task.CreatedAt.Before(begin)) && (end.IsZero() || !task.CreatedAt.After(end)) {
+						match = append(match, task)
+					}
+				}
+				ids, count := list(dmsd.TaskFilter{Begin: begin, End: end, Limit: 100})
+				require.Equal(t, len(match), count, "begin %v end %v", begin, end)
+				require.Equal(t, idsOf(match), ids, "begin %v end %v", begin, end)
+			}
+		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/httpapi"
 )
 
 // Benchmarks of the whole program, started through run as the end-to-end tests
@@ -29,7 +31,7 @@ import (
 
 // benchClients is how many clients send requests at once in the request
 // benchmarks.
-const benchClients = 8
+const benchClients = 16
 
 // benchParallelism is the b.SetParallelism argument that gives benchClients
 // goroutines in b.RunParallel, which starts parallelism × GOMAXPROCS of them.
@@ -204,22 +206,35 @@ func BenchmarkRequests(b *testing.B) {
 }
 
 // BenchmarkRequestRatio sends b.N requests of each load, one load after the
-// other, in requestRatioRounds rounds, each load with benchClients concurrent
-// clients, and reports the median rate of each and the ratio of the signed
-// task show's median rate to /healthz's: "ratio" with a fresh signature on
-// every request, as real clients send them (the target is at least 0.5), and
-// "presigned-ratio" with one signature per client, which leaves the client's
-// signing out. One iteration is one request of each of the three loads in
-// each round, so ns/op is the time of 3 × requestRatioRounds requests.
+// other (in reverse order every other round), in requestRatioRounds rounds,
+// each load with benchClients concurrent keep-alive clients, and reports the
+// median rate of each and, for each ratio, the median of the per-round ratios
+// and their spread (the lowest and highest round, "-min" and "-max"):
+//
+//   - "presigned-ratio": the signed task show, signed ahead (one signature
+//     per client, verified on every request), over /healthz of the same
+//     server (target at least 0.7);
+//   - "bare-ratio": the same over a minimal net/http server that verifies
+//     the same signature and answers the same body from a map (target at
+//     least 0.85);
+//   - "ratio": the task show with a fresh SDK signature on every request,
+//     as real clients send them, over /healthz.
+//
+// One iteration is one request of each load in each round.
 func BenchmarkRequestRatio(b *testing.B) {
 	f := newBenchServer(b)
-	loads := append(f.loads(), f.presignedLoad())
+	bare := f.bareServer(b)
+	loads := append(f.loads(), f.presignedLoad(), bare)
 	b.Run(fmt.Sprintf("rounds=%d", requestRatioRounds), func(b *testing.B) {
 		rates := make([][]float64, len(loads))
 		b.ResetTimer()
-		for range requestRatioRounds {
-			for i, load := range loads {
-				rate, err := f.measureRate(load, b.N)
+		for round := range requestRatioRounds {
+			order := []int{0, 1, 2, 3}
+			if round%2 == 1 {
+				slices.Reverse(order)
+			}
+			for _, i := range order {
+				rate, err := f.measureRate(loads[i], b.N)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -227,16 +242,69 @@ func BenchmarkRequestRatio(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		healthz, task, presigned := benchMedian(rates[0]), benchMedian(rates[1]), benchMedian(rates[2])
-		b.ReportMetric(healthz, "healthz-req/s")
-		b.ReportMetric(task, "task-req/s")
-		b.ReportMetric(presigned, "presigned-req/s")
-		b.ReportMetric(task/healthz, "ratio")
-		b.ReportMetric(presigned/healthz, "presigned-ratio")
+		b.ReportMetric(benchMedian(rates[0]), "healthz-req/s")
+		b.ReportMetric(benchMedian(rates[1]), "task-req/s")
+		b.ReportMetric(benchMedian(rates[2]), "presigned-req/s")
+		b.ReportMetric(benchMedian(rates[3]), "bare-req/s")
+		reportRoundRatios(b, "ratio", rates[1], rates[0])
+		reportRoundRatios(b, "presigned-ratio", rates[2], rates[0])
+		reportRoundRatios(b, "bare-ratio", rates[2], rates[3])
 	})
 }
 
-const requestRatioRounds = 5
+// reportRoundRatios reports the median of num[i]/den[i], measured in the same
+// round i, with the lowest and the highest.
+func reportRoundRatios(b *testing.B, name string, num, den []float64) {
+	rs := make([]float64, len(num))
+	for i := range num {
+		rs[i] = num[i] / den[i]
+	}
+	b.ReportMetric(benchMedian(rs), name)
+	b.ReportMetric(slices.Min(rs), name+"-min")
+	b.ReportMetric(slices.Max(rs), name+"-max")
+}
+
+// bareServer starts the baseline of the task show: a minimal net/http server
+// that verifies the request's signature as dmsd does and answers the body
+// dmsd answers, from a map. It returns its load, signed ahead as
+// presignedLoad is.
+func (f *benchServer) bareServer(b *testing.B) benchLoad {
+	req, err := f.signedTaskShow()
+	require.NoError(b, err)
+	status, body := f.do(req)
+	require.Equal(b, http.StatusOK, status, body)
+	bodies := map[string][]byte{f.taskPath: []byte(body)}
+	creds := map[string]dmsd.Credential{}
+	for _, c := range f.s.creds {
+		creds[c.AccessKey] = c
+	}
+	lookup := func(ak string) (dmsd.Credential, bool) { c, ok := creds[ak]; return c, ok }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := httpapi.VerifySignature(r, lookup, time.Now()); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		body, ok := bodies[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	sign := func() (*http.Request, error) {
+		return signRequest(srv.URL, f.s.creds[0], sdkRequest{method: http.MethodGet, pathAndQuery: f.taskPath})
+	}
+	r, err := sign()
+	require.NoError(b, err)
+	status, got := f.do(r)
+	require.Equal(b, http.StatusOK, status, got)
+	require.Equal(b, body, got)
+	return benchLoad{name: "bare-task-show/presigned", newRequest: sign}
+}
+
+const requestRatioRounds = 9
 
 // measureRate sends n requests of load with benchClients concurrent clients
 // and returns the rate at which they were answered, in requests per second.
