@@ -88,6 +88,12 @@ const (
 	// SSL and public access.
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
+
+	// Diagnosis and logs.
+	EREPORTNOTFOUND = "DMS.00400985" // dmsd's own: the diagnosis report does not exist.
+	ELOGTYPE        = "DMS.00400986" // dmsd's own: the log type is not one dmsd collects.
+	ELOGRUNNING     = "DMS.00400987" // dmsd's own: the instance's log task is already on.
+	ELOGNOTRUNNING  = "DMS.00400988" // dmsd's own: the instance has no log task on.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -94,6 +94,11 @@ var statusOf = map[string]int{
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
+
+	dmsd.EREPORTNOTFOUND: http.StatusNotFound,
+	dmsd.ELOGTYPE:        http.StatusBadRequest,
+	dmsd.ELOGRUNNING:     http.StatusConflict,
+	dmsd.ELOGNOTRUNNING:  http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -38,6 +38,11 @@ type Config struct {
 	Users     dmsd.UserService
 	Reassign  dmsd.ReassignService
 	Brokers   dmsd.BrokerService
+	// Diagnosis runs message backlog diagnoses, whose reports Reports
+	// keeps; Logs collects rebalance logs.
+	Diagnosis dmsd.DiagnosisService
+	Reports   dmsd.DiagnosisStore
+	Logs      dmsd.LogService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -72,6 +77,9 @@ type Server struct {
 	users       dmsd.UserService
 	reassign    dmsd.ReassignService
 	brokers     dmsd.BrokerService
+	diagnosis   dmsd.DiagnosisService
+	reports     dmsd.DiagnosisStore
+	logs        dmsd.LogService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -116,6 +124,9 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		users:         cfg.Users,
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
+		diagnosis:     cfg.Diagnosis,
+		reports:       cfg.Reports,
+		logs:          cfg.Logs,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,
