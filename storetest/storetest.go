@@ -24,6 +24,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	exerciseInstances(t, newStore)
 	exerciseRequests(t, newStore)
 	exerciseSecrets(t, newStore)
+	exerciseReports(t, newStore)
 }
 
 // bundle is a store holding one instance and its CREATED createInstance task.
