@@ -91,7 +91,6 @@ const (
 
 	// Diagnosis and logs.
 	EREPORTNOTFOUND = "DMS.00400985" // dmsd's own: the diagnosis report does not exist.
-	ELOGTYPE        = "DMS.00400986" // dmsd's own: the log type is not one dmsd collects.
 	ELOGRUNNING     = "DMS.00400987" // dmsd's own: the instance's log task is already on.
 	ELOGNOTRUNNING  = "DMS.00400988" // dmsd's own: the instance has no log task on.
 )

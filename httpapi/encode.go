@@ -96,7 +96,6 @@ var statusOf = map[string]int{
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
 
 	dmsd.EREPORTNOTFOUND: http.StatusNotFound,
-	dmsd.ELOGTYPE:        http.StatusBadRequest,
 	dmsd.ELOGRUNNING:     http.StatusConflict,
 	dmsd.ELOGNOTRUNNING:  http.StatusBadRequest,
 }
