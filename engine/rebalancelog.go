@@ -41,12 +41,22 @@ var (
 	}
 )
 
-// startRebalanceLog turns the log on, or finds it on.
+// startRebalanceLog turns the log on, or finds it on. The groups as they
+// are now are the log's baseline, read before the step ends, so that a
+// member that joins once the task has succeeded is recorded.
 func startRebalanceLog(ctx context.Context, d *deps, inst *dmsd.Instance) error {
-	if _, ok := d.cluster.(dmsd.GroupObserver); !ok {
+	obs, ok := d.cluster.(dmsd.GroupObserver)
+	if !ok {
 		return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
 	}
-	d.logs.start(inst)
+	if d.logs.running(inst.ID) {
+		return nil
+	}
+	baseline, err := obs.GroupMembers(ctx, inst)
+	if err != nil {
+		return err
+	}
+	d.logs.start(inst, baseline)
 	return nil
 }
 
@@ -100,8 +110,9 @@ func (l *rebalanceLogs) snapshot(instanceID string) *dmsd.RebalanceLog {
 	return &c
 }
 
-// start turns inst's log on with no entries, unless it is on.
-func (l *rebalanceLogs) start(inst *dmsd.Instance) {
+// start turns inst's log on with no entries, changes counted from baseline,
+// unless it is on.
+func (l *rebalanceLogs) start(inst *dmsd.Instance, baseline map[string]dmsd.GroupMembership) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if r := l.logs[inst.ID]; r != nil && r.log.Status == dmsd.LogRunning {
@@ -114,7 +125,7 @@ func (l *rebalanceLogs) start(inst *dmsd.Instance) {
 		cancel: cancel, done: make(chan struct{}),
 	}
 	l.logs[inst.ID] = r
-	go l.watch(ctx, r, inst.ProjectID, inst.ID)
+	go l.watch(ctx, r, inst.ProjectID, inst.ID, baseline)
 }
 
 // stop turns the instance's log off and waits until it records no more.
@@ -142,16 +153,16 @@ func (l *rebalanceLogs) stopAll() {
 	}
 }
 
-// watch polls the groups of the instance and records each change until ctx
-// ends or the instance is gone; the first poll only sets the baseline.
-func (l *rebalanceLogs) watch(ctx context.Context, r *rebalanceLog, projectID, instanceID string) {
+// watch polls the groups of the instance and records each change since
+// baseline until ctx ends or the instance is gone.
+func (l *rebalanceLogs) watch(ctx context.Context, r *rebalanceLog, projectID, instanceID string, baseline map[string]dmsd.GroupMembership) {
 	defer close(r.done)
 	defer func() {
 		l.mu.Lock()
 		r.log.Status, r.log.UpdatedAt = dmsd.LogStopped, dmsd.Now()
 		l.mu.Unlock()
 	}()
-	var prev map[string]dmsd.GroupMembership
+	prev := baseline
 	gens := map[string]int{}
 	t := time.NewTicker(l.poll)
 	defer t.Stop()
@@ -174,9 +185,7 @@ func (l *rebalanceLogs) watch(ctx context.Context, r *rebalanceLog, projectID, i
 			l.logger.Debug("rebalance log: groups not described", "instance_id", instanceID, "error", err)
 		}
 		if cur != nil && err == nil {
-			if prev != nil {
-				l.record(ctx, r, changes(prev, cur, gens))
-			}
+			l.record(ctx, r, changes(prev, cur, gens))
 			prev = cur
 		}
 		select {
