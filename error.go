@@ -104,6 +104,10 @@ const (
 	EMSGPARTITION   = "DMS.00400965"  // dmsd's own: the topic has no such partition.
 	EMSGOFFSET      = "DMS.00400966"  // dmsd's own: the partition holds no message at that offset.
 	EMSGDELETEAHEAD = "DMS.00400967"  // dmsd's own: a delete offset is beyond the partition's end.
+	// Diagnosis and logs.
+	EREPORTNOTFOUND = "DMS.00400985" // dmsd's own: the diagnosis report does not exist.
+	ELOGRUNNING     = "DMS.00400987" // dmsd's own: the instance's log task is already on.
+	ELOGNOTRUNNING  = "DMS.00400988" // dmsd's own: the instance has no log task on.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

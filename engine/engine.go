@@ -41,6 +41,12 @@ type Engine struct {
 	// recycleDay is how long a retention day lasts.
 	recycle    dmsd.RecycleStore
 	recycleDay time.Duration
+	// reports keeps diagnosis reports, when the store does; and
+	// diagnosisInterval is how far apart a diagnosis samples offsets.
+	reports           dmsd.DiagnosisStore
+	diagnosisInterval time.Duration
+	// logs are the rebalance logs this process collects.
+	logs *rebalanceLogs
 }
 
 // Option changes an engine from its defaults.
@@ -69,6 +75,9 @@ func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prom
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}, []string{"name", "status"}),
 	}
+	e.reports, _ = store.(dmsd.DiagnosisStore)
+	e.diagnosisInterval = defaultDiagnosisInterval
+	e.logs = newRebalanceLogs(store, clusters, logger)
 	for _, opt := range opts {
 		opt(e)
 	}
@@ -248,7 +257,7 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err 
 	if err != nil {
 		return err
 	}
-	return k.runStep(ctx, &deps{store: stepStore{e.store}, cluster: c}, t, inst, i)
+	return k.runStep(ctx, &deps{store: stepStore{e.store}, cluster: c, reports: e.reports, interval: e.diagnosisInterval, logs: e.logs}, t, inst, i)
 }
 
 // RetryPolicy returns the River retry policy for task jobs. A task job is

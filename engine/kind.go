@@ -72,6 +72,11 @@ type Step[P any] struct {
 type deps struct {
 	store   dmsd.InstanceStore
 	cluster dmsd.Cluster
+	// reports and interval serve messageDiagnosis.
+	reports  dmsd.DiagnosisStore
+	interval time.Duration
+	// logs serve the rebalance log kinds.
+	logs *rebalanceLogs
 }
 
 // stepStore is the instance store as steps see it: a step saves its copy of
@@ -151,6 +156,9 @@ var kindList = []kind{
 	recycleInstance,
 	restoreInstance,
 	upgradeInstance,
+	messageDiagnosis,
+	kafkaRebalanceLogStart,
+	kafkaRebalanceLogStop,
 }
 
 // kinds is kindList by name.

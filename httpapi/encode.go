@@ -110,6 +110,9 @@ var statusOf = map[string]int{
 	dmsd.EMSGPARTITION:   http.StatusNotFound,
 	dmsd.EMSGOFFSET:      http.StatusBadRequest,
 	dmsd.EMSGDELETEAHEAD: http.StatusBadRequest,
+	dmsd.EREPORTNOTFOUND: http.StatusNotFound,
+	dmsd.ELOGRUNNING:     http.StatusConflict,
+	dmsd.ELOGNOTRUNNING:  http.StatusBadRequest,
 }
 
 type errorResponse struct {

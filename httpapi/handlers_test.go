@@ -51,6 +51,7 @@ type routeCase struct {
 var storeMethods = map[string]bool{
 	"FindInstance": true, "ListInstances": true, "ListTasks": true, "FindTask": true, "DeleteTask": true,
 	"ListScheduledTasks": true, "RescheduleTask": true, "CancelTask": true, "DeleteScheduledTask": true,
+	"FindReport": true, "ListReports": true, "DeleteReport": true,
 }
 
 // createBody is a valid instance creation, as the SDK sends it.
@@ -488,6 +489,72 @@ func routeCases() []routeCase {
 		{
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
+		},
+		{
+			name: "diagnosis pre-check", method: http.MethodGet, path: projectPath + "/kafka/instances/" + fakeInstanceID + "/diagnosis-check",
+			query: map[string]any{"group": "g", "topic": "t"}, status: http.StatusOK, calls: []string{"PreCheck"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, calls []fakeCall) {
+				require.Equal(t, []any{fakeInstanceID, "g", "t"}, calls[0].Args)
+				require.JSONEq(t, `[{"name":"topic_exists","reason":"","success":true}]`, w.Body.String())
+			},
+		},
+		{
+			name: "create diagnosis", method: http.MethodPost, path: projectPath + "/kafka/instances/" + fakeInstanceID + "/message-diagnosis-tasks",
+			body: map[string]any{"group_name": "g", "topic_name": "t"}, status: http.StatusOK, calls: []string{"Diagnose"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				require.Equal(t, fakeReportID, *decodeAsSDK[model.CreateMessageDiagnosisTaskResponse](t, w).ReportId)
+			},
+		},
+		{
+			name: "list diagnosis reports", method: http.MethodGet, path: projectPath + "/kafka/instances/" + fakeInstanceID + "/message-diagnosis-tasks",
+			query: map[string]any{"offset": "0", "limit": "5"}, status: http.StatusOK, calls: []string{"ListReports"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, calls []fakeCall) {
+				out := decodeAsSDK[model.ListMessageDiagnosisReportsResponse](t, w)
+				require.Equal(t, int32(1), *out.TotalNum)
+				require.Equal(t, "abnormal", (*out.ReportList)[0].Status.Value())
+				require.Equal(t, "1700000005000", *(*out.ReportList)[0].EndTime)
+				require.Equal(t, []any{testProjectID, fakeInstanceID, 5, 0}, calls[0].Args)
+			},
+		},
+		{
+			name: "show diagnosis report", method: http.MethodGet, path: projectPath + "/kafka/instances/" + fakeInstanceID + "/message-diagnosis/" + fakeReportID,
+			status: http.StatusOK, calls: []string{"FindReport"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				out := decodeAsSDK[model.ShowMessageDiagnosisReportResponse](t, w)
+				require.Equal(t, int32(1), *out.AbnormalItemNum)
+				require.Equal(t, int32(1), (*(*out.DiagnosisDimensionList)[0].DiagnosisItemList[0].CauseIds)[0].Id)
+			},
+		},
+		{
+			name: "delete diagnosis reports", method: http.MethodDelete, path: projectPath + "/kafka/instances/" + fakeInstanceID + "/message-diagnosis-tasks",
+			body: map[string]any{"report_id_list": []string{fakeReportID}}, status: http.StatusOK, calls: []string{"DeleteReport"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				out := decodeAsSDK[model.BatchDeleteMessageDiagnosisReportsResponse](t, w)
+				require.Equal(t, []model.BatchDeleteMessageDiagnosisRespResults{{Result: true, Id: fakeReportID}}, *out.Results)
+			},
+		},
+		{
+			name: "start rebalance log", method: http.MethodPost, path: "/v2/kafka/" + testProjectID + "/instances/" + fakeInstanceID + "/log/rebalance-log",
+			status: http.StatusOK, calls: []string{"StartRebalanceLog"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				require.Equal(t, fakeJobID, *decodeAsSDK[model.CreateKafkaRebalanceLogTaskResponse](t, w).JobId)
+			},
+		},
+		{
+			name: "show rebalance log", method: http.MethodGet, path: "/v2/kafka/" + testProjectID + "/instances/" + fakeInstanceID + "/log/rebalance-log",
+			status: http.StatusOK, calls: []string{"RebalanceLog"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				out := decodeAsSDK[model.ShowKafkaRebalanceLogResponse](t, w)
+				require.Equal(t, dmsd.LogRunning, *out.Status)
+				require.Contains(t, w.Body.String(), `"event":"MEMBER_JOINED"`)
+			},
+		},
+		{
+			name: "stop rebalance log", method: http.MethodDelete, path: "/v2/kafka/" + testProjectID + "/instances/" + fakeInstanceID + "/log/rebalance-log",
+			status: http.StatusOK, calls: []string{"StopRebalanceLog"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				require.Equal(t, fakeJobID, *decodeAsSDK[model.StopKafkaRebalanceLogTaskResponse](t, w).JobId)
+			},
 		},
 	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases())...)
 }

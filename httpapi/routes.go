@@ -142,6 +142,15 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages/delete", handleDeleteMessages(s.messages))
 	// The Terraform provider's path (dms_kafka_topic_message_batch_delete): the same body.
 	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/topics/{topic}/messages", handleDeleteMessages(s.messages))
+	// Message backlog diagnosis and logs.
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/diagnosis-check", handleDiagnosisPreCheck(s.diagnosis), "group", "topic")
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/message-diagnosis-tasks", handleDiagnosisCreate(s.diagnosis))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/message-diagnosis-tasks", handleDiagnosisList(s.reports), "offset", "limit")
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/message-diagnosis-tasks", handleDiagnosisDelete(s.reports))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/message-diagnosis/{report_id}", handleDiagnosisShow(s.reports))
+	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/log/rebalance-log", handleRebalanceLogStart(s.logs))
+	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/log/rebalance-log", handleRebalanceLogShow(s.logs))
+	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/log/rebalance-log", handleRebalanceLogStop(s.logs))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -104,6 +104,8 @@ var servedOperations = []string{
 	// Messages.
 	"ShowInstanceMessages", "ShowMessages", "ShowPartitionMessage", "ShowPartitionBeginningMessage",
 	"ShowPartitionEndMessage", "SendKafkaMessage", "DeleteKafkaTopicMessages",
+	"ShowDiagnosisPreCheck", "CreateMessageDiagnosisTask", "ListMessageDiagnosisReports", "ShowMessageDiagnosisReport",
+	"BatchDeleteMessageDiagnosisReports", "CreateKafkaRebalanceLogTask", "ShowKafkaRebalanceLog", "StopKafkaRebalanceLogTask",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

@@ -46,6 +46,11 @@ type Config struct {
 	// operations.
 	Lifecycle dmsd.LifecycleService
 	Messages  dmsd.MessageService
+	// Diagnosis runs message backlog diagnoses, whose reports Reports
+	// keeps; Logs collects rebalance logs.
+	Diagnosis dmsd.DiagnosisService
+	Reports   dmsd.DiagnosisStore
+	Logs      dmsd.LogService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -84,6 +89,9 @@ type Server struct {
 	groups      dmsd.GroupService
 	lifecycle   dmsd.LifecycleService
 	messages    dmsd.MessageService
+	diagnosis   dmsd.DiagnosisService
+	reports     dmsd.DiagnosisStore
+	logs        dmsd.LogService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -132,6 +140,9 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		groups:        cfg.Groups,
 		lifecycle:     cfg.Lifecycle,
 		messages:      cfg.Messages,
+		diagnosis:     cfg.Diagnosis,
+		reports:       cfg.Reports,
+		logs:          cfg.Logs,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -62,6 +62,24 @@ type TaskRow struct {
 	CreatedMs, UpdatedMs, ExecuteMs, JobID                                    int64
 }
 
+// ReportRow is a diagnosis report as stored: times as Unix milliseconds (0
+// for none), findings as JSON.
+type ReportRow struct {
+	ID, ProjectID, InstanceID, Group, Topic, Status string
+	BeginMs, EndMs                                  int64
+	Accumulated                                     int
+	Dimensions                                      []byte
+}
+
+// ReportColumns are the columns ScanReport reads, in its order.
+const ReportColumns = `id, project_id, instance_id, group_name, topic_name, status, begin_ms, end_ms, accumulated, dimensions`
+
+// ScanReport reads the ReportColumns of a row.
+func ScanReport(s Scanner) (*ReportRow, error) {
+	var r ReportRow
+	return &r, s.Scan(&r.ID, &r.ProjectID, &r.InstanceID, &r.Group, &r.Topic, &r.Status, &r.BeginMs, &r.EndMs, &r.Accumulated, &r.Dimensions)
+}
+
 // Executor holds dmsd's queries, each one statement, in the backend's SQL.
 // A query that finds no row returns an error that DomainError maps to
 // ErrNoRows.
@@ -158,6 +176,19 @@ type Executor interface {
 	GetRecyclePolicy(ctx context.Context, projectID string) (bool, int, error)
 	// PutRecyclePolicy records a project's recycle bin policy.
 	PutRecyclePolicy(ctx context.Context, projectID string, enabled bool, retentionDays int) error
+	// InsertReport adds a diagnosis report.
+	InsertReport(ctx context.Context, r *ReportRow) error
+	// UpdateReport saves a report's status, end, count and findings, and
+	// returns how many rows it changed.
+	UpdateReport(ctx context.Context, r *ReportRow) (int64, error)
+	// GetReport reads a report of an instance of a project.
+	GetReport(ctx context.Context, projectID, instanceID, reportID string) (*ReportRow, error)
+	// CountReports counts an instance's reports.
+	CountReports(ctx context.Context, projectID, instanceID string) (int, error)
+	// ListReports returns a page of an instance's reports, newest first.
+	ListReports(ctx context.Context, projectID, instanceID string, limit, offset int) ([]*ReportRow, error)
+	// DeleteReport deletes a report and returns how many rows it deleted.
+	DeleteReport(ctx context.Context, projectID, instanceID, reportID string) (int64, error)
 }
 
 // Queue is the task queue, which the engine owns: the store inserts and

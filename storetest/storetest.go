@@ -25,6 +25,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	exerciseRequests(t, newStore)
 	exerciseSecrets(t, newStore)
 	exerciseRecycle(t, newStore)
+	exerciseReports(t, newStore)
 }
 
 // bundle is a store holding one instance and its CREATED createInstance task.

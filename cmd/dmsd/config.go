@@ -41,6 +41,9 @@ type config struct {
 	// to test the expiry).
 	RecycleInterval time.Duration
 	RecycleDay      time.Duration
+	// DiagnosisInterval is how far apart a backlog diagnosis samples
+	// offsets.
+	DiagnosisInterval time.Duration
 }
 
 // parseConfig reads args, falling back to DMSD_* environment variables and then
@@ -62,6 +65,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.Credentials, "credentials", env("DMSD_CREDENTIALS", ""), "JSON file of access keys; default: generated in the data dir (DMSD_CREDENTIALS)")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("DMSD_SECRET_KEY_FILE", ""), "file of the 32-byte key (64 hex digits) that seals stored passwords; default: generated once in the data dir; replicas of one PostgreSQL database need the same (DMSD_SECRET_KEY_FILE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("DMSD_LOG_LEVEL", "info"), "debug, info, warn or error (DMSD_LOG_LEVEL)")
+	diagnosisInterval, derr := time.ParseDuration(env("DMSD_DIAGNOSIS_INTERVAL", "5s"))
+	if derr != nil || diagnosisInterval <= 0 {
+		return c, fmt.Errorf("DMSD_DIAGNOSIS_INTERVAL: want a positive duration such as 5s")
+	}
+	fs.DurationVar(&c.DiagnosisInterval, "diagnosis-interval", diagnosisInterval, "how far apart a message backlog diagnosis samples the group's offsets (DMSD_DIAGNOSIS_INTERVAL)")
 	rateLimit := env("DMSD_RATE_LIMIT", "200")
 	fs.StringVar(&rateLimit, "rate-limit", rateLimit, "requests per second one access key may send, with bursts of twice that (DMSD_RATE_LIMIT)")
 	externalAllow := env("DMSD_EXTERNAL_ALLOW", "")

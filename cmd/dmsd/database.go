@@ -15,6 +15,7 @@ import (
 type database interface {
 	dmsd.Store
 	dmsd.RecycleStore
+	dmsd.DiagnosisStore
 	// LockReplica makes this process the only one working the replica's
 	// queue and clusters; should it lose that on PostgreSQL, suspend stops
 	// the clusters and resume starts them again once it is regained.

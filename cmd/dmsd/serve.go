@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api.reserve(cfg.Listen)
 	clusters, eng, ops := newEngine(ctx, cfg, db, replica, &api, logger, registry)
 	defer clusters.Close()
+	defer eng.StopLogs()
 	if err := startClusters(ctx, db, eng, clusters, replica, logger); err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func newEngine(ctx context.Context, cfg config, db database, replica string, api
 		logger.Error("some users.json files of an earlier version were not imported", "error", err)
 	}
 	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota),
-		engine.RecycleBin(db, cfg.RecycleDay))
+		engine.RecycleBin(db, cfg.RecycleDay), engine.DiagnosisInterval(cfg.DiagnosisInterval))
 	return clusters, eng, admin.New(db, clusters)
 }
 
@@ -241,6 +242,9 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Groups:           ops,
 		Lifecycle:        eng,
 		Messages:         ops,
+		Diagnosis:        eng,
+		Reports:          db,
+		Logs:             eng,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,
