@@ -19,6 +19,7 @@ type Cluster interface {
 	Lifecycle
 	Admin
 	PartitionAdmin
+	QuotaAdmin
 }
 
 // Change names a change of an instance that not every cluster can undergo.

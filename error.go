@@ -88,6 +88,11 @@ const (
 	// SSL and public access.
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
+
+	// Client quotas and tags.
+	EQUOTANOTFOUND = "DMS.00400976" // dmsd's own: the client quota does not exist.
+	EQUOTAEXISTS   = "DMS.00400977" // dmsd's own: the client quota already exists.
+	ETAGACTION     = "DMS.10240040" // You can only create or delete tags.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

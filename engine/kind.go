@@ -148,6 +148,7 @@ var kindList = []kind{
 	updateTopicPolicies,
 	kafkaResetConsumerOffset,
 	kafkaReassignment,
+	kafkaTopicQuota, kafkaUserClientQuota,
 }
 
 // kinds is kindList by name.

@@ -94,6 +94,10 @@ var statusOf = map[string]int{
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
+
+	dmsd.EQUOTANOTFOUND: http.StatusBadRequest,
+	dmsd.EQUOTAEXISTS:   http.StatusBadRequest,
+	dmsd.ETAGACTION:     http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -303,6 +303,7 @@ func fakeServer(f *fakes) *Server {
 		Users:       fakeUsers{fakes: f},
 		Reassign:    fakeReassign{fakes: f},
 		Brokers:     fakeBrokers{fakes: f},
+		Quotas:      fakeQuotas{fakes: f},
 		Credentials: []dmsd.Credential{testCredential},
 		Logger:      slog.New(slog.DiscardHandler),
 		Now:         func() time.Time { return testSignTime },

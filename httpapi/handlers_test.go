@@ -79,7 +79,7 @@ func checkCreated[T any](id func(*T) *string) func(t *testing.T, w *httptest.Res
 }
 
 func routeCases() []routeCase {
-	return []routeCase{
+	return append([]routeCase{
 		{
 			name: "available zones", method: http.MethodGet, path: "/v2/available-zones", status: http.StatusOK,
 			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
@@ -488,7 +488,7 @@ func routeCases() []routeCase {
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
 		},
-	}
+	}, quotaRouteCases()...)
 }
 
 // methodsOf returns the method names of calls.

@@ -88,6 +88,16 @@ func (s *Server) routes() {
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
+
+	// Kafka client quotas (tasks), the project's quotas, monitoring dimensions.
+	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaChange(s.quotas, dmsd.QuotaCreate))
+	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaChange(s.quotas, dmsd.QuotaModify))
+	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaChange(s.quotas, dmsd.QuotaDelete))
+	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaShow(s.quotas), "type", "limit", "offset", "keyword")
+	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaCreate))
+	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaModify))
+	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaDelete))
+	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaShow(s.quotas), "offset", "limit")
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

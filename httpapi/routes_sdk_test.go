@@ -90,6 +90,8 @@ var servedOperations = []string{
 	"CreateInstanceUser", "ShowInstanceUsers", "BatchDeleteInstanceUsers", "ResetUserPasswrod", "UpdateInstanceUser",
 	"UpdateTopicAccessPolicy", "ShowTopicAccessPolicy", "ResetMessageOffset", "ResetMessageOffsetWithEngine",
 	"CreateKafkaReassignmentTask", "ListScheduledTasks", "UpdateScheduledTask", "DeleteScheduledTask",
+	"CreateKafkaTopicQuota", "ShowKafkaTopicQuota", "ModifyKafkaTopicQuota", "DeleteKafkaTopicQuota",
+	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

@@ -38,6 +38,7 @@ type Config struct {
 	Users     dmsd.UserService
 	Reassign  dmsd.ReassignService
 	Brokers   dmsd.BrokerService
+	Quotas    dmsd.QuotaService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -72,6 +73,7 @@ type Server struct {
 	users       dmsd.UserService
 	reassign    dmsd.ReassignService
 	brokers     dmsd.BrokerService
+	quotas      dmsd.QuotaService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -116,6 +118,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		users:         cfg.Users,
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
+		quotas:        cfg.Quotas,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -230,6 +230,7 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Users:            ops,
 		Reassign:         ops,
 		Brokers:          ops,
+		Quotas:           eng,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,

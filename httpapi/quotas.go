@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/dmsd/dmsd"
+)
+
+// topicQuotaJSON is a topic quota as the SDK writes and reads it
+// (KafkaTopicQuota): hyphenated keys, int32 rates.
+type topicQuotaJSON struct {
+	Topic            string `json:"topic"`
+	ProducerByteRate int32  `json:"producer-byte-rate,omitempty"`
+	ConsumerByteRate int32  `json:"consumer-byte-rate,omitempty"`
+}
+
+// userClientQuotaRequest is the body of the user/client quota operations
+// (SDK CreateKafkaUserClientQuotaTaskReq and its update and delete siblings).
+type userClientQuotaRequest struct {
+	User             string `json:"user"`
+	Client           string `json:"client"`
+	UserDefault      bool   `json:"user_default"`
+	ClientDefault    bool   `json:"client_default"`
+	ProducerByteRate int64  `json:"producer_byte_rate"`
+	ConsumerByteRate int64  `json:"consumer_byte_rate"`
+}
+
+// userClientQuotaJSON is one quota of ShowKafkaUserClientQuota (SDK
+// QuotaResp), whose keys are hyphenated unlike the request's.
+type userClientQuotaJSON struct {
+	User             string `json:"user"`
+	Client           string `json:"client"`
+	UserDefault      bool   `json:"user-default"`
+	ClientDefault    bool   `json:"client-default"`
+	ProducerByteRate int64  `json:"producer-byte-rate"`
+	ConsumerByteRate int64  `json:"consumer-byte-rate"`
+}
+
+// handleTopicQuotaChange answers POST, PUT and DELETE
+// /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota (SDK
+// CreateKafkaTopicQuota, ModifyKafkaTopicQuota, DeleteKafkaTopicQuota) with
+// the kafkaTopicQuota task's id as job_id.
+func handleTopicQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, req, err := decodeForInstance[topicQuotaJSON](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.Topic == "" {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required."))
+			return
+		}
+		q := dmsd.ClientQuota{Topic: req.Topic, ProducerByteRate: int64(req.ProducerByteRate), ConsumerByteRate: int64(req.ConsumerByteRate)}
+		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+	})
+}
+
+// handleTopicQuotaShow answers GET .../kafka-topic-quota (SDK
+// ShowKafkaTopicQuota): the topic quotas, those whose topic contains
+// keyword when given, a page of them by offset and limit (strings in the
+// SDK), and their count before paging.
+func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		offset, limit, err := quotaPage(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		held, err := svc.ClientQuotas(r.Context(), actorFrom(r), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		keyword := r.URL.Query().Get("keyword")
+		all := []topicQuotaJSON{}
+		for _, q := range held {
+			if q.Topic == "" || !strings.Contains(q.Topic, keyword) {
+				continue
+			}
+			all = append(all, topicQuotaJSON{Topic: q.Topic, ProducerByteRate: int32(min(q.ProducerByteRate, 1<<31-1)), ConsumerByteRate: int32(min(q.ConsumerByteRate, 1<<31-1))})
+		}
+		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
+	})
+}
+
+// handleUserClientQuotaChange answers POST, PUT and DELETE
+// /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota
+// (SDK CreateKafkaUserClientQuotaTask, UpdateKafkaUserClientQuotaTask,
+// DeleteKafkaUserClientQuotaTask) with the kafkaUserClientQuota task's id as
+// job_id.
+func handleUserClientQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, req, err := decodeForInstance[userClientQuotaRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		q := dmsd.ClientQuota{User: req.User, Client: req.Client, UserDefault: req.UserDefault, ClientDefault: req.ClientDefault,
+			ProducerByteRate: req.ProducerByteRate, ConsumerByteRate: req.ConsumerByteRate}
+		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+	})
+}
+
+// handleUserClientQuotaShow answers GET .../kafka-user-client-quota (SDK
+// ShowKafkaUserClientQuota): the user and client quotas, a page of them by
+// offset and limit, and their count before paging.
+func handleUserClientQuotaShow(svc dmsd.QuotaService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		offset, limit, err := quotaPage(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		held, err := svc.ClientQuotas(r.Context(), actorFrom(r), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		all := []userClientQuotaJSON{}
+		for _, q := range held {
+			if q.Topic != "" {
+				continue
+			}
+			all = append(all, userClientQuotaJSON{User: q.User, Client: q.Client, UserDefault: q.UserDefault, ClientDefault: q.ClientDefault,
+				ProducerByteRate: q.ProducerByteRate, ConsumerByteRate: q.ConsumerByteRate})
+		}
+		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
+	})
+}
+
+// quotaPage returns the offset (default 0) and limit (default 10, at most
+// 1000) of a quota listing, or EINVALID, ELIMIT or EOFFSET.
+func quotaPage(r *http.Request) (offset, limit int, err error) {
+	q := r.URL.Query()
+	limit = 10
+	if q.Has("offset") {
+		if offset, err = parseInt(q, "offset", 0, 1<<30, dmsd.EOFFSET); err != nil {
+			return 0, 0, err
+		}
+	}
+	if q.Has("limit") {
+		if limit, err = parseInt(q, "limit", 1, 1000, dmsd.ELIMIT); err != nil {
+			return 0, 0, err
+		}
+	}
+	return offset, limit, nil
+}
+
+// page returns the items of all from offset, at most limit of them.
+func page[T any](all []T, offset, limit int) []T {
+	if offset >= len(all) {
+		return []T{}
+	}
+	return all[offset:min(len(all), offset+limit)]
+}
