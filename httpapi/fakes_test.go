@@ -304,6 +304,7 @@ func fakeServer(f *fakes) *Server {
 		Reassign:    fakeReassign{fakes: f},
 		Brokers:     fakeBrokers{fakes: f},
 		Quotas:      fakeQuotas{fakes: f},
+		Tags:        fakeTags{fakes: f},
 		Credentials: []dmsd.Credential{testCredential},
 		Logger:      slog.New(slog.DiscardHandler),
 		Now:         func() time.Time { return testSignTime },

@@ -488,7 +488,7 @@ func routeCases() []routeCase {
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
 		},
-	}, quotaRouteCases()...)
+	}, append(quotaRouteCases(), tagRouteCases()...)...)
 }
 
 // methodsOf returns the method names of calls.

@@ -39,6 +39,7 @@ type Config struct {
 	Reassign  dmsd.ReassignService
 	Brokers   dmsd.BrokerService
 	Quotas    dmsd.QuotaService
+	Tags      dmsd.TagService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -74,6 +75,7 @@ type Server struct {
 	reassign    dmsd.ReassignService
 	brokers     dmsd.BrokerService
 	quotas      dmsd.QuotaService
+	tags        dmsd.TagService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -119,6 +121,7 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
 		quotas:        cfg.Quotas,
+		tags:          cfg.Tags,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -231,6 +231,7 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Reassign:         ops,
 		Brokers:          ops,
 		Quotas:           eng,
+		Tags:             ops,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,
