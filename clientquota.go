@@ -104,4 +104,7 @@ type QuotaService interface {
 	// ClientQuotas returns the quotas of a RUNNING instance's cluster.
 	// Returns EINSTANCESTATUS and EINSTANCENOTFOUND.
 	ClientQuotas(ctx context.Context, actor Actor, instanceID string) ([]ClientQuota, error)
+	// ProjectQuota returns the project's quota (a zero limit: none) and
+	// what it uses of it. Returns the store's errors.
+	ProjectQuota(ctx context.Context, actor Actor) (Quota, Usage, error)
 }

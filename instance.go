@@ -262,6 +262,10 @@ type InstanceStore interface {
 	// ListInstances returns a project's instances, newest first.
 	ListInstances(ctx context.Context, projectID string) ([]*Instance, error)
 
+	// ProjectUsage returns what a project holds, as the quota counts it
+	// (Usage).
+	ProjectUsage(ctx context.Context, projectID string) (Usage, error)
+
 	// ListAllInstances returns every instance of every project, for the
 	// engine to bring clusters up at start.
 	ListAllInstances(ctx context.Context) ([]*Instance, error)

@@ -108,3 +108,18 @@ func (e *Engine) ClientQuotas(ctx context.Context, actor dmsd.Actor, instanceID 
 	}
 	return c.DescribeClientQuotas(ctx, inst)
 }
+
+// ProjectQuota returns the quota every project has (zero limits when dmsd
+// runs without one) and the actor's project's usage. It returns the store's
+// errors.
+func (e *Engine) ProjectQuota(ctx context.Context, actor dmsd.Actor) (dmsd.Quota, dmsd.Usage, error) {
+	u, err := e.store.ProjectUsage(ctx, actor.ProjectID)
+	if err != nil {
+		return dmsd.Quota{}, dmsd.Usage{}, err
+	}
+	var q dmsd.Quota
+	if e.quota != nil {
+		q = *e.quota
+	}
+	return q, u, nil
+}

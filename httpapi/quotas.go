@@ -175,3 +175,37 @@ func page[T any](all []T, offset, limit int) []T {
 	}
 	return all[offset:min(len(all), offset+limit)]
 }
+
+// handleProjectQuotas answers GET /v2/{project_id}/quotas (SDK ShowQuotas):
+// the project's Kafka instances, and dmsd's own kafkaBroker resource (the
+// brokers of its embedded instances), each with its limit and usage; with
+// includeTagsQuota=true also the tags an instance may have. A quota of -1 is
+// no limit.
+func handleProjectQuotas(svc dmsd.QuotaService) http.Handler {
+	type resourceJSON struct {
+		Type  string `json:"type"`
+		Quota int    `json:"quota"`
+		Used  int    `json:"used"`
+	}
+	limit := func(n int) int {
+		if n == 0 {
+			return -1
+		}
+		return n
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, u, err := svc.ProjectQuota(r.Context(), actorFrom(r))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		res := []resourceJSON{
+			{Type: "kafkaInstance", Quota: limit(q.MaxInstances), Used: u.Instances},
+			{Type: "kafkaBroker", Quota: limit(q.MaxBrokers), Used: u.Brokers},
+		}
+		if r.URL.Query().Get("includeTagsQuota") == "true" {
+			res = append(res, resourceJSON{Type: "tags", Quota: dmsd.MaxTags})
+		}
+		encode(w, http.StatusOK, map[string]any{"quotas": map[string]any{"resources": res}})
+	})
+}

@@ -32,6 +32,10 @@ func (s fakeQuotas) ClientQuotas(ctx context.Context, actor dmsd.Actor, instance
 	}, s.record(ctx, "ClientQuotas", actor, instanceID)
 }
 
+func (s fakeQuotas) ProjectQuota(ctx context.Context, actor dmsd.Actor) (dmsd.Quota, dmsd.Usage, error) {
+	return dmsd.Quota{MaxInstances: 10}, dmsd.Usage{Instances: 2, Brokers: 4}, s.record(ctx, "ProjectQuota", actor, fakeInstanceID)
+}
+
 // quotaRouteCases are the valid requests of the client quota routes.
 func quotaRouteCases() []routeCase {
 	topicQuota := "/v2/kafka/" + testProjectID + "/instances/" + fakeInstanceID + "/kafka-topic-quota"
@@ -60,6 +64,17 @@ func quotaRouteCases() []routeCase {
 		})
 	}
 	return append(out, routeCase{
+		name: "project quotas", method: http.MethodGet, path: projectPath + "/quotas", query: map[string]any{"includeTagsQuota": "true"},
+		status: http.StatusOK, calls: []string{"ProjectQuota"},
+		check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+			res := *decodeAsSDK[model.ShowQuotasResponse](t, w).Quotas.Resources
+			require.Len(t, res, 3)
+			require.Equal(t, "kafkaInstance", *res[0].Type)
+			require.EqualValues(t, 10, *res[0].Quota)
+			require.EqualValues(t, 2, *res[0].Used)
+			require.EqualValues(t, -1, *res[1].Quota, "no broker limit")
+		},
+	}, routeCase{
 		name: "show topic quotas", method: http.MethodGet, path: topicQuota, query: map[string]any{"keyword": "ord", "limit": "10", "offset": "0"},
 		status: http.StatusOK, calls: []string{"ClientQuotas"},
 		check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {

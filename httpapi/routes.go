@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaModify))
 	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaDelete))
 	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaShow(s.quotas), "offset", "limit")
+	v2("GET /v2/{project_id}/quotas", handleProjectQuotas(s.quotas), "includeTagsQuota")
 
 	// Tags.
 	v2("POST /v2/{project_id}/kafka/{instance_id}/tags/action", handleTagsChange(s.tags))

@@ -92,7 +92,7 @@ var servedOperations = []string{
 	"CreateKafkaReassignmentTask", "ListScheduledTasks", "UpdateScheduledTask", "DeleteScheduledTask",
 	"CreateKafkaTopicQuota", "ShowKafkaTopicQuota", "ModifyKafkaTopicQuota", "DeleteKafkaTopicQuota",
 	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
-	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags",
+	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags", "ShowQuotas",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

@@ -147,3 +147,26 @@ func TestUserClientQuotas(t *testing.T) {
 	require.NotContains(t, describedQuotas(t, adm), "{client-id=app-1, user=alice}")
 	require.Contains(t, describedQuotas(t, adm), "{user=<default>}")
 }
+
+func TestShowQuotasFollowsTheProjectQuota(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir(), "--max-instances-per-project", "2", "--max-brokers-per-project", "4")
+	c := s.client(0)
+	resources := func() map[string][2]int32 {
+		t.Helper()
+		resp, err := c.ShowQuotas(&model.ShowQuotasRequest{IncludeTagsQuota: ptr("true")})
+		require.NoError(t, err)
+		out := map[string][2]int32{}
+		for _, r := range *resp.Quotas.Resources {
+			out[*r.Type] = [2]int32{*r.Quota, *r.Used}
+		}
+		return out
+	}
+	require.Equal(t, map[string][2]int32{"kafkaInstance": {2, 0}, "kafkaBroker": {4, 0}, "tags": {dmsd.MaxTags, 0}}, resources())
+	createInstance(t, c, "quota-one", 3, false)
+	require.Equal(t, [2]int32{2, 1}, resources()["kafkaInstance"])
+	require.Equal(t, [2]int32{4, 3}, resources()["kafkaBroker"])
+	// What ShowQuotas leaves is what creation may take.
+	_, err := c.CreateInstanceByEngine(newCreateRequest("quota-two", 3, false))
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.EBROKERQUOTA)
+}
