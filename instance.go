@@ -303,6 +303,10 @@ type InstanceService interface {
 	SetAutoTopic(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
 	// ExtendInstance starts extendInstance.
 	ExtendInstance(ctx context.Context, actor Actor, instanceID string, ext Extension) (*Task, error)
+	// CheckExtendable returns the refusal an extension of the instance
+	// gets whatever its parameters (ExtendInstance's own first checks), or
+	// nil.
+	CheckExtendable(ctx context.Context, actor Actor, instanceID string) error
 	// SetSSL starts kafkaSslSwitch, which turns the access method protocol
 	// on (enable) or off as Instance.SwitchProtocol decides and restarts
 	// the brokers' listeners with TLS or without.

@@ -226,3 +226,36 @@ func handleProjectTags(svc dmsd.TagService) http.Handler {
 		encode(w, http.StatusOK, map[string]any{"tags": out})
 	})
 }
+
+// handleMaintainWindows answers GET /v2/instances/maintain-windows (SDK
+// ShowMaintainWindows).
+func handleMaintainWindows() http.Handler {
+	type windowJSON struct {
+		Seq     int    `json:"seq"`
+		Begin   string `json:"begin"`
+		End     string `json:"end"`
+		Default bool   `json:"default"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out := make([]windowJSON, 0, len(dmsd.MaintainWindows))
+		for _, win := range dmsd.MaintainWindows {
+			out = append(out, windowJSON(win))
+		}
+		encode(w, http.StatusOK, map[string]any{"maintain_windows": out})
+	})
+}
+
+// handleProductCores answers GET /v2/kafka/products/cores (SDK
+// ShowKafkaProductCores): the vCPUs of broker_num brokers of product_id, and
+// the storage an instance may be extended to in all.
+func handleProductCores() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		cores, err := dmsd.ProductCores(q.Get("product_id"), q.Get("broker_num"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]int{"core_num": cores, "total_extend_storage_space": dmsd.MaxStorageSpace})
+	})
+}

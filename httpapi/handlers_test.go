@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -488,7 +489,7 @@ func routeCases() []routeCase {
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
 		},
-	}, append(quotaRouteCases(), tagRouteCases()...)...)
+	}, slices.Concat(quotaRouteCases(), tagRouteCases(), flavorRouteCases())...)
 }
 
 // methodsOf returns the method names of calls.

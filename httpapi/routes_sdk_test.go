@@ -93,6 +93,7 @@ var servedOperations = []string{
 	"CreateKafkaTopicQuota", "ShowKafkaTopicQuota", "ModifyKafkaTopicQuota", "DeleteKafkaTopicQuota",
 	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
 	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags", "ShowQuotas",
+	"ShowKafkaProductCores", "ShowMaintainWindows", "ShowKafkaScalePreCheckInfo",
 }
 
 // pathParamValues are distinct valid values for every path parameter the
