@@ -20,6 +20,7 @@ type Cluster interface {
 	Admin
 	PartitionAdmin
 	Inspector
+	QuotaAdmin
 }
 
 // Change names a change of an instance that not every cluster can undergo.

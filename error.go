@@ -108,6 +108,10 @@ const (
 	EREPORTNOTFOUND = "DMS.00400985" // dmsd's own: the diagnosis report does not exist.
 	ELOGRUNNING     = "DMS.00400987" // dmsd's own: the instance's log task is already on.
 	ELOGNOTRUNNING  = "DMS.00400988" // dmsd's own: the instance has no log task on.
+	// Client quotas and tags.
+	EQUOTANOTFOUND = "DMS.00400976" // dmsd's own: the client quota does not exist.
+	EQUOTAEXISTS   = "DMS.00400977" // dmsd's own: the client quota already exists.
+	ETAGACTION     = "DMS.10240040" // You can only create or delete tags.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -272,6 +272,10 @@ type InstanceStore interface {
 	// ListInstances returns a project's instances, newest first.
 	ListInstances(ctx context.Context, projectID string) ([]*Instance, error)
 
+	// ProjectUsage returns what a project holds, as the quota counts it
+	// (Usage).
+	ProjectUsage(ctx context.Context, projectID string) (Usage, error)
+
 	// ListAllInstances returns every instance of every project, for the
 	// engine to bring clusters up at start.
 	ListAllInstances(ctx context.Context) ([]*Instance, error)
@@ -309,6 +313,10 @@ type InstanceService interface {
 	SetAutoTopic(ctx context.Context, actor Actor, instanceID string, enable bool) (*Task, error)
 	// ExtendInstance starts extendInstance.
 	ExtendInstance(ctx context.Context, actor Actor, instanceID string, ext Extension) (*Task, error)
+	// CheckExtendable returns the refusal an extension of the instance
+	// gets whatever its parameters (ExtendInstance's own first checks), or
+	// nil.
+	CheckExtendable(ctx context.Context, actor Actor, instanceID string) error
 	// SetSSL starts kafkaSslSwitch, which turns the access method protocol
 	// on (enable) or off as Instance.SwitchProtocol decides and restarts
 	// the brokers' listeners with TLS or without.

@@ -92,6 +92,7 @@ func (s stepStore) UpdateInstance(ctx context.Context, inst *dmsd.Instance) erro
 		return err
 	}
 	inst.UserNotes = cur.UserNotes
+	inst.Tags = cur.Tags // changed at once by the tag operations, like the notes
 	return s.InstanceStore.UpdateInstance(ctx, inst)
 }
 
@@ -159,6 +160,7 @@ var kindList = []kind{
 	messageDiagnosis,
 	kafkaRebalanceLogStart,
 	kafkaRebalanceLogStop,
+	kafkaTopicQuota, kafkaUserClientQuota,
 }
 
 // kinds is kindList by name.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/dmsd/dmsd"
 )
@@ -80,7 +81,7 @@ const maxBrokers = 50
 // EINVALID for other bad parameters, EBROKERQUOTA for brokers past the
 // project's quota, and the store's errors.
 func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {
-	inst, err := e.allowed(ctx, actor, instanceID, extendInstance.Needs)
+	inst, err := e.extendable(ctx, actor, instanceID)
 	if err != nil {
 		return nil, err
 	}
@@ -124,4 +125,26 @@ func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceI
 		opts = append(opts, withQuota(e.quota)) // more brokers count against the project's quota
 	}
 	return submit(ctx, e, extendInstance, actor, instanceID, p, opts...)
+}
+
+// extendable returns the instance if an extension may start on it: its
+// cluster allows one (else EEXTERNAL) and it is in a status extendInstance
+// starts from (else EINSTANCESTATUS, as the store's submission would
+// answer). It returns the store's EINSTANCENOTFOUND.
+func (e *Engine) extendable(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Instance, error) {
+	inst, err := e.allowed(ctx, actor, instanceID, extendInstance.Needs)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(extendInstance.From, inst.Status) {
+		return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
+	}
+	return inst, nil
+}
+
+// CheckExtendable returns the refusal ExtendInstance answers whatever the
+// change asked (extendable's), or nil: ShowKafkaScalePreCheckInfo.
+func (e *Engine) CheckExtendable(ctx context.Context, actor dmsd.Actor, instanceID string) error {
+	_, err := e.extendable(ctx, actor, instanceID)
+	return err
 }

@@ -183,3 +183,83 @@ func crossVPCInfo(addrs []string, advertised func(addr string) string) string {
 	b, _ := json.Marshal(m)
 	return string(b)
 }
+
+// handleTagsChange answers POST /v2/{project_id}/kafka/{instance_id}/tags/action
+// (SDK BatchCreateOrDeleteKafkaTag) with 204 once the tags are changed.
+func handleTagsChange(svc dmsd.TagService) http.Handler {
+	type request struct {
+		Action string    `json:"action"`
+		Tags   []tagJSON `json:"tags"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, req, err := decodeForInstance[request](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		tags := make([]dmsd.Tag, 0, len(req.Tags))
+		for _, t := range req.Tags {
+			tags = append(tags, dmsd.Tag(t))
+		}
+		if err := svc.ChangeTags(r.Context(), actorFrom(r), id, req.Action, tags); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// handleProjectTags answers GET /v2/{project_id}/kafka/tags (SDK
+// ShowKafkaProjectTags): every tag key of the project's instances with its
+// values.
+func handleProjectTags(svc dmsd.TagService) http.Handler {
+	type tagValuesJSON struct {
+		Key    string   `json:"key"`
+		Values []string `json:"values"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tags, err := svc.ProjectTags(r.Context(), actorFrom(r))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := make([]tagValuesJSON, 0, len(tags))
+		for _, t := range tags {
+			out = append(out, tagValuesJSON(t))
+		}
+		encode(w, http.StatusOK, map[string]any{"tags": out})
+	})
+}
+
+// handleMaintainWindows answers GET /v2/instances/maintain-windows (SDK
+// ShowMaintainWindows).
+func handleMaintainWindows() http.Handler {
+	type windowJSON struct {
+		Seq     int    `json:"seq"`
+		Begin   string `json:"begin"`
+		End     string `json:"end"`
+		Default bool   `json:"default"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out := make([]windowJSON, 0, len(dmsd.MaintainWindows))
+		for _, win := range dmsd.MaintainWindows {
+			out = append(out, windowJSON(win))
+		}
+		encode(w, http.StatusOK, map[string]any{"maintain_windows": out})
+	})
+}
+
+// handleProductCores answers GET /v2/kafka/products/cores (SDK
+// ShowKafkaProductCores): the vCPUs of broker_num brokers of product_id, and
+// the storage an instance may be extended to in all.
+func handleProductCores() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		cores, err := dmsd.ProductCores(q.Get("product_id"), q.Get("broker_num"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]int{"core_num": cores, "total_extend_storage_space": dmsd.MaxStorageSpace})
+	})
+}

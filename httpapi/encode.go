@@ -113,6 +113,9 @@ var statusOf = map[string]int{
 	dmsd.EREPORTNOTFOUND: http.StatusNotFound,
 	dmsd.ELOGRUNNING:     http.StatusConflict,
 	dmsd.ELOGNOTRUNNING:  http.StatusBadRequest,
+	dmsd.EQUOTANOTFOUND:  http.StatusBadRequest,
+	dmsd.EQUOTAEXISTS:    http.StatusBadRequest,
+	dmsd.ETAGACTION:      http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -62,3 +62,27 @@ func handleExtend(svc dmsd.InstanceService) http.Handler {
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
 	})
 }
+
+// handleScalePreCheck answers GET
+// /v2/{project_id}/kafka/instances/{instance_id}/extend-check (SDK
+// ShowKafkaScalePreCheckInfo): whether an extension may start now, and if
+// not, the refusal extend would answer as the reason. An instance that does
+// not exist is an error, not a failed check.
+func handleScalePreCheck(svc dmsd.InstanceService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		err = svc.CheckExtendable(r.Context(), actorFrom(r), id)
+		switch dmsd.ErrorCode(err) {
+		case "":
+			encode(w, http.StatusOK, map[string]any{"name": "extend", "success": true, "reason": "", "risk": ""})
+		case dmsd.EINSTANCESTATUS, dmsd.EEXTERNAL:
+			encode(w, http.StatusOK, map[string]any{"name": "extend", "success": false, "reason": dmsd.ErrorCode(err) + ": " + dmsd.ErrorMessage(err), "risk": ""})
+		default:
+			writeError(w, r, err)
+		}
+	})
+}

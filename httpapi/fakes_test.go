@@ -310,6 +310,8 @@ func fakeServer(f *fakes) *Server {
 		Diagnosis:   fakeDiagnosis{fakes: f},
 		Reports:     fakeReports{fakes: f},
 		Logs:        fakeLogs{fakes: f},
+		Quotas:      fakeQuotas{fakes: f},
+		Tags:        fakeTags{fakes: f},
 		Credentials: []dmsd.Credential{testCredential},
 		Logger:      slog.New(slog.DiscardHandler),
 		Now:         func() time.Time { return testSignTime },

@@ -20,23 +20,14 @@ const (
 	// maxGroupPageLimit bounds the pages of a group's members, topics and
 	// partitions: a topic has at most 200 partitions.
 	maxGroupPageLimit = 200
-	maxGroupOffset    = 1_000_000
 )
 
-// groupPage reads offset and limit (default 10, at most hi) and returns
-// the bounds of the page of n items.
+// groupPage reads a group listing's page (pageOf, 10 by default, at most
+// hi) and returns its bounds among n items.
 func groupPage(q url.Values, n, hi int) (int, int, error) {
-	offset, limit := 0, defaultGroupLimit
-	var err error
-	if q.Get("offset") != "" {
-		if offset, err = parseInt(q, "offset", 0, maxGroupOffset, dmsd.EOFFSET); err != nil {
-			return 0, 0, err
-		}
-	}
-	if q.Get("limit") != "" {
-		if limit, err = parseInt(q, "limit", 1, hi, dmsd.ELIMIT); err != nil {
-			return 0, 0, err
-		}
+	offset, limit, err := pageOf(q, defaultGroupLimit, hi)
+	if err != nil {
+		return 0, 0, err
 	}
 	from := min(offset, n)
 	return from, min(from+limit, n), nil

@@ -114,3 +114,38 @@ func instanceIDOf(r *http.Request) (string, error) {
 	id := r.PathValue("instance_id")
 	return id, checkInstanceID(id)
 }
+
+// pageOf reads a listing's page: offset (0-based, as the SDK sends it) or
+// start (1-based, as the reference's examples do), and limit (default def,
+// at most max). It returns EINVALID, EOFFSET or ELIMIT.
+func pageOf(q url.Values, def, max int) (offset, limit int, err error) {
+	limit = def
+	if q.Has("offset") && q.Has("start") {
+		return 0, 0, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: give offset or start, not both.")
+	}
+	if q.Has("offset") {
+		if offset, err = parseInt(q, "offset", 0, maxTaskOffset, dmsd.EOFFSET); err != nil {
+			return 0, 0, err
+		}
+	}
+	if q.Has("start") {
+		if offset, err = parseInt(q, "start", 1, maxTaskOffset+1, dmsd.EOFFSET); err != nil {
+			return 0, 0, err
+		}
+		offset--
+	}
+	if q.Has("limit") {
+		if limit, err = parseInt(q, "limit", 1, max, dmsd.ELIMIT); err != nil {
+			return 0, 0, err
+		}
+	}
+	return offset, limit, nil
+}
+
+// page returns the items of s from offset, at most limit of them.
+func page[T any](s []T, offset, limit int) []T {
+	if offset >= len(s) {
+		return []T{}
+	}
+	return s[offset:min(len(s), offset+limit)]
+}

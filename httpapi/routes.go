@@ -38,6 +38,8 @@ func (s *Server) routes() {
 	// Not scoped to a project: any valid access key may read them.
 	v2("GET /v2/available-zones", handleAvailableZones())
 	v2("GET /v2/{engine}/products", handleProducts(), "product_id")
+	v2("GET /v2/kafka/products/cores", handleProductCores(), "instance_id", "product_id", "broker_num")
+	v2("GET /v2/instances/maintain-windows", handleMaintainWindows())
 
 	v2("POST /v2/{engine}/{project_id}/instances", handleInstanceCreate(s.instances))
 	v2("POST /v2/{project_id}/kafka/instances", handleInstanceCreate(s.instances))
@@ -51,6 +53,7 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/instances/{instance_id}/autotopic", handleAutoTopic(s.instances))
 	v2("POST /v2/{engine}/{project_id}/instances/{instance_id}/extend", handleExtend(s.instances))
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/extend", handleExtend(s.instances))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend-check", handleScalePreCheck(s.instances))
 	v2("POST /v2/{project_id}/{engine}/instances/{instance_id}/plain-ssl-switch", handleSSLSwitch(s.instances))
 	v2("GET /v2/{project_id}/instances/{instance_id}/ssl-certificate", handleSSLCertificate(s.store))
 	v2("POST /v1/{project_id}/instances/{instance_id}/public-boundwidth", handlePublicAccess(s.store))
@@ -151,6 +154,20 @@ func (s *Server) routes() {
 	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/log/rebalance-log", handleRebalanceLogStart(s.logs))
 	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/log/rebalance-log", handleRebalanceLogShow(s.logs))
 	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/log/rebalance-log", handleRebalanceLogStop(s.logs))
+	// Kafka client quotas (tasks), the project's quotas, monitoring dimensions.
+	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaChange(s.quotas, dmsd.QuotaCreate))
+	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaChange(s.quotas, dmsd.QuotaModify))
+	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaChange(s.quotas, dmsd.QuotaDelete))
+	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota", handleTopicQuotaShow(s.quotas), "type", "limit", "offset", "keyword")
+	v2("POST /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaCreate))
+	v2("PUT /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaModify))
+	v2("DELETE /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaChange(s.quotas, dmsd.QuotaDelete))
+	v2("GET /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota", handleUserClientQuotaShow(s.quotas), "offset", "limit")
+	v2("GET /v2/{project_id}/quotas", handleProjectQuotas(s.quotas), "includeTagsQuota")
+
+	// Tags.
+	v2("POST /v2/{project_id}/kafka/{instance_id}/tags/action", handleTagsChange(s.tags))
+	v2("GET /v2/{project_id}/kafka/tags", handleProjectTags(s.tags))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -106,6 +106,10 @@ var servedOperations = []string{
 	"ShowPartitionEndMessage", "SendKafkaMessage", "DeleteKafkaTopicMessages",
 	"ShowDiagnosisPreCheck", "CreateMessageDiagnosisTask", "ListMessageDiagnosisReports", "ShowMessageDiagnosisReport",
 	"BatchDeleteMessageDiagnosisReports", "CreateKafkaRebalanceLogTask", "ShowKafkaRebalanceLog", "StopKafkaRebalanceLogTask",
+	"CreateKafkaTopicQuota", "ShowKafkaTopicQuota", "ModifyKafkaTopicQuota", "DeleteKafkaTopicQuota",
+	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
+	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags", "ShowQuotas",
+	"ShowKafkaProductCores", "ShowMaintainWindows", "ShowKafkaScalePreCheckInfo",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

@@ -51,6 +51,8 @@ type Config struct {
 	Diagnosis dmsd.DiagnosisService
 	Reports   dmsd.DiagnosisStore
 	Logs      dmsd.LogService
+	Quotas    dmsd.QuotaService
+	Tags      dmsd.TagService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -92,6 +94,8 @@ type Server struct {
 	diagnosis   dmsd.DiagnosisService
 	reports     dmsd.DiagnosisStore
 	logs        dmsd.LogService
+	quotas      dmsd.QuotaService
+	tags        dmsd.TagService
 	credentials map[string]dmsd.Credential
 	logger      *slog.Logger
 	now         func() time.Time
@@ -143,6 +147,8 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		diagnosis:     cfg.Diagnosis,
 		reports:       cfg.Reports,
 		logs:          cfg.Logs,
+		quotas:        cfg.Quotas,
+		tags:          cfg.Tags,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -20,41 +20,6 @@ func clamp32(n int64) int32 { return int32(max(math.MinInt32, min(n, math.MaxInt
 // ListTopicProducers.
 const maxPartitionPage = 1000
 
-// pageOf reads offset (0-based, as the SDK sends it) or start (1-based, as
-// the reference's example does) and limit (default all, at most
-// maxPartitionPage). It returns EINVALID, EOFFSET or ELIMIT.
-func pageOf(q url.Values) (offset, limit int, err error) {
-	limit = maxPartitionPage
-	if q.Has("offset") && q.Has("start") {
-		return 0, 0, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: give offset or start, not both.")
-	}
-	if q.Has("offset") {
-		if offset, err = parseInt(q, "offset", 0, maxTaskOffset, dmsd.EOFFSET); err != nil {
-			return 0, 0, err
-		}
-	}
-	if q.Has("start") {
-		if offset, err = parseInt(q, "start", 1, maxTaskOffset+1, dmsd.EOFFSET); err != nil {
-			return 0, 0, err
-		}
-		offset--
-	}
-	if q.Has("limit") {
-		if limit, err = parseInt(q, "limit", 1, maxPartitionPage, dmsd.ELIMIT); err != nil {
-			return 0, 0, err
-		}
-	}
-	return offset, limit, nil
-}
-
-// page returns the items of s from offset, at most limit of them.
-func page[T any](s []T, offset, limit int) []T {
-	if offset >= len(s) {
-		return []T{}
-	}
-	return s[offset:min(len(s), offset+limit)]
-}
-
 // replicaJSON is a replica in ShowInstanceTopicDetail.
 type replicaJSON struct {
 	Broker int32  `json:"broker"`
@@ -164,7 +129,7 @@ func handleTopicPartitions(svc dmsd.InspectService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		offset, limit, err := pageOf(r.URL.Query())
+		offset, limit, err := pageOf(r.URL.Query(), maxPartitionPage, maxPartitionPage)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -201,7 +166,7 @@ func handleTopicProducers(svc dmsd.InspectService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		offset, limit, err := pageOf(r.URL.Query())
+		offset, limit, err := pageOf(r.URL.Query(), maxPartitionPage, maxPartitionPage)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -245,6 +245,8 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Diagnosis:        eng,
 		Reports:          db,
 		Logs:             eng,
+		Quotas:           eng,
+		Tags:             ops,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,

@@ -1,0 +1,185 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/dmsd/dmsd"
+)
+
+// topicQuotaJSON is a topic quota as the SDK writes and reads it
+// (KafkaTopicQuota): hyphenated keys, int32 rates.
+type topicQuotaJSON struct {
+	Topic            string `json:"topic"`
+	ProducerByteRate int32  `json:"producer-byte-rate,omitempty"`
+	ConsumerByteRate int32  `json:"consumer-byte-rate,omitempty"`
+}
+
+// userClientQuotaRequest is the body of the user/client quota operations
+// (SDK CreateKafkaUserClientQuotaTaskReq and its update and delete siblings).
+type userClientQuotaRequest struct {
+	User             string `json:"user"`
+	Client           string `json:"client"`
+	UserDefault      bool   `json:"user_default"`
+	ClientDefault    bool   `json:"client_default"`
+	ProducerByteRate int64  `json:"producer_byte_rate"`
+	ConsumerByteRate int64  `json:"consumer_byte_rate"`
+}
+
+// userClientQuotaJSON is one quota of ShowKafkaUserClientQuota (SDK
+// QuotaResp), whose keys are hyphenated unlike the request's.
+type userClientQuotaJSON struct {
+	User             string `json:"user"`
+	Client           string `json:"client"`
+	UserDefault      bool   `json:"user-default"`
+	ClientDefault    bool   `json:"client-default"`
+	ProducerByteRate int64  `json:"producer-byte-rate"`
+	ConsumerByteRate int64  `json:"consumer-byte-rate"`
+}
+
+// handleTopicQuotaChange answers POST, PUT and DELETE
+// /v2/kafka/{project_id}/instances/{instance_id}/kafka-topic-quota (SDK
+// CreateKafkaTopicQuota, ModifyKafkaTopicQuota, DeleteKafkaTopicQuota) with
+// the kafkaTopicQuota task's id as job_id.
+func handleTopicQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, req, err := decodeForInstance[topicQuotaJSON](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if req.Topic == "" {
+			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required."))
+			return
+		}
+		q := dmsd.ClientQuota{Topic: req.Topic, ProducerByteRate: int64(req.ProducerByteRate), ConsumerByteRate: int64(req.ConsumerByteRate)}
+		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+	})
+}
+
+// handleTopicQuotaShow answers GET .../kafka-topic-quota (SDK
+// ShowKafkaTopicQuota): the topic quotas, those whose topic contains
+// keyword when given, a page of them by offset and limit (strings in the
+// SDK), and their count before paging.
+func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		offset, limit, err := pageOf(r.URL.Query(), 10, 1000)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		held, err := svc.ClientQuotas(r.Context(), actorFrom(r), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		keyword := r.URL.Query().Get("keyword")
+		all := []topicQuotaJSON{}
+		for _, q := range held {
+			if q.Topic == "" || !strings.Contains(q.Topic, keyword) {
+				continue
+			}
+			all = append(all, topicQuotaJSON{Topic: q.Topic, ProducerByteRate: int32(min(q.ProducerByteRate, 1<<31-1)), ConsumerByteRate: int32(min(q.ConsumerByteRate, 1<<31-1))})
+		}
+		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
+	})
+}
+
+// handleUserClientQuotaChange answers POST, PUT and DELETE
+// /v2/kafka/{project_id}/instances/{instance_id}/kafka-user-client-quota
+// (SDK CreateKafkaUserClientQuotaTask, UpdateKafkaUserClientQuotaTask,
+// DeleteKafkaUserClientQuotaTask) with the kafkaUserClientQuota task's id as
+// job_id.
+func handleUserClientQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, req, err := decodeForInstance[userClientQuotaRequest](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		q := dmsd.ClientQuota{User: req.User, Client: req.Client, UserDefault: req.UserDefault, ClientDefault: req.ClientDefault,
+			ProducerByteRate: req.ProducerByteRate, ConsumerByteRate: req.ConsumerByteRate}
+		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+	})
+}
+
+// handleUserClientQuotaShow answers GET .../kafka-user-client-quota (SDK
+// ShowKafkaUserClientQuota): the user and client quotas, a page of them by
+// offset and limit, and their count before paging.
+func handleUserClientQuotaShow(svc dmsd.QuotaService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := instanceIDOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		offset, limit, err := pageOf(r.URL.Query(), 10, 1000)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		held, err := svc.ClientQuotas(r.Context(), actorFrom(r), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		all := []userClientQuotaJSON{}
+		for _, q := range held {
+			if q.Topic != "" {
+				continue
+			}
+			all = append(all, userClientQuotaJSON{User: q.User, Client: q.Client, UserDefault: q.UserDefault, ClientDefault: q.ClientDefault,
+				ProducerByteRate: q.ProducerByteRate, ConsumerByteRate: q.ConsumerByteRate})
+		}
+		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
+	})
+}
+
+// handleProjectQuotas answers GET /v2/{project_id}/quotas (SDK ShowQuotas):
+// the project's Kafka instances, and dmsd's own kafkaBroker resource (the
+// brokers of its embedded instances), each with its limit and usage; with
+// includeTagsQuota=true also the tags an instance may have. A quota of -1 is
+// no limit.
+func handleProjectQuotas(svc dmsd.QuotaService) http.Handler {
+	type resourceJSON struct {
+		Type  string `json:"type"`
+		Quota int    `json:"quota"`
+		Used  int    `json:"used"`
+	}
+	limit := func(n int) int {
+		if n == 0 {
+			return -1
+		}
+		return n
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, u, err := svc.ProjectQuota(r.Context(), actorFrom(r))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		res := []resourceJSON{
+			{Type: "kafkaInstance", Quota: limit(q.MaxInstances), Used: u.Instances},
+			{Type: "kafkaBroker", Quota: limit(q.MaxBrokers), Used: u.Brokers},
+		}
+		if r.URL.Query().Get("includeTagsQuota") == "true" {
+			res = append(res, resourceJSON{Type: "tags", Quota: dmsd.MaxTags})
+		}
+		encode(w, http.StatusOK, map[string]any{"quotas": map[string]any{"resources": res}})
+	})
+}
