@@ -88,6 +88,13 @@ const (
 	// SSL and public access.
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
+
+	// Smart Connect (replication tasks).
+	ECONNECTOROFF        = "DMS.00400990" // dmsd's own: Smart Connect is not enabled for this instance.
+	ECONNECTORON         = "DMS.00400991" // dmsd's own: Smart Connect is enabled already, or still has tasks.
+	ECONNECTTYPE         = "DMS.00400992" // dmsd's own: the source or sink type needs a cloud service dmsd does not run (OBS, DCS Redis).
+	ECONNECTPEER         = "DMS.00400993" // dmsd's own: the replication peer is refused or cannot be reached.
+	ECONNECTTASKNOTFOUND = "DMS.00400994" // dmsd's own: the Smart Connect task does not exist (answered as 404).
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -96,6 +96,9 @@ type Instance struct {
 	SSLCACert string `json:",omitempty"`
 	// Tags are the key/value tags the instance was created with.
 	Tags []Tag `json:",omitempty"`
+	// ConnectorID is the id of the instance's Smart Connect, set while it
+	// is enabled: replication tasks run only then.
+	ConnectorID string `json:",omitempty"`
 }
 
 // Tag is a key/value tag of an instance.

@@ -94,6 +94,13 @@ var statusOf = map[string]int{
 	// SSL and public access.
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
+
+	// Smart Connect.
+	dmsd.ECONNECTOROFF:        http.StatusBadRequest,
+	dmsd.ECONNECTORON:         http.StatusBadRequest,
+	dmsd.ECONNECTTYPE:         http.StatusBadRequest,
+	dmsd.ECONNECTPEER:         http.StatusBadRequest,
+	dmsd.ECONNECTTASKNOTFOUND: http.StatusNotFound,
 }
 
 type errorResponse struct {

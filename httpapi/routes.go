@@ -88,6 +88,25 @@ func (s *Server) routes() {
 		"offset", "start", "limit", "begin_time", "end_time")
 	v2("PUT /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledUpdate(s.store), "execute_at", "status")
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/scheduled-tasks/{task_id}", handleScheduledDelete(s.store))
+
+	// Smart Connect: enabling and disabling it (tasks), and its Kafka
+	// replication tasks.
+	v2("POST /v2/{project_id}/instances/{instance_id}/connector", handleConnectorCreate(s.connectors))
+	v2("GET /v2/{project_id}/instances/{instance_id}/connector", handleConnectorResources(s.store))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/delete-connector", handleConnectorDelete(s.connectors))
+	v2("POST /v2/{project_id}/instances/{instance_id}/connector/tasks", handleConnectTaskCreate(s.connectTasks))
+	v2("GET /v2/{project_id}/instances/{instance_id}/connector/tasks", handleConnectTaskList(s.connectTasks))
+	v2("GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskShow(s.connectTasks))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskModify())
+	v2("DELETE /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskDelete(s.connectTasks))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/pause", handleConnectTaskRun(s.connectTasks, false))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/resume", handleConnectTaskRun(s.connectTasks, true))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
+	v2("PUT /v2/{project_id}/kafka/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
+	v2("POST /v2/{project_id}/instances/{instance_id}/connector/validate", handleConnectValidate(s.connectTasks))
+	// Outside /v2, in the mux of project routes (Server.muxFor sends
+	// every non-/v2 path there).
+	s.mux.Handle("GET /v1.0/dms/obs/buckets", s.authenticate(handleObsBuckets()))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

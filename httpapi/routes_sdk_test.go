@@ -90,6 +90,9 @@ var servedOperations = []string{
 	"CreateInstanceUser", "ShowInstanceUsers", "BatchDeleteInstanceUsers", "ResetUserPasswrod", "UpdateInstanceUser",
 	"UpdateTopicAccessPolicy", "ShowTopicAccessPolicy", "ResetMessageOffset", "ResetMessageOffsetWithEngine",
 	"CreateKafkaReassignmentTask", "ListScheduledTasks", "UpdateScheduledTask", "DeleteScheduledTask",
+	"CreateConnector", "ShowConnectorResourceInfo", "DeleteConnector", "CreateConnectorTask", "ListConnectorTasks",
+	"ShowConnectorTask", "ModifyConnectorTask", "PauseConnectorTask", "ResumeConnectorTask", "RestartConnectorTask",
+	"RestartSmartConnectorTask", "DeleteConnectorTask", "ValidateConnectorConnectivity", "ListObsBuckets",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

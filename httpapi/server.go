@@ -38,6 +38,9 @@ type Config struct {
 	Users     dmsd.UserService
 	Reassign  dmsd.ReassignService
 	Brokers   dmsd.BrokerService
+	// Connectors and ConnectTasks serve Smart Connect.
+	Connectors   dmsd.ConnectorService
+	ConnectTasks dmsd.ConnectTaskService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -66,18 +69,21 @@ type Config struct {
 
 // Server is the HTTP handler of the whole API.
 type Server struct {
-	store       dmsd.Store
-	instances   dmsd.InstanceService
-	topics      dmsd.TopicService
-	users       dmsd.UserService
-	reassign    dmsd.ReassignService
-	brokers     dmsd.BrokerService
-	credentials map[string]dmsd.Credential
-	logger      *slog.Logger
-	now         func() time.Time
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	console     http.Handler
+	store     dmsd.Store
+	instances dmsd.InstanceService
+	topics    dmsd.TopicService
+	users     dmsd.UserService
+	reassign  dmsd.ReassignService
+	brokers   dmsd.BrokerService
+	// connectors and connectTasks serve Smart Connect.
+	connectors   dmsd.ConnectorService
+	connectTasks dmsd.ConnectTaskService
+	credentials  map[string]dmsd.Credential
+	logger       *slog.Logger
+	now          func() time.Time
+	registry     *prometheus.Registry
+	requests     *prometheus.CounterVec
+	console      http.Handler
 
 	rateLimit  rate.Limit
 	rateBurst  int
@@ -116,6 +122,8 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		users:         cfg.Users,
 		reassign:      cfg.Reassign,
 		brokers:       cfg.Brokers,
+		connectors:    cfg.Connectors,
+		connectTasks:  cfg.ConnectTasks,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -49,6 +49,7 @@ type instanceV1 struct {
 	SSLEnabled      bool                     `json:"SSLEnabled,omitempty"`
 	SSLCACert       string                   `json:"SSLCACert,omitempty"`
 	Tags            []dmsd.Tag               `json:"Tags,omitempty"`
+	ConnectorID     string                   `json:"ConnectorID,omitempty"`
 }
 
 // encodeInstance returns inst as stored: its record, with its secrets sealed

@@ -14,6 +14,7 @@ import (
 // database is a store and what runs its task queue, whichever the backend.
 type database interface {
 	dmsd.Store
+	dmsd.ConnectStore
 	// LockReplica makes this process the only one working the replica's
 	// queue and clusters; should it lose that on PostgreSQL, suspend stops
 	// the clusters and resume starts them again once it is regained.
