@@ -148,6 +148,8 @@ var kindList = []kind{
 	updateTopicPolicies,
 	kafkaResetConsumerOffset,
 	kafkaReassignment,
+	createConnector,
+	deleteConnector,
 }
 
 // kinds is kindList by name.

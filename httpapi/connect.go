@@ -104,7 +104,10 @@ func connectTaskOf(t *dmsd.ConnectTask) connectTaskJSON {
 // and the connector's id.
 func handleConnectorCreate(svc dmsd.ConnectorService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID, err := instanceIDOf(r)
+		instanceID, _, err := decodeForInstance[struct {
+			NodeCnt  string `json:"node_cnt"`
+			SpecCode string `json:"spec_code"`
+		}](r)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -286,6 +289,16 @@ func handleConnectTaskDelete(svc dmsd.ConnectTaskService) http.Handler {
 // replicator's settings is not supported yet; delete and create the task.
 func handleConnectTaskModify() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, err := connectTaskIDs(r); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if _, err := decode[struct {
+			TaskName string `json:"task_name"`
+		}](r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a Smart Connect task cannot be modified here; delete it and create it anew (its settings are fixed at creation)."))
 	})
 }

@@ -297,15 +297,17 @@ func (s fakeBrokers) Brokers(ctx context.Context, actor dmsd.Actor, instanceID s
 // clock stands at testSignTime.
 func fakeServer(f *fakes) *Server {
 	return NewServer(Config{
-		Store:       fakeStore{fakes: f},
-		Instances:   fakeInstances{fakes: f},
-		Topics:      fakeTopics{fakes: f},
-		Users:       fakeUsers{fakes: f},
-		Reassign:    fakeReassign{fakes: f},
-		Brokers:     fakeBrokers{fakes: f},
-		Credentials: []dmsd.Credential{testCredential},
-		Logger:      slog.New(slog.DiscardHandler),
-		Now:         func() time.Time { return testSignTime },
+		Store:        fakeStore{fakes: f},
+		Instances:    fakeInstances{fakes: f},
+		Topics:       fakeTopics{fakes: f},
+		Users:        fakeUsers{fakes: f},
+		Reassign:     fakeReassign{fakes: f},
+		Brokers:      fakeBrokers{fakes: f},
+		Connectors:   fakeConnect{fakes: f},
+		ConnectTasks: fakeConnect{fakes: f},
+		Credentials:  []dmsd.Credential{testCredential},
+		Logger:       slog.New(slog.DiscardHandler),
+		Now:          func() time.Time { return testSignTime },
 	})
 }
 

@@ -79,7 +79,7 @@ func checkCreated[T any](id func(*T) *string) func(t *testing.T, w *httptest.Res
 }
 
 func routeCases() []routeCase {
-	return []routeCase{
+	return append([]routeCase{
 		{
 			name: "available zones", method: http.MethodGet, path: "/v2/available-zones", status: http.StatusOK,
 			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
@@ -488,7 +488,7 @@ func routeCases() []routeCase {
 			name: "delete scheduled task", method: http.MethodDelete, path: instancePath + "/scheduled-tasks/" + fakeTaskID,
 			status: http.StatusNoContent, calls: []string{"DeleteScheduledTask"},
 		},
-	}
+	}, connectRouteCases()...)
 }
 
 // methodsOf returns the method names of calls.
@@ -797,7 +797,7 @@ func TestHandlers_RefusedInput(t *testing.T) {
 		{"scheduled update without query", http.MethodPut, instancePath + "/scheduled-tasks/" + fakeTaskID, nil, nil, dmsd.EINVALID},
 
 		// Routing.
-		{"unknown route", http.MethodGet, instancePath + "/connector", nil, nil, dmsd.ENOTFOUNDURL},
+		{"unknown route", http.MethodGet, instancePath + "/connectors", nil, nil, dmsd.ENOTFOUNDURL},
 		{"wrong method", http.MethodPatch, instancePath, nil, nil, dmsd.EMETHOD},
 		{"malformed project", http.MethodGet, "/v2/0123456789ABCDEF0123456789ABCDEF/instances", nil, nil, dmsd.EINVALIDPROJECTID},
 	} {

@@ -106,7 +106,11 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/instances/{instance_id}/connector/validate", handleConnectValidate(s.connectTasks))
 	// Outside /v2, in the mux of project routes (Server.muxFor sends
 	// every non-/v2 path there).
-	s.mux.Handle("GET /v1.0/dms/obs/buckets", s.authenticate(handleObsBuckets()))
+	obs := s.authenticate(handleObsBuckets())
+	if s.probe != nil {
+		obs = s.probe
+	}
+	s.mux.Handle("GET /v1.0/dms/obs/buckets", obs)
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

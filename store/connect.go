@@ -112,11 +112,13 @@ func (s *Store) ListConnectTasks(ctx context.Context, instanceID string) (_ []*d
 // ECONNECTTASKNOTFOUND.
 func (s *Store) SetConnectStatus(ctx context.Context, taskID, status, reason string) (err error) {
 	defer s.out(&err)
-	n, err := s.d.GetExecutor().SetConnectStatus(ctx, taskID, status, reason, false)
-	if err == nil && n == 0 {
-		return errConnectTaskNotFound()
-	}
-	return err
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		n, err := tx.SetConnectStatus(ctx, taskID, status, reason, false)
+		if err == nil && n == 0 {
+			return errConnectTaskNotFound()
+		}
+		return err
+	})
 }
 
 // ReportConnectStatus sets the status and reason a task's worker sees
@@ -124,7 +126,11 @@ func (s *Store) SetConnectStatus(ctx context.Context, taskID, status, reason str
 // reports as false.
 func (s *Store) ReportConnectStatus(ctx context.Context, taskID, status, reason string) (_ bool, err error) {
 	defer s.out(&err)
-	n, err := s.d.GetExecutor().SetConnectStatus(ctx, taskID, status, reason, true)
+	var n int64
+	err = s.inTx(ctx, func(tx ExecutorTx) error {
+		n, err = tx.SetConnectStatus(ctx, taskID, status, reason, true)
+		return err
+	})
 	return n > 0, err
 }
 
@@ -145,7 +151,7 @@ func (s *Store) ConnectOffsets(ctx context.Context, taskID string) (_ []dmsd.Con
 // acknowledged.
 func (s *Store) BeginConnectBatch(ctx context.Context, taskID, flow string, n int) (err error) {
 	defer s.out(&err)
-	return s.d.GetExecutor().SetConnectInflight(ctx, taskID, flow, int64(n))
+	return s.inTx(ctx, func(tx ExecutorTx) error { return tx.SetConnectInflight(ctx, taskID, flow, int64(n)) })
 }
 
 // CommitConnectBatch saves the offsets a flow's batch reached and clears its
