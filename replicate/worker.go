@@ -203,7 +203,10 @@ func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conn
 		}
 		return nil
 	}
-	src, err := kgo.NewClient(append(srcOpts, kgo.ConsumePartitions(starts), kgo.FetchMaxWait(200*time.Millisecond))...)
+	src, err := kgo.NewClient(append(srcOpts, kgo.ConsumePartitions(starts), kgo.FetchMaxWait(200*time.Millisecond),
+		// A batch is what one poll returns: bounded, so that what a crash
+		// may repeat stays small.
+		kgo.FetchMaxBytes(1<<20), kgo.FetchMaxPartitionBytes(1<<20))...)
 	if err != nil {
 		return err
 	}
