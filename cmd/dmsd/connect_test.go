@@ -20,7 +20,7 @@ import (
 
 // enableConnector enables Smart Connect on an instance and waits for its
 // task to finish.
-func enableConnector(t *testing.T, c *kafkasdk.KafkaClient, id string) {
+func enableConnector(t testing.TB, c *kafkasdk.KafkaClient, id string) {
 	t.Helper()
 	resp, err := c.CreateConnector(&model.CreateConnectorRequest{InstanceId: id, Body: &model.CreateConnectorReq{NodeCnt: ptr("2")}})
 	require.NoError(t, err)
