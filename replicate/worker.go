@@ -206,7 +206,7 @@ func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conn
 	src, err := kgo.NewClient(append(srcOpts, kgo.ConsumePartitions(starts), kgo.FetchMaxWait(200*time.Millisecond),
 		// A batch is what one poll returns: bounded, so that what a crash
 		// may repeat stays small.
-		kgo.FetchMaxBytes(1<<20), kgo.FetchMaxPartitionBytes(1<<20))...)
+		kgo.FetchMaxBytes(4<<20), kgo.FetchMaxPartitionBytes(2<<20))...)
 	if err != nil {
 		return err
 	}
