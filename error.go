@@ -112,6 +112,12 @@ const (
 	EQUOTANOTFOUND = "DMS.00400976" // dmsd's own: the client quota does not exist.
 	EQUOTAEXISTS   = "DMS.00400977" // dmsd's own: the client quota already exists.
 	ETAGACTION     = "DMS.10240040" // You can only create or delete tags.
+	// Smart Connect (replication tasks).
+	ECONNECTOROFF        = "DMS.00400990" // dmsd's own: Smart Connect is not enabled for this instance.
+	ECONNECTORON         = "DMS.00400991" // dmsd's own: Smart Connect is enabled already, or still has tasks.
+	ECONNECTTYPE         = "DMS.00400992" // dmsd's own: the source or sink type needs a cloud service dmsd does not run (OBS, DCS Redis).
+	ECONNECTPEER         = "DMS.00400993" // dmsd's own: the replication peer is refused or cannot be reached.
+	ECONNECTTASKNOTFOUND = "DMS.00400994" // dmsd's own: the Smart Connect task does not exist (answered as 404).
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -106,6 +106,9 @@ type Instance struct {
 	// AdvertisedIPs are the addresses cross_vpc_info advertises, by
 	// listener address (host:port) or listener IP, as the user set them.
 	AdvertisedIPs map[string]string `json:",omitempty"`
+	// ConnectorID is the id of the instance's Smart Connect, set while it
+	// is enabled: replication tasks run only then.
+	ConnectorID string `json:",omitempty"`
 }
 
 // Tag is a key/value tag of an instance.

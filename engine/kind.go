@@ -161,6 +161,8 @@ var kindList = []kind{
 	kafkaRebalanceLogStart,
 	kafkaRebalanceLogStop,
 	kafkaTopicQuota, kafkaUserClientQuota,
+	createConnector,
+	deleteConnector,
 }
 
 // kinds is kindList by name.

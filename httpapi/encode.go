@@ -116,6 +116,12 @@ var statusOf = map[string]int{
 	dmsd.EQUOTANOTFOUND:  http.StatusBadRequest,
 	dmsd.EQUOTAEXISTS:    http.StatusBadRequest,
 	dmsd.ETAGACTION:      http.StatusBadRequest,
+	// Smart Connect.
+	dmsd.ECONNECTOROFF:        http.StatusBadRequest,
+	dmsd.ECONNECTORON:         http.StatusBadRequest,
+	dmsd.ECONNECTTYPE:         http.StatusBadRequest,
+	dmsd.ECONNECTPEER:         http.StatusBadRequest,
+	dmsd.ECONNECTTASKNOTFOUND: http.StatusNotFound,
 }
 
 type errorResponse struct {

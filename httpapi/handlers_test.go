@@ -556,7 +556,7 @@ func routeCases() []routeCase {
 				require.Equal(t, fakeJobID, *decodeAsSDK[model.StopKafkaRebalanceLogTaskResponse](t, w).JobId)
 			},
 		},
-	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases())...)
+	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases(), connectRouteCases())...)
 }
 
 // methodsOf returns the method names of calls.
@@ -865,7 +865,7 @@ func TestHandlers_RefusedInput(t *testing.T) {
 		{"scheduled update without query", http.MethodPut, instancePath + "/scheduled-tasks/" + fakeTaskID, nil, nil, dmsd.EINVALID},
 
 		// Routing.
-		{"unknown route", http.MethodGet, instancePath + "/connector", nil, nil, dmsd.ENOTFOUNDURL},
+		{"unknown route", http.MethodGet, instancePath + "/connectors", nil, nil, dmsd.ENOTFOUNDURL},
 		{"wrong method", http.MethodPatch, instancePath, nil, nil, dmsd.EMETHOD},
 		{"malformed project", http.MethodGet, "/v2/0123456789ABCDEF0123456789ABCDEF/instances", nil, nil, dmsd.EINVALIDPROJECTID},
 	} {

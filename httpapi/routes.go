@@ -168,6 +168,28 @@ func (s *Server) routes() {
 	// Tags.
 	v2("POST /v2/{project_id}/kafka/{instance_id}/tags/action", handleTagsChange(s.tags))
 	v2("GET /v2/{project_id}/kafka/tags", handleProjectTags(s.tags))
+	// Smart Connect: enabling and disabling it (tasks), and its Kafka
+	// replication tasks.
+	v2("POST /v2/{project_id}/instances/{instance_id}/connector", handleConnectorCreate(s.connectors))
+	v2("GET /v2/{project_id}/instances/{instance_id}/connector", handleConnectorResources(s.store))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/delete-connector", handleConnectorDelete(s.connectors))
+	v2("POST /v2/{project_id}/instances/{instance_id}/connector/tasks", handleConnectTaskCreate(s.connectTasks))
+	v2("GET /v2/{project_id}/instances/{instance_id}/connector/tasks", handleConnectTaskList(s.connectTasks))
+	v2("GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskShow(s.connectTasks))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskModify())
+	v2("DELETE /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskDelete(s.connectTasks))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/pause", handleConnectTaskRun(s.connectTasks, false))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/resume", handleConnectTaskRun(s.connectTasks, true))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
+	v2("PUT /v2/{project_id}/kafka/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
+	v2("POST /v2/{project_id}/instances/{instance_id}/connector/validate", handleConnectValidate(s.connectTasks))
+	// Outside /v2, in the mux of project routes (Server.muxFor sends
+	// every non-/v2 path there).
+	obs := s.authenticate(handleObsBuckets())
+	if s.probe != nil {
+		obs = s.probe
+	}
+	s.mux.Handle("GET /v1.0/dms/obs/buckets", obs)
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -110,6 +110,9 @@ var servedOperations = []string{
 	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
 	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags", "ShowQuotas",
 	"ShowKafkaProductCores", "ShowMaintainWindows", "ShowKafkaScalePreCheckInfo",
+	"CreateConnector", "ShowConnectorResourceInfo", "DeleteConnector", "CreateConnectorTask", "ListConnectorTasks",
+	"ShowConnectorTask", "ModifyConnectorTask", "PauseConnectorTask", "ResumeConnectorTask", "RestartConnectorTask",
+	"RestartSmartConnectorTask", "DeleteConnectorTask", "ValidateConnectorConnectivity", "ListObsBuckets",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

@@ -53,6 +53,9 @@ type Config struct {
 	Logs      dmsd.LogService
 	Quotas    dmsd.QuotaService
 	Tags      dmsd.TagService
+	// Connectors and ConnectTasks serve Smart Connect.
+	Connectors   dmsd.ConnectorService
+	ConnectTasks dmsd.ConnectTaskService
 	// Credentials are the access keys that may sign requests.
 	Credentials []dmsd.Credential
 	Logger      *slog.Logger
@@ -102,6 +105,9 @@ type Server struct {
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	console     http.Handler
+	// connectors and connectTasks serve Smart Connect.
+	connectors   dmsd.ConnectorService
+	connectTasks dmsd.ConnectTaskService
 
 	rateLimit  rate.Limit
 	rateBurst  int
@@ -149,6 +155,8 @@ func newServer(cfg Config, probe http.Handler) *Server {
 		logs:          cfg.Logs,
 		quotas:        cfg.Quotas,
 		tags:          cfg.Tags,
+		connectors:    cfg.Connectors,
+		connectTasks:  cfg.ConnectTasks,
 		credentials:   make(map[string]dmsd.Credential, len(cfg.Credentials)),
 		logger:        cfg.Logger,
 		now:           cfg.Now,

@@ -189,6 +189,37 @@ type Executor interface {
 	ListReports(ctx context.Context, projectID, instanceID string, limit, offset int) ([]*ReportRow, error)
 	// DeleteReport deletes a report and returns how many rows it deleted.
 	DeleteReport(ctx context.Context, projectID, instanceID, reportID string) (int64, error)
+	// InsertConnectTask adds a Smart Connect task; a second task of one
+	// name on an instance is a unique violation.
+	InsertConnectTask(ctx context.Context, r *ConnectTaskRow) error
+	// GetConnectTask reads a task of an instance of a project.
+	GetConnectTask(ctx context.Context, projectID, instanceID, taskID string) (*ConnectTaskRow, error)
+	// ListConnectTasks returns an instance's tasks, or every task when
+	// instanceID is empty, oldest first.
+	ListConnectTasks(ctx context.Context, instanceID string) ([]*ConnectTaskRow, error)
+	// SetConnectStatus sets a task's status and reason, only if it is
+	// RUNNING, ERROR or WAITING when onlyActive is set, and returns how
+	// many rows it changed.
+	SetConnectStatus(ctx context.Context, taskID, status, reason string, onlyActive bool) (int64, error)
+	// DeleteConnectTask deletes a task and its offsets.
+	DeleteConnectTask(ctx context.Context, taskID string) error
+	// ListConnectOffsets returns a task's offsets.
+	ListConnectOffsets(ctx context.Context, taskID string) ([]dmsd.ConnectOffset, error)
+	// UpsertConnectOffset sets the offset of a flow's partition.
+	UpsertConnectOffset(ctx context.Context, taskID string, o dmsd.ConnectOffset) error
+	// SetConnectInflight sets a flow's count of unacknowledged records.
+	SetConnectInflight(ctx context.Context, taskID, flow string, n int64) error
+	// MoveConnectInflight adds a flow's unacknowledged records to the
+	// task's duplicates and clears them.
+	MoveConnectInflight(ctx context.Context, taskID, flow string) error
+}
+
+// ConnectTaskRow is a Smart Connect task as stored: its settings as JSON
+// (dmsd.ConnectTask without the columns) beside its columns.
+type ConnectTaskRow struct {
+	ID, ProjectID, InstanceID, Name, Status, Reason string
+	Data                                            []byte
+	Duplicates, CreatedMs                           int64
 }
 
 // Queue is the task queue, which the engine owns: the store inserts and

@@ -54,6 +54,7 @@ type instanceV1 struct {
 	RecycledAt    time.Time                 `json:"RecycledAt,omitzero"`
 	RecycleUntil  time.Time                 `json:"RecycleUntil,omitzero"`
 	AdvertisedIPs map[string]string         `json:"AdvertisedIPs,omitempty"`
+	ConnectorID   string                    `json:"ConnectorID,omitempty"`
 }
 
 // encodeInstance returns inst as stored: its record, with its secrets sealed

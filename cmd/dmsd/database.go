@@ -16,6 +16,7 @@ type database interface {
 	dmsd.Store
 	dmsd.RecycleStore
 	dmsd.DiagnosisStore
+	dmsd.ConnectStore
 	// LockReplica makes this process the only one working the replica's
 	// queue and clusters; should it lose that on PostgreSQL, suspend stops
 	// the clusters and resume starts them again once it is regained.

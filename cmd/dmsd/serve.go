@@ -21,6 +21,7 @@ import (
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/httpapi"
 	"github.com/dmsd/dmsd/kafka"
+	"github.com/dmsd/dmsd/replicate"
 )
 
 // serve runs the server until ctx is done, then shuts down gracefully. It
@@ -91,12 +92,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	recycleDone := make(chan struct{})
 	go func() { defer close(recycleDone); eng.MonitorRecycleBin(recycleCtx, cfg.RecycleInterval) }()
 	defer func() { stopRecycle(); <-recycleDone }()
+	// Replication tasks of the replica's instances; stopped before the
+	// clusters they read and write.
+	connect := replicate.NewService(db, clusters, eng)
+	replicator := replicate.NewWorker(db, clusters, replica, logger)
+	replicator.Start(ctx)
+	defer replicator.Stop()
 
 	ln, err := listenAPI(cfg, &api)
 	if err != nil {
 		return err
 	}
-	apiServer := newAPIServer(cfg, db, eng, ops, creds, logger, registry)
+	apiServer := newAPIServer(cfg, db, eng, ops, connect, creds, logger, registry)
 	srv := newHTTPServer(apiServer, logger)
 	printBanner(stdout, credPath, creds, replica, db)
 
@@ -226,7 +233,7 @@ func listenAPI(cfg config, api *ownAPI) (net.Listener, error) {
 
 // newAPIServer returns the handler of the API, served by db, eng and ops, ready
 // when the database answers and the task queue runs.
-func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Service, creds []dmsd.Credential, logger *slog.Logger, registry *prometheus.Registry) *httpapi.Server {
+func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Service, connect *replicate.Service, creds []dmsd.Credential, logger *slog.Logger, registry *prometheus.Registry) *httpapi.Server {
 	authFailures := cfg.AuthFailureLimit
 	if authFailures == 0 {
 		authFailures = -1 // no limit
@@ -247,6 +254,8 @@ func newAPIServer(cfg config, db database, eng *engine.Engine, ops *admin.Servic
 		Logs:             eng,
 		Quotas:           eng,
 		Tags:             ops,
+		Connectors:       connect,
+		ConnectTasks:     connect,
 		Credentials:      creds,
 		Logger:           logger,
 		Registry:         registry,
