@@ -119,7 +119,7 @@ func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at ti
 		if err != nil {
 			return err
 		}
-		steps, err := decodeSteps(r.Steps)
+		steps, err := decodeSteps(r.Steps, r.CreatedMs)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at ti
 			return nil
 		}
 		steps[i].Status, steps[i].StartedAt = dmsd.StepExecuting, at
-		data, err := encodeSteps(steps)
+		data, err := encodeSteps(steps, r.CreatedMs)
 		if err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func bounds(f dmsd.TaskFilter) (begin, end int64) {
 // the task does not exist.
 func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) (err error) {
 	defer s.out(&err)
-	steps, err := encodeSteps(t.Steps)
+	steps, err := encodeSteps(t.Steps, t.CreatedAt.UnixMilli())
 	if err != nil {
 		return err
 	}
