@@ -26,7 +26,7 @@ import (
 // second, on 20 instances each running one task after the other, divided by
 // bare River no-op jobs per second, 20 slots each inserting one job after
 // the other, on the same River driver with the same number of workers, fetch
-// cooldown and poll interval. The two alternate, in rounds of 5 tasks (jobs)
+// cooldown and poll interval. The two alternate, in rounds of 20 tasks (jobs)
 // per instance (slot); each iteration is one round of each. It reports the
 // median ratio of the rounds with its min and max, the medians of both
 // rates, and on SQLite the store's write transactions per task. Run it with:
@@ -107,7 +107,7 @@ func (w *noopWorker) Work(_ context.Context, job *river.Job[noopArgs]) error {
 
 const (
 	benchInstances = 20
-	benchPerRound  = 5
+	benchPerRound  = 20
 	benchWait      = 30 * time.Second
 )
 
