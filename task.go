@@ -157,8 +157,9 @@ type TaskStore interface {
 	// not refused because of another task: it waits for it when it starts.
 	SubmitTask(ctx context.Context, sub *Submission) error
 
-	// StartTask moves a CREATED task to EXECUTING at the given time, if
-	// jobID is its job (0 matches any). Returns ETASKRUNNING, changing
+	// StartTask moves a CREATED task to EXECUTING at the given time, and
+	// its first step that has not succeeded to IN_PROGRESS, if jobID is
+	// its job (0 matches any). Returns ETASKRUNNING, changing
 	// nothing, if another task of its instance is EXECUTING or CREATED and
 	// not scheduled (a scheduled task that comes due then waits), and
 	// ETASKNOTFOUND if the task does not exist, is no longer CREATED

@@ -165,6 +165,10 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		return e.store.UpdateTask(ctx, t, "")
 	}
 	logger := e.logger.With("task_id", t.ID, "task", t.Name, "instance_id", t.InstanceID)
+	// saved is the step whose start this run has saved already (with the
+	// task's start or the previous step's end), -1 for none: each write
+	// saves one change of progress, never two writes for one.
+	saved := -1
 	if t.Status == dmsd.TaskCreated {
 		// Only here does a scheduled task become its instance's running
 		// task; while another one runs, it waits and tries again.
@@ -179,7 +183,12 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		default:
 			return err
 		}
+		// StartTask saved the first step's start with the task's.
 		t.Status, t.UpdatedAt = dmsd.TaskExecuting, now
+		if i := firstUnfinishedStep(t.Steps); i >= 0 {
+			t.Steps[i].Status, t.Steps[i].StartedAt = dmsd.StepExecuting, now
+			saved = i
+		}
 		logger.Info("task started")
 	} else {
 		logger.Info("task resumed")
@@ -190,10 +199,12 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		if t.Steps[i].Status == dmsd.StepSuccess {
 			continue
 		}
-		t.Steps[i].Status, t.Steps[i].StartedAt = dmsd.StepExecuting, dmsd.Now()
-		t.UpdatedAt = t.Steps[i].StartedAt
-		if err := e.store.UpdateTask(ctx, t, ""); err != nil {
-			return err
+		if i != saved {
+			t.Steps[i].Status, t.Steps[i].StartedAt = dmsd.StepExecuting, dmsd.Now()
+			t.UpdatedAt = t.Steps[i].StartedAt
+			if err := e.store.UpdateTask(ctx, t, ""); err != nil {
+				return err
+			}
 		}
 		err := e.runStep(ctx, t, k, i)
 		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
@@ -216,6 +227,13 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 			break // The last step deleted the instance and this record with it.
 		}
 		if i < len(names)-1 {
+			// The step's end and the next one's start are one write: a
+			// crash after it resumes at the next step, as it would have
+			// after the end alone.
+			if next := &t.Steps[i+1]; next.Status != dmsd.StepSuccess {
+				next.Status, next.StartedAt = dmsd.StepExecuting, now
+				saved = i + 1
+			}
 			if err := e.store.UpdateTask(ctx, t, ""); err != nil {
 				return err
 			}
@@ -276,4 +294,16 @@ func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 		backoff = time.Second << max(job.Attempt-1, 0)
 	}
 	return time.Now().Add(backoff)
+}
+
+// firstUnfinishedStep returns the index of the first step that has not
+// succeeded, the one a task starts or resumes at (and the one the store's
+// StartTask marks IN_PROGRESS), or -1 if there is none.
+func firstUnfinishedStep(steps []dmsd.Step) int {
+	for i, s := range steps {
+		if s.Status != dmsd.StepSuccess {
+			return i
+		}
+	}
+	return -1
 }

@@ -131,45 +131,32 @@ type stepV1 struct {
 	OldEnded   time.Time `json:"ended_at,omitzero"`
 }
 
-func encodeSteps(steps []dmsd.Step) ([]byte, error) {
-	rows := make([]stepV1, len(steps))
-	for i, s := range steps {
-		rows[i] = stepV1{Name: s.Name, Status: string(s.Status), Started: toMillis(s.StartedAt), Ended: toMillis(s.EndedAt)}
-	}
-	return json.Marshal(rows)
-}
-
-func decodeSteps(data []byte) ([]dmsd.Step, error) {
-	var rows []stepV1
-	if err := json.Unmarshal(data, &rows); err != nil {
-		return nil, err
-	}
-	steps := make([]dmsd.Step, len(rows))
-	for i, r := range rows {
-		if r.Name == "" && r.OldName != "" {
-			steps[i] = dmsd.Step{Name: r.OldName, Status: dmsd.StepStatus(r.OldStatus), StartedAt: r.OldStarted.UTC(), EndedAt: r.OldEnded.UTC()}
-			if r.OldStarted.IsZero() {
-				steps[i].StartedAt = time.Time{}
-			}
-			if r.OldEnded.IsZero() {
-				steps[i].EndedAt = time.Time{}
-			}
-			continue
+// decodeStepV1 returns a step stored as a stepV1 object, in either of its
+// key sets.
+func decodeStepV1(r *stepV1) dmsd.Step {
+	if r.Name == "" && r.OldName != "" {
+		s := dmsd.Step{Name: r.OldName, Status: dmsd.StepStatus(r.OldStatus), StartedAt: r.OldStarted.UTC(), EndedAt: r.OldEnded.UTC()}
+		if r.OldStarted.IsZero() {
+			s.StartedAt = time.Time{}
 		}
-		steps[i] = dmsd.Step{Name: r.Name, Status: dmsd.StepStatus(r.Status)}
-		if r.Started != 0 {
-			steps[i].StartedAt = fromMillis(r.Started)
+		if r.OldEnded.IsZero() {
+			s.EndedAt = time.Time{}
 		}
-		if r.Ended != 0 {
-			steps[i].EndedAt = fromMillis(r.Ended)
-		}
+		return s
 	}
-	return steps, nil
+	s := dmsd.Step{Name: r.Name, Status: dmsd.StepStatus(r.Status)}
+	if r.Started != 0 {
+		s.StartedAt = fromMillis(r.Started)
+	}
+	if r.Ended != 0 {
+		s.EndedAt = fromMillis(r.Ended)
+	}
+	return s
 }
 
 // taskRow returns t as stored.
 func taskRow(t *dmsd.Task) (*TaskRow, error) {
-	steps, err := encodeSteps(t.Steps)
+	steps, err := encodeSteps(t.Steps, t.CreatedAt.UnixMilli())
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +169,7 @@ func taskRow(t *dmsd.Task) (*TaskRow, error) {
 
 // decodeTask returns the task of a stored row.
 func decodeTask(r *TaskRow) (*dmsd.Task, error) {
-	steps, err := decodeSteps(r.Steps)
+	steps, err := decodeSteps(r.Steps, r.CreatedMs)
 	if err != nil {
 		return nil, err
 	}

@@ -55,13 +55,13 @@ func TestStepsOfBothForms(t *testing.T) {
 	want := []dmsd.Step{{Name: "A", Status: dmsd.StepSuccess, StartedAt: started, EndedAt: started.Add(time.Second)}, {Name: "B", Status: dmsd.StepWaiting}}
 	old, err := json.Marshal(want)
 	require.NoError(t, err)
-	got, err := decodeSteps(old)
+	got, err := decodeSteps(old, started.UnixMilli()-5)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 
-	compact, err := encodeSteps(want)
+	compact, err := encodeSteps(want, started.UnixMilli()-5)
 	require.NoError(t, err)
-	got, err = decodeSteps(compact)
+	got, err = decodeSteps(compact, started.UnixMilli()-5)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 }

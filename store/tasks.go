@@ -98,7 +98,9 @@ func (s *Store) checkQuota(ctx context.Context, tx ExecutorTx, projectID string,
 	return q.Check(u)
 }
 
-// StartTask moves a CREATED task to EXECUTING. The unique index of unfinished
+// StartTask moves a CREATED task to EXECUTING and its first step that has
+// not succeeded to IN_PROGRESS, started at at, in one transaction: the runner
+// need not write the step's start again. The unique index of unfinished
 // tasks refuses it, as ETASKRUNNING, while another task of the instance is
 // EXECUTING or CREATED and not scheduled.
 func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at time.Time) (err error) {
@@ -113,8 +115,37 @@ func (s *Store) StartTask(ctx context.Context, taskID string, jobID int64, at ti
 		if n == 0 {
 			return errTaskNotFound()
 		}
-		return nil
+		r, err := tx.GetTaskByID(ctx, taskID)
+		if err != nil {
+			return err
+		}
+		steps, err := decodeSteps(r.Steps, r.CreatedMs)
+		if err != nil {
+			return err
+		}
+		i := firstUnfinishedStep(steps)
+		if i < 0 {
+			return nil
+		}
+		steps[i].Status, steps[i].StartedAt = dmsd.StepExecuting, at
+		data, err := encodeSteps(steps, r.CreatedMs)
+		if err != nil {
+			return err
+		}
+		_, err = tx.UpdateTask(ctx, taskID, r.Status, r.Reason, data, at.UnixMilli())
+		return err
 	})
+}
+
+// firstUnfinishedStep returns the index of the first step that has not
+// succeeded, the one a task starts or resumes at, or -1 if there is none.
+func firstUnfinishedStep(steps []dmsd.Step) int {
+	for i, s := range steps {
+		if s.Status != dmsd.StepSuccess {
+			return i
+		}
+	}
+	return -1
 }
 
 // FindTask returns a task of an instance of a project. It returns
@@ -269,7 +300,7 @@ func bounds(f dmsd.TaskFilter) (begin, end int64) {
 // the task does not exist.
 func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) (err error) {
 	defer s.out(&err)
-	steps, err := encodeSteps(t.Steps)
+	steps, err := encodeSteps(t.Steps, t.CreatedAt.UnixMilli())
 	if err != nil {
 		return err
 	}
