@@ -112,6 +112,8 @@ const (
 	EQUOTANOTFOUND = "DMS.00400976" // dmsd's own: the client quota does not exist.
 	EQUOTAEXISTS   = "DMS.00400977" // dmsd's own: the client quota already exists.
 	ETAGACTION     = "DMS.10240040" // You can only create or delete tags.
+	// Operations of the SDK that dmsd does not offer.
+	ENOTOFFERED = "DMS.00400999" // dmsd's own: dmsd does not offer this operation of the SDK.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

@@ -116,6 +116,8 @@ var statusOf = map[string]int{
 	dmsd.EQUOTANOTFOUND:  http.StatusBadRequest,
 	dmsd.EQUOTAEXISTS:    http.StatusBadRequest,
 	dmsd.ETAGACTION:      http.StatusBadRequest,
+	// Operations of the SDK that dmsd does not offer.
+	dmsd.ENOTOFFERED: http.StatusBadRequest,
 }
 
 type errorResponse struct {
