@@ -176,7 +176,7 @@ func (s *Server) routes() {
 	// means moving its line out of this block.
 	v2("GET /v2/config/features", handleNotOffered(nil, "ListConfigFeatures"))
 	v2("GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy", handleNotOffered(s.store, "ShowCesHierarchy"))
-	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend", handleNotOffered(s.store, "ShowKafkaInstanceExtendProductInfo"))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend", handleNotOffered(s.store, "ShowKafkaInstanceExtendProductInfo"), "type")
 	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleNotOffered(s.store, "ShowKafkaLogTask"))
 	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleNotOffered(s.store, "StartKafkaLogTask"))
 	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleNotOffered(s.store, "StopKafkaLogTask"))
