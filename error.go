@@ -118,6 +118,8 @@ const (
 	ECONNECTTYPE         = "DMS.00400992" // dmsd's own: the source or sink type needs a cloud service dmsd does not run (OBS, DCS Redis).
 	ECONNECTPEER         = "DMS.00400993" // dmsd's own: the replication peer is refused or cannot be reached.
 	ECONNECTTASKNOTFOUND = "DMS.00400994" // dmsd's own: the Smart Connect task does not exist (answered as 404).
+	// Operations of the SDK that dmsd does not offer.
+	ENOTOFFERED = "DMS.00400999" // dmsd's own: dmsd does not offer this operation of the SDK.
 )
 
 // Error is an error the API reports to its caller: a DMS error code and a

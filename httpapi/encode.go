@@ -122,6 +122,8 @@ var statusOf = map[string]int{
 	dmsd.ECONNECTTYPE:         http.StatusBadRequest,
 	dmsd.ECONNECTPEER:         http.StatusBadRequest,
 	dmsd.ECONNECTTASKNOTFOUND: http.StatusNotFound,
+	// Operations of the SDK that dmsd does not offer.
+	dmsd.ENOTOFFERED: http.StatusBadRequest,
 }
 
 type errorResponse struct {

@@ -556,7 +556,7 @@ func routeCases() []routeCase {
 				require.Equal(t, fakeJobID, *decodeAsSDK[model.StopKafkaRebalanceLogTaskResponse](t, w).JobId)
 			},
 		},
-	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases(), connectRouteCases())...)
+	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases(), connectRouteCases(), notOfferedRouteCases())...)
 }
 
 // methodsOf returns the method names of calls.

@@ -190,7 +190,8 @@ func TestRoutes_EverySDKOperation(t *testing.T) {
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, r)
 
-		served := slices.Contains(servedOperations, op.Name)
+		// A refused operation (unserved.go) lands on its own route too.
+		served := slices.Contains(servedOperations, op.Name) || notOffered[op.Name] != ""
 		if !served {
 			unserved = append(unserved, op.Name)
 		}
@@ -222,7 +223,7 @@ func TestRoutes_EverySDKOperation(t *testing.T) {
 			require.Equal(t, pathParamValues[m[1]], got.Values[m[1]], "%s: path value %s", op.Name, m[1])
 		}
 	}
-	t.Logf("%d SDK operations, %d served, %d refused as not served: %s",
+	t.Logf("%d SDK operations, %d on a route of their own (served or refused as not offered), %d unknown routes: %s",
 		len(ops), len(ops)-len(unserved), len(unserved), strings.Join(unserved, ", "))
 }
 

@@ -126,6 +126,9 @@ type Server struct {
 	// probe, set only by tests, serves every API route in place of its
 	// authentication and handler, to show where a request lands.
 	probe http.Handler
+	// apiRoutes are the API routes in the order routes registered them,
+	// for the OpenAPI document.
+	apiRoutes []apiRoute
 
 	failures      *failureLimiter
 	pendingBodies *byteBudget

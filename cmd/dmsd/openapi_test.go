@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd"
+)
+
+// TestOpenAPI_ServedUnsignedAndRefusals fetches /openapi.json from a running
+// dmsd without a signature (an OpenAPI 3.1.0 JSON document naming the SDK's
+// operations, holding no secret key), and calls, through the official SDK,
+// every operation dmsd does not offer: each is refused with ENOTOFFERED
+// naming the operation, not as an unknown route.
+func TestOpenAPI_ServedUnsignedAndRefusals(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	resp, err := http.Get(s.url + "/openapi.json")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	var doc struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(body, &doc))
+	require.Equal(t, "3.1.0", doc.OpenAPI)
+	require.Equal(t, "CreateInstanceTopic", doc.Paths["/v2/{project_id}/instances/{instance_id}/topics"]["post"]["operationId"])
+	for _, c := range s.creds {
+		require.NotContains(t, string(body), c.SecretKey)
+	}
+
+	c := s.client(0)
+	id := *createInstance(t, c, "openapi", 1, false).InstanceId
+	refusals := map[string]func() error{
+		"ListConfigFeatures": func() error { _, err := c.ListConfigFeatures(&model.ListConfigFeaturesRequest{}); return err },
+		"ShowCesHierarchy": func() error {
+			_, err := c.ShowCesHierarchy(&model.ShowCesHierarchyRequest{InstanceId: id})
+			return err
+		},
+		"ShowKafkaInstanceExtendProductInfo": func() error {
+			_, err := c.ShowKafkaInstanceExtendProductInfo(&model.ShowKafkaInstanceExtendProductInfoRequest{
+				InstanceId: id, Type: model.GetShowKafkaInstanceExtendProductInfoRequestTypeEnum().ADVANCED})
+			return err
+		},
+		"ShowKafkaLogTask": func() error {
+			_, err := c.ShowKafkaLogTask(&model.ShowKafkaLogTaskRequest{InstanceId: id, LogType: model.GetShowKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG})
+			return err
+		},
+		"StartKafkaLogTask": func() error {
+			_, err := c.StartKafkaLogTask(&model.StartKafkaLogTaskRequest{InstanceId: id, LogType: model.GetStartKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG,
+				Body: &model.StartKafkaLogTaskReq{}})
+			return err
+		},
+		"StopKafkaLogTask": func() error {
+			_, err := c.StopKafkaLogTask(&model.StopKafkaLogTaskRequest{InstanceId: id, LogType: model.GetStopKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG})
+			return err
+		},
+		"ShowVolumeExpandConfig": func() error {
+			_, err := c.ShowVolumeExpandConfig(&model.ShowVolumeExpandConfigRequest{InstanceId: id})
+			return err
+		},
+		"UpdateVolumeExpansionConfig": func() error {
+			_, err := c.UpdateVolumeExpansionConfig(&model.UpdateVolumeExpansionConfigRequest{InstanceId: id, Body: &model.AlterAutoVolumeExpandConfig{}})
+			return err
+		},
+	}
+	for name, call := range refusals {
+		err := call()
+		requireDMSError(t, err, http.StatusBadRequest, dmsd.ENOTOFFERED)
+		require.Contains(t, err.Error(), name)
+	}
+}
