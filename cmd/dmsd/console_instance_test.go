@@ -12,6 +12,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/dmsd/dmsd"
 )
@@ -188,6 +189,74 @@ func TestConsoleInstancePages(t *testing.T) {
 		_, err := c.ShowGroups(&model.ShowGroupsRequest{InstanceId: instanceID, Group: "billing"})
 		requireDMSError(t, err, http.StatusNotFound, dmsd.EGROUPNOTFOUND)
 		p.screenshot("console-groups-deleted.png")
+	})
+
+	seed := func(opts ...kgo.Opt) *kgo.Client {
+		cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(*inst.KafkaPrivateConnectAddress))...)
+		require.NoError(t, err)
+		t.Cleanup(cl.Close)
+		return cl
+	}
+	// On a topic of its own (Kafka finds a time by its time index, which
+	// assumes times that grow with offsets): a record created an hour ago,
+	// then one now, so that a time window finds the first alone.
+	_, err := adm.CreateTopic(timeout(t, 10*time.Second), 2, 1, nil, "events")
+	require.NoError(t, err)
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	producer := seed(kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	old := producedRecords(t, producer, &kgo.Record{Topic: "events", Partition: 1, Key: []byte("k-old"), Value: []byte("an hour ago"), Timestamp: at})[0]
+	producedRecords(t, producer, &kgo.Record{Topic: "events", Partition: 1, Value: []byte("now")})
+	messageRows := func() []string {
+		return eval[[]string](p, `Array.from(document.querySelectorAll('#messages-body tr'), (r) => Array.from(r.cells, (c) => c.innerText.trim()).join('|'))`)
+	}
+	query := func() {
+		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#messages-body').replaceChildren()`), chromedp.Click(chromedp.ID("mq-submit")))
+		p.waitFor("the query's answer", `document.querySelector('#panel-messages').dataset.state === 'ready' && document.querySelector('#messages-body').dataset.count !== undefined && (document.querySelector('#messages-body').children.length > 0 || !document.querySelector('#messages-empty').hidden)`)
+		p.requireNoBanner()
+	}
+
+	step("query a message by offset and by time", func(t *testing.T) {
+		p.do(chromedp.Click(chromedp.ID("tab-messages")), chromedp.WaitVisible(chromedp.ID("message-query")))
+		p.waitFor("the topics offered", `!!document.querySelector('#mq-topics option[value="events"]')`)
+		p.setValue("mq-topic", "events")
+		p.setValue("mq-by", "offset")
+		p.setValue("mq-partition", "1")
+		p.setValue("mq-offset", strconv.FormatInt(old.Offset, 10))
+		query()
+		want := fmt.Sprintf("events|1|%d|k-old|an hour ago|%s|%s", old.Offset, p.text("#messages-body td:nth-child(6)"), at.Format("2006-01-02 15:04:05"))
+		require.Equal(t, []string{want}, messageRows())
+
+		p.setValue("mq-by", "time")
+		p.setValue("mq-partition", "")
+		p.setValue("mq-begin", at.Add(-time.Second).Format("2006-01-02T15:04:05"))
+		p.setValue("mq-end", at.Add(time.Second).Format("2006-01-02T15:04:05"))
+		query()
+		require.Equal(t, []string{want}, messageRows(), "the window of two seconds around its creation finds it alone")
+		p.screenshot("console-messages.png")
+
+		p.setValue("mq-begin", at.Add(time.Minute).Format("2006-01-02T15:04:05"))
+		p.setValue("mq-end", "")
+		p.setValue("mq-keyword", "hour ago")
+		query()
+		require.Empty(t, messageRows(), "after it, nothing matches the keyword")
+		require.Equal(t, "No messages found.", p.text("#messages-empty"))
+	})
+
+	step("send a message that franz-go reads", func(t *testing.T) {
+		p.setValue("ms-topic", "orders")
+		p.setValue("ms-key", "sent-key")
+		p.setValue("ms-partition", "2")
+		p.setValue("ms-body", "from the console")
+		p.do(chromedp.Click(chromedp.ID("ms-submit")))
+		p.waitFor("the send's answer", `!!document.querySelector('#send-result').dataset.offset`)
+		p.requireNoBanner()
+		require.Equal(t, "2", eval[string](p, `document.querySelector('#send-result').dataset.partition`))
+		offset, err := strconv.ParseInt(eval[string](p, `document.querySelector('#send-result').dataset.offset`), 10, 64)
+		require.NoError(t, err)
+		got := consumeAt(t, seed, "orders", 2, offset)
+		require.Equal(t, "from the console", string(got.Value))
+		require.Equal(t, "sent-key", string(got.Key))
+		p.screenshot("console-message-sent.png")
 	})
 
 	p.t = t

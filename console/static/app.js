@@ -464,7 +464,7 @@
   // ---------------------------------------------------------------------
   // Tabs and filters.
 
-  const TABS = ['background', 'scheduled', 'topics', 'groups'];
+  const TABS = ['background', 'scheduled', 'topics', 'groups', 'messages'];
 
   function selectTab(name) {
     tab = name;
@@ -484,7 +484,8 @@
     if (tab === 'background') loadTasks();
     else if (tab === 'scheduled') loadScheduled();
     else if (tab === 'topics') loadTopics();
-    else loadGroups();
+    else if (tab === 'groups') loadGroups();
+    else loadTopicNames();
   }
 
   // timeRange reads the time range inputs as UTC query pairs.
@@ -799,6 +800,14 @@
     groupOffsets.clear();
     $('topics-body').replaceChildren();
     $('groups-body').replaceChildren();
+    $('messages-body').replaceChildren();
+    $('messages-table').hidden = true;
+    $('messages-empty').hidden = true;
+    $('messages-summary').textContent = '';
+    $('send-result').textContent = '';
+    $('message-query').reset();
+    $('message-send').reset();
+    showQueryMode();
   }
 
   async function loadTopics() {
@@ -1055,6 +1064,126 @@
   }
 
   // ---------------------------------------------------------------------
+  // Message query, read from the cluster by creation time (a window, an
+  // optional partition and keyword) or by partition and offset, and a form
+  // that sends one message.
+
+  // loadTopicNames offers the instance's topics in the topic fields.
+  async function loadTopicNames() {
+    const s = session;
+    const inst = instance;
+    $('panel-messages').dataset.state = 'ready';
+    try {
+      const list = await api(s, 'GET', projectPath('instances', inst.instance_id, 'topics'), [['offset', '0'], ['limit', '200']]);
+      if (s !== session || inst !== instance) return;
+      $('mq-topics').replaceChildren(...((list && list.topics) || []).map((t) => h('option', { value: t.name })));
+    } catch (err) {
+      if (s === session && inst === instance) showError('Could not list the topics', err);
+    }
+  }
+
+  function showQueryMode() {
+    const by = $('mq-by').value;
+    for (const el of document.querySelectorAll('#message-query [data-by]')) el.hidden = el.dataset.by !== by;
+    $('mq-offset').required = by === 'offset';
+    $('mq-partition').required = by === 'offset';
+    $('mq-partition').min = by === 'offset' ? '0' : '-1';
+  }
+
+  // utcMillis reads a datetime-local value as UTC milliseconds, or ''.
+  function utcMillis(value) {
+    if (!value) return '';
+    const ms = Date.parse(value.length === 16 ? value + ':00Z' : value + 'Z');
+    if (Number.isNaN(ms)) throw new Error(`The time “${value}” is not a complete date and time.`);
+    return String(ms);
+  }
+
+  async function queryMessages() {
+    const s = session;
+    const inst = instance;
+    const topic = $('mq-topic').value.trim();
+    const partition = $('mq-partition').value.trim();
+    const pairs = [['topic', topic]];
+    try {
+      if ($('mq-by').value === 'offset') {
+        pairs.push(['partition', partition], ['message_offset', $('mq-offset').value.trim()]);
+      } else {
+        const begin = utcMillis($('mq-begin').value);
+        const end = utcMillis($('mq-end').value);
+        if (begin) pairs.push(['start_time', begin]);
+        if (end) pairs.push(['end_time', end]);
+        if (partition) pairs.push(['partition', partition]);
+        const kw = $('mq-keyword').value.trim();
+        if (kw) pairs.push(['keyword', kw]);
+        pairs.push(['limit', '50']);
+      }
+    } catch (err) {
+      showError('Could not query messages', err);
+      return;
+    }
+    $('panel-messages').dataset.state = 'loading';
+    const button = $('mq-submit');
+    button.disabled = true;
+    try {
+      const found = await api(s, 'GET', projectPath('instances', inst.instance_id, 'messages'), pairs);
+      if (s !== session || inst !== instance) return;
+      renderMessages((found && found.messages) || [], Number(found && found.total) || 0);
+    } catch (err) {
+      if (s !== session || inst !== instance) return;
+      $('panel-messages').dataset.state = 'error';
+      showError('Could not query messages', err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function renderMessages(messages, total) {
+    $('messages-body').replaceChildren(...messages.map((m) =>
+      h('tr', { 'data-partition': m.partition, 'data-offset': m.message_offset },
+        h('td', {}, h('code', {}, m.topic)),
+        h('td', {}, String(m.partition)),
+        h('td', { class: 'offset' }, String(m.message_offset)),
+        h('td', { class: 'key' }, m.key ?? ''),
+        h('td', { class: 'params value' }, m.value ?? ''),
+        h('td', {}, String(m.size ?? '—')),
+        h('td', { class: 'time' }, formatTime(m.timestamp)),
+      )));
+    $('messages-body').dataset.count = String(messages.length);
+    $('messages-table').hidden = messages.length === 0;
+    $('messages-empty').hidden = messages.length !== 0;
+    const more = total > messages.length ? ` (the first ${messages.length} of ${total})` : '';
+    $('messages-summary').textContent = `${messages.length} message${messages.length === 1 ? '' : 's'}${more}. Updated ${utcNow()}.`;
+    $('panel-messages').dataset.state = 'ready';
+  }
+
+  async function sendMessage() {
+    const s = session;
+    const inst = instance;
+    const props = [];
+    const key = $('ms-key').value;
+    const partition = $('ms-partition').value.trim();
+    if (key) props.push({ name: 'KEY', value: key });
+    if (partition) props.push({ name: 'PARTITION', value: partition });
+    const body = JSON.stringify({ topic: $('ms-topic').value.trim(), body: $('ms-body').value, property_list: props });
+    const button = $('ms-submit');
+    button.disabled = true;
+    $('send-result').textContent = '';
+    try {
+      const sent = await api(s, 'POST', projectPath('instances', inst.instance_id, 'messages', 'action'), [['action_id', 'send']], body);
+      if (s !== session || inst !== instance) return;
+      const prop = (n) => ((sent && sent.property_list) || []).find((p) => p.name === n)?.value ?? '?';
+      const out = $('send-result');
+      out.dataset.partition = prop('PARTITION');
+      out.dataset.offset = prop('OFFSET');
+      out.textContent = `Sent to ${sent.topic}, partition ${prop('PARTITION')}, offset ${prop('OFFSET')} at ${utcNow()}.`;
+    } catch (err) {
+      if (s === session && inst === instance) showError('Could not send the message', err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------
   // Dialogs.
 
   // openDialog shows d modally and resolves true when this opening closes
@@ -1110,7 +1239,7 @@
         selectTab(t);
       });
     }
-    for (const t of ['topics', 'groups']) {
+    for (const t of ['topics', 'groups', 'messages']) {
       $(`tab-${t}`).addEventListener('click', () => {
         clearError();
         selectTab(t);
@@ -1182,6 +1311,18 @@
       if (b.dataset.action === 'offsets') toggleGroup(b.dataset.group);
       else if (b.dataset.action === 'reset-offsets') resetOffsets(b.dataset.group);
       else if (b.dataset.action === 'delete-group') deleteGroup(b.dataset.group, b);
+    });
+
+    $('mq-by').addEventListener('change', showQueryMode);
+    $('message-query').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearError();
+      queryMessages();
+    });
+    $('message-send').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearError();
+      sendMessage();
     });
 
     showView('signin');
