@@ -262,3 +262,125 @@ func TestConsoleInstancePages(t *testing.T) {
 	p.t = t
 	p.requireCleanConsole()
 }
+
+// The operations that start tasks, started from the console as a user
+// would: buying an instance, restarting it, turning automatic topic
+// creation on, changing a Kafka parameter and deleting it. Each shows its
+// task in Background Tasks, with its steps, and the API sees its effect.
+func TestConsoleStartsTasks(t *testing.T) {
+	t.Parallel()
+	p := openConsole(t)
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	cred := s.creds[0]
+	var instanceID string
+
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, func(t *testing.T) { p.t = t; f(t) }) {
+			t.FailNow()
+		}
+	}
+	taskRow := func(name string) string { return fmt.Sprintf(`#tasks-body tr[data-task-name=%q]`, name) }
+	// finished waits for the page to show the task of that name Successful
+	// and checks the steps it shows for it.
+	finished := func(t *testing.T, name string, steps ...string) {
+		p.waitFor("the "+name+" task in Background Tasks", fmt.Sprintf(`document.querySelector('#tab-background').getAttribute('aria-selected') === 'true' && !!document.querySelector(%q)`, taskRow(name)))
+		p.requireNoBanner()
+		taskID := eval[string](p, fmt.Sprintf(`document.querySelector(%q).dataset.taskId`, taskRow(name)))
+		require.Equal(t, "SUCCESS", *waitTask(t, c, instanceID, taskID).Status)
+		p.waitFor(name+" to show as Successful", fmt.Sprintf(`document.querySelector(%q)?.dataset.status === 'SUCCESS'`, taskRow(name)))
+		progressSel := fmt.Sprintf(`tr[data-progress-for=%q]`, taskID)
+		p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#tasks-body button[data-action="progress"][data-task-id=%q]`, taskID))), chromedp.WaitVisible(chromedp.CSS(progressSel)))
+		require.Equal(t, "100%", p.text(progressSel+" .progress-pct"))
+		shown := eval[[]string](p, fmt.Sprintf(`Array.from(document.querySelectorAll('%s tr[data-step]'), (r) => r.dataset.step + ' ' + r.dataset.status)`, progressSel))
+		var want []string
+		for _, st := range steps {
+			want = append(want, st+" COMPLETED")
+		}
+		require.Equal(t, want, shown, name)
+		p.requireNoBanner()
+	}
+	confirm := func(title string) {
+		p.do(chromedp.WaitVisible(chromedp.ID("confirm-dialog")))
+		require.Equal(p.t, title, p.text("#confirm-title"))
+		p.do(chromedp.Click(chromedp.ID("confirm-ok")))
+	}
+
+	step("buy an instance", func(t *testing.T) {
+		p.do(chromedp.Navigate(s.url+"/console/"), chromedp.WaitVisible(chromedp.ID("signin-form")),
+			chromedp.SendKeys(chromedp.ID("access-key"), cred.AccessKey),
+			chromedp.SendKeys(chromedp.ID("secret-key"), cred.SecretKey),
+			chromedp.SendKeys(chromedp.ID("project-id"), cred.ProjectID),
+			chromedp.Click(chromedp.ID("signin-submit")),
+			chromedp.WaitVisible(chromedp.ID("instances-empty")),
+			chromedp.Click(chromedp.ID("instance-create")),
+			chromedp.WaitVisible(chromedp.ID("create-dialog")))
+		p.setValue("create-name", "console-made")
+		p.screenshot("console-create-dialog.png")
+		p.do(chromedp.Click(chromedp.ID("create-ok")), chromedp.WaitVisible(chromedp.ID("instance-view")))
+		p.watchTaskRows()
+		instanceID = eval[string](p, `document.querySelector('#instance-id').textContent`)
+		require.NotEmpty(t, instanceID)
+		require.Equal(t, "console-made", p.text("#instance-title"))
+		finished(t, "createInstance", "START_BROKERS", "CHECK_CLUSTER")
+		inst := waitInstance(t, c, instanceID, string(dmsd.InstanceRunning))
+		require.Equal(t, "console-made", *inst.Name)
+		require.False(t, *inst.EnableAutoTopic)
+		p.waitFor("the instance Running", `document.querySelector('#instance-status .status')?.dataset.status === 'RUNNING'`)
+		require.Equal(t, "disabled", p.text("#instance-autotopic"))
+	})
+
+	step("restart it", func(t *testing.T) {
+		p.do(chromedp.Click(chromedp.ID("instance-restart")))
+		confirm("Restart Instance")
+		finished(t, "restartInstance", "STOP_BROKERS", "START_BROKERS", "CHECK_CLUSTER")
+		p.screenshot("console-restarted.png")
+	})
+
+	step("enable automatic topic creation", func(t *testing.T) {
+		require.Equal(t, "Enable automatic topic creation", p.text("#instance-autotopic-toggle"))
+		p.do(chromedp.Click(chromedp.ID("instance-autotopic-toggle")))
+		confirm("Enable Automatic Topic Creation")
+		finished(t, "modifyAutoTopic", "UPDATE_AUTO_TOPIC_CONFIG", "STOP_BROKERS", "START_BROKERS", "CHECK_CLUSTER")
+		inst, err := c.ShowInstance(&model.ShowInstanceRequest{InstanceId: instanceID})
+		require.NoError(t, err)
+		require.True(t, *inst.EnableAutoTopic)
+		p.do(chromedp.Click(chromedp.ID("tasks-refresh")))
+		p.waitFor("the header to say enabled", `document.querySelector('#instance-autotopic').textContent === 'enabled'`)
+		require.Equal(t, "Disable automatic topic creation", p.text("#instance-autotopic-toggle"))
+	})
+
+	step("modify a Kafka parameter", func(t *testing.T) {
+		p.do(chromedp.Click(chromedp.ID("instance-config")), chromedp.WaitVisible(chromedp.ID("config-dialog")))
+		require.True(t, eval[bool](p, `!!document.querySelector('#config-names option[value="log.retention.hours"]')`), "the instance's parameters are offered")
+		p.setValue("config-name", "log.retention.hours")
+		p.setValue("config-value", "100")
+		p.do(chromedp.Click(chromedp.ID("config-ok")))
+		finished(t, "kafkaConfigModify", "MODIFY_DYNAMIC_CONFIGS", "SAVE_STATIC_CONFIGS")
+		configs, err := c.ShowInstanceConfigs(&model.ShowInstanceConfigsRequest{InstanceId: instanceID})
+		require.NoError(t, err)
+		var got string
+		for _, cfg := range *configs.KafkaConfigs {
+			if *cfg.Name == "log.retention.hours" {
+				got = *cfg.Value
+			}
+		}
+		require.Equal(t, "100", got)
+		p.screenshot("console-task-started.png")
+	})
+
+	step("delete it", func(t *testing.T) {
+		p.do(chromedp.Click(chromedp.ID("instance-delete")))
+		confirm("Delete Instance")
+		p.do(chromedp.WaitVisible(chromedp.ID("instances-view")))
+		// The list follows the instance while it is DELETING, until it is gone.
+		p.waitFor("the instance gone from the list", `!document.querySelector('#instances-body tr') && !document.querySelector('#instances-empty').hidden`)
+		p.requireNoBanner()
+		_, err := c.ShowInstance(&model.ShowInstanceRequest{InstanceId: instanceID})
+		requireDMSError(t, err, http.StatusNotFound, dmsd.EINSTANCENOTFOUND)
+	})
+
+	p.t = t
+	p.requireCleanConsole()
+	p.requireWatchedRowsFine()
+}

@@ -216,6 +216,7 @@
     deleteInstance: 'Delete instance',
     modifyAutoTopic: 'Modify automatic topic creation',
     kafkaResetConsumerOffset: 'Reset consumer offset',
+    kafkaConfigModify: 'Modify Kafka parameters',
   };
   const RUNNING = new Set(['CREATED', 'EXECUTING']);
   const FINISHED = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
@@ -452,6 +453,10 @@
     $('crumb-instance').textContent = instance.name;
     $('instance-id').textContent = instance.instance_id;
     $('instance-status').replaceChildren(statusBadge(INSTANCE_STATUS, instance.status));
+    const auto = instance.enable_auto_topic === true;
+    $('instance-autotopic').textContent = auto ? 'enabled' : 'disabled';
+    $('instance-autotopic-toggle').textContent = auto ? 'Disable automatic topic creation' : 'Enable automatic topic creation';
+    $('instance-autotopic-toggle').dataset.enabled = String(auto);
   }
 
   function backToInstances() {
@@ -1184,6 +1189,109 @@
   }
 
   // ---------------------------------------------------------------------
+  // Operations that start tasks. Each one, once accepted, shows the
+  // instance's Background Tasks, where a running task's progress is shown
+  // and followed until it ends.
+
+  // startTask sends the request that starts a task on the instance shown
+  // and shows its Background Tasks; what refused it goes to the banner.
+  async function startTask(what, method, segments, body, pairs = []) {
+    const s = session;
+    const inst = instance;
+    try {
+      await api(s, method, segments, pairs, body);
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not ${what}`, err);
+      return false;
+    }
+    if (s === session && inst === instance) selectTab('background');
+    return true;
+  }
+
+  async function createInstance() {
+    clearError();
+    $('create-name').value = '';
+    if (!(await openDialog($('create-dialog'), $('create-name')))) return;
+    const s = session;
+    const name = $('create-name').value.trim();
+    let id;
+    try {
+      const zones = await api(s, 'GET', ['v2', 'available-zones']);
+      const zone = ((zones && zones.available_zones) || [])[0];
+      const body = JSON.stringify({
+        name, engine: 'kafka', engine_version: '3.x',
+        broker_num: Number($('create-brokers').value), storage_space: Number($('create-storage').value),
+        product_id: $('create-flavor').value.trim(), storage_spec_code: 'dms.physical.storage.ultra.v2',
+        vpc_id: 'vpc-console', security_group_id: 'sg-console', subnet_id: 'subnet-console',
+        available_zones: zone ? [zone.id] : [], enable_auto_topic: $('create-autotopic').checked,
+      });
+      const made = await api(s, 'POST', projectPath('kafka', 'instances'), [], body);
+      id = made && made.instance_id;
+      const list = await api(s, 'GET', projectPath('instances'));
+      if (s !== session) return;
+      renderInstances(list);
+    } catch (err) {
+      if (s === session) showError(`Could not create the instance “${name}”`, err);
+      return;
+    }
+    // Its creation is a task: show it, with its progress, at once.
+    if (id) openInstance(id);
+  }
+
+  async function restartInstance() {
+    clearError();
+    const inst = instance;
+    if (!(await confirmDialog('Restart Instance', `Restart the instance “${inst.name}”? Its brokers stop and start again; clients reconnect.`))) return;
+    if (inst !== instance) return;
+    await startTask('restart the instance', 'POST', projectPath('instances', 'action'), JSON.stringify({ action: 'restart', instances: [inst.instance_id] }));
+  }
+
+  async function toggleAutoTopic() {
+    clearError();
+    const inst = instance;
+    const enable = inst.enable_auto_topic !== true;
+    const word = enable ? 'Enable' : 'Disable';
+    if (!(await confirmDialog(`${word} Automatic Topic Creation`, `${word} automatic topic creation on “${inst.name}”? The brokers restart to apply it.`))) return;
+    if (inst !== instance) return;
+    await startTask('change automatic topic creation', 'POST', projectPath('instances', inst.instance_id, 'autotopic'), JSON.stringify({ enable_auto_topic: enable }));
+  }
+
+  async function modifyConfig() {
+    clearError();
+    const s = session;
+    const inst = instance;
+    try {
+      const configs = await api(s, 'GET', projectPath('instances', inst.instance_id, 'configs'));
+      $('config-names').replaceChildren(...((configs && configs.kafka_configs) || []).map((c) => h('option', { value: c.name }, `${c.name} (${c.value})`)));
+    } catch (err) {
+      if (s === session && inst === instance) showError('Could not read the Kafka parameters', err);
+      return;
+    }
+    $('config-name').value = '';
+    $('config-value').value = '';
+    if (!(await openDialog($('config-dialog'), $('config-name')))) return;
+    if (s !== session || inst !== instance) return;
+    const body = JSON.stringify({ kafka_configs: [{ name: $('config-name').value.trim(), value: $('config-value').value.trim() }] });
+    await startTask('modify the Kafka parameter', 'PUT', projectPath('instances', inst.instance_id, 'configs'), body);
+  }
+
+  async function deleteInstance() {
+    clearError();
+    const s = session;
+    const inst = instance;
+    if (!(await confirmDialog('Delete Instance', `Delete the instance “${inst.name}” (${inst.instance_id}) and everything on it? This cannot be undone.`))) return;
+    if (s !== session || inst !== instance) return;
+    try {
+      await api(s, 'DELETE', projectPath('instances', inst.instance_id));
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not delete the instance “${inst.name}”`, err);
+      return;
+    }
+    // The instance list follows it while it is DELETING, until it is gone.
+    if (s === session && inst === instance) backToInstances();
+  }
+
+  // ---------------------------------------------------------------------
   // Dialogs.
 
   // openDialog shows d modally and resolves true when this opening closes
@@ -1313,6 +1421,11 @@
       else if (b.dataset.action === 'delete-group') deleteGroup(b.dataset.group, b);
     });
 
+    $('instance-create').addEventListener('click', createInstance);
+    $('instance-restart').addEventListener('click', restartInstance);
+    $('instance-autotopic-toggle').addEventListener('click', toggleAutoTopic);
+    $('instance-config').addEventListener('click', modifyConfig);
+    $('instance-delete').addEventListener('click', deleteInstance);
     $('mq-by').addEventListener('change', showQueryMode);
     $('message-query').addEventListener('submit', (ev) => {
       ev.preventDefault();
