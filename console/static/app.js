@@ -855,8 +855,8 @@
     topicParts.set(name, (d && d.partitions) || []);
   }
 
-  // topicUsage is the disk usage of a topic's partitions, "broker-0: 1.2K"
-  // for each broker holding them; sizes are the API's (du -h style).
+  // partUsage is the disk usage of a partition, "broker-0: 1.2K"
+  // for each broker holding it; sizes are the API's (du -h style).
   const partUsage = (topic, partition) => (usage.get(`${topic}/${partition}`) || []).map(([b, size]) => `${b}: ${size}`).join(', ') || '—';
 
   function renderTopics() {
@@ -864,7 +864,7 @@
     for (const t of topics) {
       const open = topicOpen.has(t.name);
       const parts = Number(t.partition) || 0;
-      let brokers = new Set();
+      const brokers = new Set();
       for (let i = 0; i < parts; i++) for (const [b] of usage.get(`${t.name}/${i}`) || []) brokers.add(b);
       rows.push(
         h('tr', { 'data-topic': t.name },
@@ -872,7 +872,7 @@
           h('td', { class: 'partitions' }, String(t.partition ?? '—')),
           h('td', {}, String(t.replication ?? '—')),
           h('td', {}, String(t.retention_time ?? '—')),
-          h('td', { class: 'usage' }, brokers.size ? `on ${[...brokers].sort().join(', ')}` : '—'),
+          h('td', { class: 'usage' }, brokers.size ? [...brokers].sort().join(', ') : '—'),
           h('td', {}, h('button', { type: 'button', class: 'secondary', 'data-action': 'partitions', 'data-topic': t.name, 'aria-expanded': String(open) }, open ? 'Hide partitions' : 'Partitions')),
         ),
       );
