@@ -215,6 +215,8 @@
     extendInstance: 'Modify specifications',
     deleteInstance: 'Delete instance',
     modifyAutoTopic: 'Modify automatic topic creation',
+    kafkaResetConsumerOffset: 'Reset consumer offset',
+    kafkaConfigModify: 'Modify Kafka parameters',
   };
   const RUNNING = new Set(['CREATED', 'EXECUTING']);
   const FINISHED = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
@@ -370,6 +372,7 @@
     $('instances-body').replaceChildren();
     $('tasks-body').replaceChildren();
     $('scheduled-body').replaceChildren();
+    clearInstancePages();
     for (const d of document.querySelectorAll('dialog[open]')) d.close('cancel');
     clearError();
     showView('signin');
@@ -439,6 +442,7 @@
     $('task-search').value = '';
     $('tasks-body').replaceChildren();
     $('scheduled-body').replaceChildren();
+    clearInstancePages();
     renderInstanceHeader();
     showView('instance');
     selectTab('background');
@@ -449,6 +453,10 @@
     $('crumb-instance').textContent = instance.name;
     $('instance-id').textContent = instance.instance_id;
     $('instance-status').replaceChildren(statusBadge(INSTANCE_STATUS, instance.status));
+    const auto = instance.enable_auto_topic === true;
+    $('instance-autotopic').textContent = auto ? 'enabled' : 'disabled';
+    $('instance-autotopic-toggle').textContent = auto ? 'Disable automatic topic creation' : 'Enable automatic topic creation';
+    $('instance-autotopic-toggle').dataset.enabled = String(auto);
   }
 
   function backToInstances() {
@@ -461,21 +469,28 @@
   // ---------------------------------------------------------------------
   // Tabs and filters.
 
+  const TABS = ['background', 'scheduled', 'topics', 'groups', 'messages'];
+
   function selectTab(name) {
     tab = name;
-    for (const t of ['background', 'scheduled']) {
+    for (const t of TABS) {
       const button = $(`tab-${t}`);
       button.setAttribute('aria-selected', String(t === name));
       button.tabIndex = t === name ? 0 : -1;
       $(`panel-${t}`).hidden = t !== name;
     }
+    // The time range and keyword filter tasks only.
+    $('task-filter').hidden = name !== 'background' && name !== 'scheduled';
     reload();
   }
 
   function reload() {
     if (!session || !instance) return;
     if (tab === 'background') loadTasks();
-    else loadScheduled();
+    else if (tab === 'scheduled') loadScheduled();
+    else if (tab === 'topics') loadTopics();
+    else if (tab === 'groups') loadGroups();
+    else loadTopicNames();
   }
 
   // timeRange reads the time range inputs as UTC query pairs.
@@ -766,6 +781,517 @@
   }
 
   // ---------------------------------------------------------------------
+  // Topics, read from the cluster: the list (name, partitions, replicas,
+  // retention), each open topic's partitions from its detail, and the size
+  // of every partition on every broker from the disk usage answer.
+
+  let topics = [];
+  let topicTotal = 0;
+  let usage = new Map(); // "topic/partition" -> [[broker name, size]]
+  const topicOpen = new Set(); // topics whose partitions are shown
+  const topicParts = new Map(); // topic -> partitions of its detail
+  let groups = [];
+  let groupTotal = 0;
+  const groupOpen = new Set(); // groups whose offsets are shown
+  const groupOffsets = new Map(); // group -> its detail's group answer
+
+  function clearInstancePages() {
+    topics = [];
+    groups = [];
+    usage = new Map();
+    topicOpen.clear();
+    topicParts.clear();
+    groupOpen.clear();
+    groupOffsets.clear();
+    $('topics-body').replaceChildren();
+    $('groups-body').replaceChildren();
+    $('messages-body').replaceChildren();
+    $('messages-table').hidden = true;
+    $('messages-empty').hidden = true;
+    $('messages-summary').textContent = '';
+    $('send-result').textContent = '';
+    $('message-query').reset();
+    $('message-send').reset();
+    showQueryMode();
+  }
+
+  async function loadTopics() {
+    const s = session;
+    const inst = instance;
+    const seq = ++loadSeq;
+    stopPolling();
+    const stale = () => s !== session || inst !== instance || seq !== loadSeq;
+    $('panel-topics').dataset.state = 'loading';
+    try {
+      const id = inst.instance_id;
+      const [list, disk] = await Promise.all([
+        api(s, 'GET', projectPath('instances', id, 'topics'), [['offset', '0'], ['limit', '200']]),
+        api(s, 'GET', projectPath('instances', id, 'topics', 'diskusage'), [['top', '1000']]),
+      ]);
+      if (stale()) return;
+      topics = (list && list.topics) || [];
+      topicTotal = Number(list && list.total) || topics.length;
+      usage = new Map();
+      for (const b of (disk && disk.broker_list) || []) {
+        for (const e of b.topic_list || []) {
+          const k = `${e.topic_name}/${e.topic_partition}`;
+          if (!usage.has(k)) usage.set(k, []);
+          usage.get(k).push([b.broker_name, e.size]);
+        }
+      }
+      const open = topics.filter((t) => topicOpen.has(t.name));
+      await Promise.all(open.map((t) => loadTopicDetail(s, inst, t.name)));
+      if (stale()) return;
+      renderTopics();
+    } catch (err) {
+      if (stale()) return;
+      $('panel-topics').dataset.state = 'error';
+      showError('Could not load the topics', err);
+    }
+  }
+
+  async function loadTopicDetail(s, inst, name) {
+    const d = await api(s, 'GET', projectPath('instances', inst.instance_id, 'management', 'topics', name));
+    topicParts.set(name, (d && d.partitions) || []);
+  }
+
+  // partUsage is the disk usage of a partition, "broker-0: 1.2K"
+  // for each broker holding it; sizes are the API's (du -h style).
+  const partUsage = (topic, partition) => (usage.get(`${topic}/${partition}`) || []).map(([b, size]) => `${b}: ${size}`).join(', ') || '—';
+
+  function renderTopics() {
+    const rows = [];
+    for (const t of topics) {
+      const open = topicOpen.has(t.name);
+      const parts = Number(t.partition) || 0;
+      const brokers = new Set();
+      for (let i = 0; i < parts; i++) for (const [b] of usage.get(`${t.name}/${i}`) || []) brokers.add(b);
+      rows.push(
+        h('tr', { 'data-topic': t.name },
+          h('td', {}, h('code', {}, t.name)),
+          h('td', { class: 'partitions' }, String(t.partition ?? '—')),
+          h('td', {}, String(t.replication ?? '—')),
+          h('td', {}, String(t.retention_time ?? '—')),
+          h('td', { class: 'usage' }, brokers.size ? [...brokers].sort().join(', ') : '—'),
+          h('td', {}, h('button', { type: 'button', class: 'secondary', 'data-action': 'partitions', 'data-topic': t.name, 'aria-expanded': String(open) }, open ? 'Hide partitions' : 'Partitions')),
+        ),
+      );
+      if (open && topicParts.has(t.name)) rows.push(partitionRow(t.name, topicParts.get(t.name)));
+    }
+    $('topics-body').replaceChildren(...rows);
+    $('topics-body').dataset.count = String(topics.length);
+    $('topics-table').hidden = topics.length === 0;
+    $('topics-empty').hidden = topics.length !== 0;
+    let summary = `${topics.length} topic${topics.length === 1 ? '' : 's'}`;
+    if (topicTotal > topics.length) summary += ` (the first ${topics.length} of ${topicTotal})`;
+    $('topics-summary').textContent = `${summary}. Updated ${utcNow()}.`;
+    $('panel-topics').dataset.state = 'ready';
+  }
+
+  function partitionRow(topic, parts) {
+    const table = h('table', { class: 'steps' },
+      h('thead', {}, h('tr', {}, ...['Partition', 'Leader', 'Replicas (in sync)', 'High watermark', 'Log end offset', 'Disk usage', 'Last update (UTC)'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, ...parts.map((p) =>
+        h('tr', { 'data-partition': p.partition },
+          h('td', {}, String(p.partition)),
+          h('td', {}, String(p.leader ?? '—')),
+          h('td', {}, (p.replicas || []).map((r) => `${r.broker}${r.in_sync ? '' : ' (out of sync)'}`).join(', ') || '—'),
+          h('td', { class: 'hw' }, String(p.hw ?? '—')),
+          h('td', { class: 'leo' }, String(p.leo ?? '—')),
+          h('td', { class: 'usage' }, partUsage(topic, p.partition)),
+          h('td', { class: 'time' }, formatTime(p.last_update_timestamp)),
+        ))),
+    );
+    return h('tr', { class: 'progress-row', 'data-partitions-for': topic }, h('td', { colspan: '6' }, table));
+  }
+
+  async function toggleTopic(name) {
+    clearError();
+    if (topicOpen.has(name)) {
+      topicOpen.delete(name);
+      renderTopics();
+      return;
+    }
+    topicOpen.add(name);
+    const s = session;
+    const inst = instance;
+    try {
+      await loadTopicDetail(s, inst, name);
+    } catch (err) {
+      topicOpen.delete(name);
+      if (s === session && inst === instance) showError(`Could not load the partitions of “${name}”`, err);
+    }
+    if (s === session && inst === instance && tab === 'topics') renderTopics();
+  }
+
+  // ---------------------------------------------------------------------
+  // Consumer groups, read from the cluster: state, coordinator and lag, and
+  // for an open group its committed offset, end offset and lag per
+  // partition. Resetting offsets starts a task, followed in Background Tasks.
+
+  async function loadGroups() {
+    const s = session;
+    const inst = instance;
+    const seq = ++loadSeq;
+    stopPolling();
+    const stale = () => s !== session || inst !== instance || seq !== loadSeq;
+    $('panel-groups').dataset.state = 'loading';
+    try {
+      const list = await api(s, 'GET', projectPath('instances', inst.instance_id, 'groups'), [['offset', '0'], ['limit', '50']]);
+      if (stale()) return;
+      groups = (list && list.groups) || [];
+      groupTotal = Number(list && list.total) || groups.length;
+      const open = groups.filter((g) => groupOpen.has(g.group_id));
+      await Promise.all(open.map((g) => loadGroupDetail(s, inst, g.group_id)));
+      if (stale()) return;
+      renderGroups();
+    } catch (err) {
+      if (stale()) return;
+      $('panel-groups').dataset.state = 'error';
+      showError('Could not load the consumer groups', err);
+    }
+  }
+
+  async function loadGroupDetail(s, inst, name) {
+    const d = await api(s, 'GET', projectPath('instances', inst.instance_id, 'management', 'groups', name));
+    groupOffsets.set(name, (d && d.group) || {});
+  }
+
+  function renderGroups() {
+    const rows = [];
+    for (const g of groups) {
+      const open = groupOpen.has(g.group_id);
+      rows.push(
+        h('tr', { 'data-group': g.group_id, 'data-state': g.state },
+          h('td', {}, h('code', {}, g.group_id)),
+          h('td', {}, g.state || '—'),
+          h('td', {}, String(g.coordinator_id ?? '—')),
+          h('td', { class: 'lag' }, String(g.lag ?? '—')),
+          h('td', {}, h('div', { class: 'row-actions' },
+            h('button', { type: 'button', class: 'secondary', 'data-action': 'offsets', 'data-group': g.group_id, 'aria-expanded': String(open) }, open ? 'Hide lag' : 'Lag per partition'),
+            h('button', { type: 'button', class: 'secondary', 'data-action': 'reset-offsets', 'data-group': g.group_id }, 'Reset offsets'),
+            h('button', { type: 'button', class: 'danger', 'data-action': 'delete-group', 'data-group': g.group_id, 'aria-label': `Delete consumer group ${g.group_id}` }, 'Delete'),
+          )),
+        ),
+      );
+      if (open && groupOffsets.has(g.group_id)) rows.push(offsetsRow(g.group_id, groupOffsets.get(g.group_id)));
+    }
+    $('groups-body').replaceChildren(...rows);
+    $('groups-body').dataset.count = String(groups.length);
+    $('groups-table').hidden = groups.length === 0;
+    $('groups-empty').hidden = groups.length !== 0;
+    let summary = `${groups.length} consumer group${groups.length === 1 ? '' : 's'}`;
+    if (groupTotal > groups.length) summary += ` (the first ${groups.length} of ${groupTotal})`;
+    $('groups-summary').textContent = `${summary}. Updated ${utcNow()}.`;
+    $('panel-groups').dataset.state = 'ready';
+  }
+
+  function offsetsRow(name, g) {
+    const offsets = g.group_message_offsets || [];
+    const table = h('table', { class: 'steps' },
+      h('thead', {}, h('tr', {}, ...['Topic', 'Partition', 'Committed offset', 'End offset', 'Lag'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, ...offsets.map((o) =>
+        h('tr', { 'data-topic': o.topic, 'data-partition': o.partition },
+          h('td', {}, h('code', {}, o.topic)),
+          h('td', {}, String(o.partition)),
+          h('td', { class: 'committed' }, String(o.message_current_offset ?? '—')),
+          h('td', { class: 'end' }, String(o.message_log_end_offset ?? '—')),
+          h('td', { class: 'lag' }, String(o.lag ?? '—')),
+        ))),
+    );
+    const members = (g.members || []).length;
+    return h('tr', { class: 'progress-row', 'data-offsets-for': name },
+      h('td', { colspan: '5' }, h('p', { class: 'hint' }, `${members} member${members === 1 ? '' : 's'}`),
+        offsets.length ? table : h('p', { class: 'hint' }, 'No committed offsets.')));
+  }
+
+  async function toggleGroup(name) {
+    clearError();
+    if (groupOpen.has(name)) {
+      groupOpen.delete(name);
+      renderGroups();
+      return;
+    }
+    groupOpen.add(name);
+    const s = session;
+    const inst = instance;
+    try {
+      await loadGroupDetail(s, inst, name);
+    } catch (err) {
+      groupOpen.delete(name);
+      if (s === session && inst === instance) showError(`Could not load the offsets of “${name}”`, err);
+    }
+    if (s === session && inst === instance && tab === 'groups') renderGroups();
+  }
+
+  // resetOffsets asks what to reset and starts the task; Background Tasks
+  // then shows it, with its progress while it runs.
+  async function resetOffsets(name) {
+    clearError();
+    const g = groupOffsets.get(name);
+    const first = g && (g.group_message_offsets || [])[0];
+    $('reset-text').textContent = `Move the committed offsets of “${name}”. The group must have no live members.`;
+    $('reset-topic').value = first ? first.topic : '';
+    $('reset-partition').value = '-1';
+    $('reset-offset').value = '0';
+    if (!(await openDialog($('reset-dialog'), $('reset-topic')))) return;
+    const s = session;
+    const inst = instance;
+    const body = JSON.stringify({
+      topic: $('reset-topic').value.trim(),
+      partition: Number($('reset-partition').value),
+      message_offset: Number($('reset-offset').value),
+    });
+    try {
+      await api(s, 'POST', projectPath('instances', inst.instance_id, 'management', 'groups', name, 'reset-message-offset'), [], body);
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not reset the offsets of “${name}”`, err);
+      return;
+    }
+    if (s === session && inst === instance) selectTab('background');
+  }
+
+  async function deleteGroup(name, button) {
+    clearError();
+    const ok = await confirmDialog('Delete Consumer Group', `Delete the consumer group “${name}” and its committed offsets? A group with live members cannot be deleted.`);
+    if (!ok || !session || !instance) return;
+    const s = session;
+    const inst = instance;
+    button.disabled = true;
+    try {
+      await api(s, 'DELETE', projectPath('instances', inst.instance_id, 'groups', name));
+      groupOpen.delete(name);
+      groupOffsets.delete(name);
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not delete the consumer group “${name}”`, err);
+    }
+    if (s === session && inst === instance && tab === 'groups') await loadGroups();
+  }
+
+  // ---------------------------------------------------------------------
+  // Message query, read from the cluster by creation time (a window, an
+  // optional partition and keyword) or by partition and offset, and a form
+  // that sends one message.
+
+  // loadTopicNames offers the instance's topics in the topic fields.
+  async function loadTopicNames() {
+    const s = session;
+    const inst = instance;
+    $('panel-messages').dataset.state = 'ready';
+    try {
+      const list = await api(s, 'GET', projectPath('instances', inst.instance_id, 'topics'), [['offset', '0'], ['limit', '200']]);
+      if (s !== session || inst !== instance) return;
+      $('mq-topics').replaceChildren(...((list && list.topics) || []).map((t) => h('option', { value: t.name })));
+    } catch (err) {
+      if (s === session && inst === instance) showError('Could not list the topics', err);
+    }
+  }
+
+  function showQueryMode() {
+    const by = $('mq-by').value;
+    for (const el of document.querySelectorAll('#message-query [data-by]')) el.hidden = el.dataset.by !== by;
+    $('mq-offset').required = by === 'offset';
+    $('mq-partition').required = by === 'offset';
+    $('mq-partition').min = by === 'offset' ? '0' : '-1';
+  }
+
+  // utcMillis reads a datetime-local value as UTC milliseconds, or ''.
+  function utcMillis(value) {
+    if (!value) return '';
+    const ms = Date.parse(value.length === 16 ? value + ':00Z' : value + 'Z');
+    if (Number.isNaN(ms)) throw new Error(`The time “${value}” is not a complete date and time.`);
+    return String(ms);
+  }
+
+  async function queryMessages() {
+    const s = session;
+    const inst = instance;
+    const topic = $('mq-topic').value.trim();
+    const partition = $('mq-partition').value.trim();
+    const pairs = [['topic', topic]];
+    try {
+      if ($('mq-by').value === 'offset') {
+        pairs.push(['partition', partition], ['message_offset', $('mq-offset').value.trim()]);
+      } else {
+        const begin = utcMillis($('mq-begin').value);
+        const end = utcMillis($('mq-end').value);
+        if (begin) pairs.push(['start_time', begin]);
+        if (end) pairs.push(['end_time', end]);
+        if (partition) pairs.push(['partition', partition]);
+        const kw = $('mq-keyword').value.trim();
+        if (kw) pairs.push(['keyword', kw]);
+        pairs.push(['limit', '50']);
+      }
+    } catch (err) {
+      showError('Could not query messages', err);
+      return;
+    }
+    $('panel-messages').dataset.state = 'loading';
+    const button = $('mq-submit');
+    button.disabled = true;
+    try {
+      const found = await api(s, 'GET', projectPath('instances', inst.instance_id, 'messages'), pairs);
+      if (s !== session || inst !== instance) return;
+      renderMessages((found && found.messages) || [], Number(found && found.total) || 0);
+    } catch (err) {
+      if (s !== session || inst !== instance) return;
+      $('panel-messages').dataset.state = 'error';
+      showError('Could not query messages', err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function renderMessages(messages, total) {
+    $('messages-body').replaceChildren(...messages.map((m) =>
+      h('tr', { 'data-partition': m.partition, 'data-offset': m.message_offset },
+        h('td', {}, h('code', {}, m.topic)),
+        h('td', {}, String(m.partition)),
+        h('td', { class: 'offset' }, String(m.message_offset)),
+        h('td', { class: 'key' }, m.key ?? ''),
+        h('td', { class: 'params value' }, m.value ?? ''),
+        h('td', {}, String(m.size ?? '—')),
+        h('td', { class: 'time' }, formatTime(m.timestamp)),
+      )));
+    $('messages-body').dataset.count = String(messages.length);
+    $('messages-table').hidden = messages.length === 0;
+    $('messages-empty').hidden = messages.length !== 0;
+    const more = total > messages.length ? ` (the first ${messages.length} of ${total})` : '';
+    $('messages-summary').textContent = `${messages.length} message${messages.length === 1 ? '' : 's'}${more}. Updated ${utcNow()}.`;
+    $('panel-messages').dataset.state = 'ready';
+  }
+
+  async function sendMessage() {
+    const s = session;
+    const inst = instance;
+    const props = [];
+    const key = $('ms-key').value;
+    const partition = $('ms-partition').value.trim();
+    if (key) props.push({ name: 'KEY', value: key });
+    if (partition) props.push({ name: 'PARTITION', value: partition });
+    const body = JSON.stringify({ topic: $('ms-topic').value.trim(), body: $('ms-body').value, property_list: props });
+    const button = $('ms-submit');
+    button.disabled = true;
+    $('send-result').textContent = '';
+    try {
+      const sent = await api(s, 'POST', projectPath('instances', inst.instance_id, 'messages', 'action'), [['action_id', 'send']], body);
+      if (s !== session || inst !== instance) return;
+      const prop = (n) => ((sent && sent.property_list) || []).find((p) => p.name === n)?.value ?? '?';
+      const out = $('send-result');
+      out.dataset.partition = prop('PARTITION');
+      out.dataset.offset = prop('OFFSET');
+      out.textContent = `Sent to ${sent.topic}, partition ${prop('PARTITION')}, offset ${prop('OFFSET')} at ${utcNow()}.`;
+    } catch (err) {
+      if (s === session && inst === instance) showError('Could not send the message', err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------
+  // Operations that start tasks. Each one, once accepted, shows the
+  // instance's Background Tasks, where a running task's progress is shown
+  // and followed until it ends.
+
+  // startTask sends the request that starts a task on the instance shown
+  // and shows its Background Tasks; what refused it goes to the banner.
+  async function startTask(what, method, segments, body, pairs = []) {
+    const s = session;
+    const inst = instance;
+    try {
+      await api(s, method, segments, pairs, body);
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not ${what}`, err);
+      return false;
+    }
+    if (s === session && inst === instance) selectTab('background');
+    return true;
+  }
+
+  async function createInstance() {
+    clearError();
+    $('create-name').value = '';
+    if (!(await openDialog($('create-dialog'), $('create-name')))) return;
+    const s = session;
+    const name = $('create-name').value.trim();
+    let id;
+    try {
+      const zones = await api(s, 'GET', ['v2', 'available-zones']);
+      const zone = ((zones && zones.available_zones) || [])[0];
+      const body = JSON.stringify({
+        name, engine: 'kafka', engine_version: '3.x',
+        broker_num: Number($('create-brokers').value), storage_space: Number($('create-storage').value),
+        product_id: $('create-flavor').value.trim(), storage_spec_code: 'dms.physical.storage.ultra.v2',
+        vpc_id: 'vpc-console', security_group_id: 'sg-console', subnet_id: 'subnet-console',
+        available_zones: zone ? [zone.id] : [], enable_auto_topic: $('create-autotopic').checked,
+      });
+      const made = await api(s, 'POST', projectPath('kafka', 'instances'), [], body);
+      id = made && made.instance_id;
+      const list = await api(s, 'GET', projectPath('instances'));
+      if (s !== session) return;
+      renderInstances(list);
+    } catch (err) {
+      if (s === session) showError(`Could not create the instance “${name}”`, err);
+      return;
+    }
+    // Its creation is a task: show it, with its progress, at once.
+    if (id) openInstance(id);
+  }
+
+  async function restartInstance() {
+    clearError();
+    const inst = instance;
+    if (!(await confirmDialog('Restart Instance', `Restart the instance “${inst.name}”? Its brokers stop and start again; clients reconnect.`))) return;
+    if (inst !== instance) return;
+    await startTask('restart the instance', 'POST', projectPath('instances', 'action'), JSON.stringify({ action: 'restart', instances: [inst.instance_id] }));
+  }
+
+  async function toggleAutoTopic() {
+    clearError();
+    const inst = instance;
+    const enable = inst.enable_auto_topic !== true;
+    const word = enable ? 'Enable' : 'Disable';
+    if (!(await confirmDialog(`${word} Automatic Topic Creation`, `${word} automatic topic creation on “${inst.name}”? The brokers restart to apply it.`))) return;
+    if (inst !== instance) return;
+    await startTask('change automatic topic creation', 'POST', projectPath('instances', inst.instance_id, 'autotopic'), JSON.stringify({ enable_auto_topic: enable }));
+  }
+
+  async function modifyConfig() {
+    clearError();
+    const s = session;
+    const inst = instance;
+    try {
+      const configs = await api(s, 'GET', projectPath('instances', inst.instance_id, 'configs'));
+      $('config-names').replaceChildren(...((configs && configs.kafka_configs) || []).map((c) => h('option', { value: c.name }, `${c.name} (${c.value})`)));
+    } catch (err) {
+      if (s === session && inst === instance) showError('Could not read the Kafka parameters', err);
+      return;
+    }
+    $('config-name').value = '';
+    $('config-value').value = '';
+    if (!(await openDialog($('config-dialog'), $('config-name')))) return;
+    if (s !== session || inst !== instance) return;
+    const body = JSON.stringify({ kafka_configs: [{ name: $('config-name').value.trim(), value: $('config-value').value.trim() }] });
+    await startTask('modify the Kafka parameter', 'PUT', projectPath('instances', inst.instance_id, 'configs'), body);
+  }
+
+  async function deleteInstance() {
+    clearError();
+    const s = session;
+    const inst = instance;
+    if (!(await confirmDialog('Delete Instance', `Delete the instance “${inst.name}” (${inst.instance_id}) and everything on it? This cannot be undone.`))) return;
+    if (s !== session || inst !== instance) return;
+    try {
+      await api(s, 'DELETE', projectPath('instances', inst.instance_id));
+    } catch (err) {
+      if (s === session && inst === instance) showError(`Could not delete the instance “${inst.name}”`, err);
+      return;
+    }
+    // The instance list follows it while it is DELETING, until it is gone.
+    if (s === session && inst === instance) backToInstances();
+  }
+
+  // ---------------------------------------------------------------------
   // Dialogs.
 
   // openDialog shows d modally and resolves true when this opening closes
@@ -821,9 +1347,16 @@
         selectTab(t);
       });
     }
+    for (const t of ['topics', 'groups', 'messages']) {
+      $(`tab-${t}`).addEventListener('click', () => {
+        clearError();
+        selectTab(t);
+      });
+    }
     document.querySelector('[role="tablist"]').addEventListener('keydown', (ev) => {
       if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
-      const next = tab === 'background' ? 'scheduled' : 'background';
+      const i = TABS.indexOf(tab) + (ev.key === 'ArrowRight' ? 1 : -1);
+      const next = TABS[(i + TABS.length) % TABS.length];
       selectTab(next);
       $(`tab-${next}`).focus();
     });
@@ -866,6 +1399,43 @@
       if (!b) return;
       if (b.dataset.action === 'reschedule') rescheduleTask(b.dataset.taskId);
       else if (b.dataset.action === 'cancel-scheduled') cancelScheduled(b.dataset.taskId);
+    });
+
+    $('topics-refresh').addEventListener('click', () => {
+      clearError();
+      loadTopics();
+    });
+    $('topics-body').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-action="partitions"]');
+      if (b) toggleTopic(b.dataset.topic);
+    });
+    $('groups-refresh').addEventListener('click', () => {
+      clearError();
+      loadGroups();
+    });
+    $('groups-body').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-action]');
+      if (!b) return;
+      if (b.dataset.action === 'offsets') toggleGroup(b.dataset.group);
+      else if (b.dataset.action === 'reset-offsets') resetOffsets(b.dataset.group);
+      else if (b.dataset.action === 'delete-group') deleteGroup(b.dataset.group, b);
+    });
+
+    $('instance-create').addEventListener('click', createInstance);
+    $('instance-restart').addEventListener('click', restartInstance);
+    $('instance-autotopic-toggle').addEventListener('click', toggleAutoTopic);
+    $('instance-config').addEventListener('click', modifyConfig);
+    $('instance-delete').addEventListener('click', deleteInstance);
+    $('mq-by').addEventListener('change', showQueryMode);
+    $('message-query').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearError();
+      queryMessages();
+    });
+    $('message-send').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearError();
+      sendMessage();
     });
 
     showView('signin');
