@@ -556,7 +556,7 @@ func routeCases() []routeCase {
 				require.Equal(t, fakeJobID, *decodeAsSDK[model.StopKafkaRebalanceLogTaskResponse](t, w).JobId)
 			},
 		},
-	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases())...)
+	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases(), rest12RouteCases())...)
 }
 
 // methodsOf returns the method names of calls.

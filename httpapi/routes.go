@@ -168,6 +168,14 @@ func (s *Server) routes() {
 	// Tags.
 	v2("POST /v2/{project_id}/kafka/{instance_id}/tags/action", handleTagsChange(s.tags))
 	v2("GET /v2/{project_id}/kafka/tags", handleProjectTags(s.tags))
+
+	// Features, the extension catalog, monitoring dimensions, log tasks (refused: LTS).
+	v2("GET /v2/config/features", handleConfigFeatures())
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend", handleExtendProductInfo(s.store), "type")
+	v2("GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy", handleCesHierarchy(s.brokers, s.topics, s.groups))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStart(s.store))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskShow(s.store))
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStop(s.store))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -110,6 +110,9 @@ var servedOperations = []string{
 	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
 	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags", "ShowQuotas",
 	"ShowKafkaProductCores", "ShowMaintainWindows", "ShowKafkaScalePreCheckInfo",
+	// Features, extension catalog, monitoring dimensions; log tasks (start and stop refused with DMS.00400943).
+	"ListConfigFeatures", "ShowKafkaInstanceExtendProductInfo", "ShowCesHierarchy",
+	"StartKafkaLogTask", "ShowKafkaLogTask", "StopKafkaLogTask",
 }
 
 // pathParamValues are distinct valid values for every path parameter the
