@@ -113,7 +113,7 @@ var cesDimensions = []map[string]any{
 		"children": []map[string]any{{"name": "kafka_partitions", "metrics": []string{"produced_messages", "partition_messages"},
 			"key_name": []string{"queues", "partitions"}, "dim_router": []string{"kafka_instance_id", "kafka_topics", "kafka_partitions"}}}},
 	{"name": "kafka_groups_partitions", "metrics": []string{"messages_consumed", "messages_remained"},
-		"key_name": []string{"groups", "queues", "partitions"},
+		"key_name":   []string{"groups", "queues", "partitions"},
 		"dim_router": []string{"kafka_instance_id", "kafka_groups", "kafka_groups_topics", "kafka_groups_partitions"}},
 }
 
