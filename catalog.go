@@ -135,6 +135,13 @@ func validateProduct(productID, specCode string, brokers int) error {
 	if !slices.Contains(p.StorageSpecCodes, specCode) {
 		return Errorf(ESPECCODE, "Invalid SPEC_CODE: storage_spec_code %q is not one of product %s.", truncateString(specCode), p.ID)
 	}
+	return p.ValidateBrokerNum(brokers)
+}
+
+// ValidateBrokerNum returns EINVALID unless brokers is within the product's
+// bounds: the one rule that creation, extension and the extension catalog
+// (ShowKafkaInstanceExtendProductInfo) follow.
+func (p Product) ValidateBrokerNum(brokers int) error {
 	if brokers < p.MinBrokers || brokers > p.MaxBrokers {
 		return Errorf(EINVALID, "broker_num must be between %d and %d for product %s.", p.MinBrokers, p.MaxBrokers, p.ID)
 	}

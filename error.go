@@ -89,6 +89,9 @@ const (
 	EPUBLICACCESS = "DMS.00400941" // dmsd's own: public access is not supported by the embedded Kafka engine.
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
 
+	// Log tasks.
+	ELOGSERVICE = "DMS.00400943" // dmsd's own: log tasks ship logs to LTS, a cloud log service dmsd does not have.
+
 	// Consumer groups.
 	EGROUPNAME   = "DMS.10240016" // The group ID format is invalid.
 	EGROUPEXISTS = "DMS.10240018" // The consumer group already exists.

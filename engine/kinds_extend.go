@@ -71,9 +71,6 @@ func extendStopBrokers(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.In
 // storageStep is the granularity of storage_space the reference requires.
 const storageStep = 100
 
-// maxBrokers is the reference's upper limit of brokers in an instance.
-const maxBrokers = 50
-
 // ExtendInstance validates the change against the instance and starts
 // extendInstance on a RUNNING instance, which is EXTENDING until it ends.
 // It returns EEXTERNAL for an external cluster, EINVALIDDISK for storage that
@@ -100,8 +97,8 @@ func (e *Engine) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceI
 		switch {
 		case ext.NewBrokerNum <= inst.BrokerNum:
 			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num %d must be larger than the current %d brokers.", ext.NewBrokerNum, inst.BrokerNum)
-		case ext.NewBrokerNum > maxBrokers:
-			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num can be at most %d.", maxBrokers)
+		case extendBrokersErr(inst, ext.NewBrokerNum) != nil:
+			return nil, extendBrokersErr(inst, ext.NewBrokerNum)
 		case ext.NewStorageSpace != 0 && ext.NewStorageSpace%storageStep != 0:
 			return nil, dmsd.Errorf(dmsd.EINVALIDDISK, "Invalid disk space: new_storage_space must be a multiple of %d GB.", storageStep)
 		case ext.NewStorageSpace != 0 && ext.NewStorageSpace < inst.StorageSpace:
@@ -147,4 +144,22 @@ func (e *Engine) extendable(ctx context.Context, actor dmsd.Actor, instanceID st
 func (e *Engine) CheckExtendable(ctx context.Context, actor dmsd.Actor, instanceID string) error {
 	_, err := e.extendable(ctx, actor, instanceID)
 	return err
+}
+
+// extendBrokersErr returns EINVALID unless newBrokers is within the bounds
+// of the instance's flavor in dmsd.Products, so that extension accepts what
+// creation and the extension catalog allow; an instance whose flavor is no
+// longer offered keeps the largest bound of any flavor.
+func extendBrokersErr(inst *dmsd.Instance, newBrokers int) error {
+	if p, ok := dmsd.ProductByID(inst.ProductID); ok {
+		return p.ValidateBrokerNum(newBrokers)
+	}
+	maxB := 0
+	for _, p := range dmsd.Products {
+		maxB = max(maxB, p.MaxBrokers)
+	}
+	if newBrokers > maxB {
+		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num can be at most %d.", maxB)
+	}
+	return nil
 }

@@ -95,6 +95,9 @@ var statusOf = map[string]int{
 	dmsd.EPUBLICACCESS: http.StatusBadRequest,
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
 
+	// Log tasks.
+	dmsd.ELOGSERVICE: http.StatusBadRequest,
+
 	// Consumer groups.
 	dmsd.EGROUPNAME:   http.StatusBadRequest,
 	dmsd.EGROUPEXISTS: http.StatusBadRequest,

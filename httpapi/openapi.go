@@ -155,12 +155,12 @@ var apiOperations = map[string]apiOperation{
 	"POST /v2/{project_id}/kafka/{instance_id}/tags/action":                                                           {ID: "BatchCreateOrDeleteKafkaTag", Body: "BatchCreateOrDeleteTagReq"},
 	"GET /v2/{project_id}/kafka/tags":                                                                                 {ID: "ShowKafkaProjectTags"},
 	// SDK operations dmsd does not offer (unserved.go).
-	"GET /v2/config/features":                                               {ID: "ListConfigFeatures", NotOffered: true},
-	"GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy":            {ID: "ShowCesHierarchy", NotOffered: true},
-	"GET /v2/{project_id}/kafka/instances/{instance_id}/extend":             {ID: "ShowKafkaInstanceExtendProductInfo", NotOffered: true},
-	"GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":    {ID: "ShowKafkaLogTask", NotOffered: true},
-	"POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":   {ID: "StartKafkaLogTask", NotOffered: true},
-	"DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}": {ID: "StopKafkaLogTask", NotOffered: true},
+	"GET /v2/config/features":                                               {ID: "ListConfigFeatures"},
+	"GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy":            {ID: "ShowCesHierarchy"},
+	"GET /v2/{project_id}/kafka/instances/{instance_id}/extend":             {ID: "ShowKafkaInstanceExtendProductInfo"},
+	"GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":    {ID: "ShowKafkaLogTask"},
+	"POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":   {ID: "StartKafkaLogTask", Body: "StartKafkaLogTaskReq"},
+	"DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}": {ID: "StopKafkaLogTask"},
 	"GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "ShowVolumeExpandConfig", NotOffered: true},
 	"PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "UpdateVolumeExpansionConfig", NotOffered: true},
 	// Smart Connect.

@@ -258,19 +258,12 @@ func TestOpenAPI_EverySDKOperationAnswered(t *testing.T) {
 // refused with ENOTOFFERED once the instance is found, whatever the body
 // (they read none).
 func notOfferedRouteCases() []routeCase {
-	kafkaInstance := projectPath + "/kafka/instances/" + fakeInstanceID
 	instance := projectPath + "/instances/" + fakeInstanceID
 	refused := func(name, method, path string, calls ...string) routeCase {
 		return routeCase{name: name + " is not offered", method: method, path: path,
 			status: http.StatusBadRequest, calls: calls, check: refusedWith(dmsd.ENOTOFFERED)}
 	}
 	return []routeCase{
-		refused("ListConfigFeatures", http.MethodGet, "/v2/config/features"),
-		refused("ShowCesHierarchy", http.MethodGet, instance+"/ces-hierarchy", "FindInstance"),
-		refused("ShowKafkaInstanceExtendProductInfo", http.MethodGet, kafkaInstance+"/extend", "FindInstance"),
-		refused("ShowKafkaLogTask", http.MethodGet, kafkaInstance+"/logs/log-one", "FindInstance"),
-		refused("StartKafkaLogTask", http.MethodPost, kafkaInstance+"/logs/log-one", "FindInstance"),
-		refused("StopKafkaLogTask", http.MethodDelete, kafkaInstance+"/logs/log-one", "FindInstance"),
 		refused("ShowVolumeExpandConfig", http.MethodGet, instance+"/auto-volume-expand", "FindInstance"),
 		refused("UpdateVolumeExpansionConfig", http.MethodPut, instance+"/auto-volume-expand", "FindInstance"),
 	}

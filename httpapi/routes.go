@@ -196,14 +196,16 @@ func (s *Server) routes() {
 	// SDK operations dmsd does not offer: each refused with ENOTOFFERED
 	// rather than an unknown route (unserved.go). Serving one for real
 	// means moving its line out of this block.
-	v2("GET /v2/config/features", handleNotOffered(nil, "ListConfigFeatures"))
-	v2("GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy", handleNotOffered(s.store, "ShowCesHierarchy"))
-	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend", handleNotOffered(s.store, "ShowKafkaInstanceExtendProductInfo"), "type")
-	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleNotOffered(s.store, "ShowKafkaLogTask"))
-	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleNotOffered(s.store, "StartKafkaLogTask"))
-	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleNotOffered(s.store, "StopKafkaLogTask"))
 	v2("GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleNotOffered(s.store, "ShowVolumeExpandConfig"))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleNotOffered(s.store, "UpdateVolumeExpansionConfig"))
+
+	// Features, the extension catalog, monitoring dimensions, log tasks (refused: LTS).
+	v2("GET /v2/config/features", handleConfigFeatures())
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend", handleExtendProductInfo(s.store), "type")
+	v2("GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy", handleCesHierarchy(s.brokers, s.topics, s.groups))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStart(s.store))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskShow(s.store))
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStop(s.store))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

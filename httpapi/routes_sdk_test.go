@@ -113,6 +113,9 @@ var servedOperations = []string{
 	"CreateConnector", "ShowConnectorResourceInfo", "DeleteConnector", "CreateConnectorTask", "ListConnectorTasks",
 	"ShowConnectorTask", "ModifyConnectorTask", "PauseConnectorTask", "ResumeConnectorTask", "RestartConnectorTask",
 	"RestartSmartConnectorTask", "DeleteConnectorTask", "ValidateConnectorConnectivity", "ListObsBuckets",
+	// Features, extension catalog, monitoring dimensions; log tasks (start and stop refused with DMS.00400943).
+	"ListConfigFeatures", "ShowKafkaInstanceExtendProductInfo", "ShowCesHierarchy",
+	"StartKafkaLogTask", "ShowKafkaLogTask", "StopKafkaLogTask",
 }
 
 // pathParamValues are distinct valid values for every path parameter the
