@@ -41,29 +41,6 @@ func TestOpenAPI_ServedUnsignedAndRefusals(t *testing.T) {
 	c := s.client(0)
 	id := *createInstance(t, c, "openapi", 1, false).InstanceId
 	refusals := map[string]func() error{
-		"ListConfigFeatures": func() error { _, err := c.ListConfigFeatures(&model.ListConfigFeaturesRequest{}); return err },
-		"ShowCesHierarchy": func() error {
-			_, err := c.ShowCesHierarchy(&model.ShowCesHierarchyRequest{InstanceId: id})
-			return err
-		},
-		"ShowKafkaInstanceExtendProductInfo": func() error {
-			_, err := c.ShowKafkaInstanceExtendProductInfo(&model.ShowKafkaInstanceExtendProductInfoRequest{
-				InstanceId: id, Type: model.GetShowKafkaInstanceExtendProductInfoRequestTypeEnum().ADVANCED})
-			return err
-		},
-		"ShowKafkaLogTask": func() error {
-			_, err := c.ShowKafkaLogTask(&model.ShowKafkaLogTaskRequest{InstanceId: id, LogType: model.GetShowKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG})
-			return err
-		},
-		"StartKafkaLogTask": func() error {
-			_, err := c.StartKafkaLogTask(&model.StartKafkaLogTaskRequest{InstanceId: id, LogType: model.GetStartKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG,
-				Body: &model.StartKafkaLogTaskReq{}})
-			return err
-		},
-		"StopKafkaLogTask": func() error {
-			_, err := c.StopKafkaLogTask(&model.StopKafkaLogTaskRequest{InstanceId: id, LogType: model.GetStopKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG})
-			return err
-		},
 		"ShowVolumeExpandConfig": func() error {
 			_, err := c.ShowVolumeExpandConfig(&model.ShowVolumeExpandConfigRequest{InstanceId: id})
 			return err
