@@ -96,6 +96,8 @@ type Instance struct {
 	SSLCACert string `json:",omitempty"`
 	// Tags are the key/value tags the instance was created with.
 	Tags []Tag `json:",omitempty"`
+	// VolumeExpand, when set, is the instance's automatic storage growth.
+	VolumeExpand *VolumeExpand `json:",omitempty"`
 	// GroupNotes are what dmsd keeps about consumer groups that Kafka does
 	// not (descriptions, groups created through the API), by group name.
 	GroupNotes map[string]GroupNote `json:",omitempty"`

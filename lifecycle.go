@@ -65,6 +65,7 @@ type LifecycleService interface {
 	// SetAdvertisedIPs records the addresses cross_vpc_info advertises for
 	// the brokers' listeners, and returns the listeners with theirs.
 	SetAdvertisedIPs(ctx context.Context, actor Actor, instanceID string, ips map[string]string) ([]AdvertisedIP, error)
+	VolumeService
 }
 
 // AdvertisedIP is a listener's address and the one advertised for it.

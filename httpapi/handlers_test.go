@@ -556,7 +556,7 @@ func routeCases() []routeCase {
 				require.Equal(t, fakeJobID, *decodeAsSDK[model.StopKafkaRebalanceLogTaskResponse](t, w).JobId)
 			},
 		},
-	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases(), connectRouteCases(), notOfferedRouteCases(), rest12RouteCases())...)
+	}, slices.Concat(inspectRouteCases(), groupRouteCases(), lifecycleRouteCases(), messageRouteCases(), quotaRouteCases(), tagRouteCases(), flavorRouteCases(), connectRouteCases(), notOfferedRouteCases(), rest12RouteCases(), volumeRouteCases())...)
 }
 
 // methodsOf returns the method names of calls.

@@ -52,6 +52,10 @@ func (s fakeLifecycle) SetAdvertisedIPs(ctx context.Context, actor dmsd.Actor, i
 	return []dmsd.AdvertisedIP{{Listener: "127.0.0.1:19092", Advertised: "10.0.0.5"}}, s.record(ctx, "SetAdvertisedIPs", actor, instanceID, ips)
 }
 
+func (s fakeLifecycle) SetVolumeExpand(ctx context.Context, actor dmsd.Actor, instanceID string, v dmsd.VolumeExpand) error {
+	return s.record(ctx, "SetVolumeExpand", actor, instanceID, v)
+}
+
 // projectCalls are the service methods that act on the actor's project, not
 // on one instance.
 var projectCalls = map[string]bool{"RecyclePolicy": true, "SetRecyclePolicy": true, "RecycledInstances": true}

@@ -161,8 +161,8 @@ var apiOperations = map[string]apiOperation{
 	"GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":    {ID: "ShowKafkaLogTask"},
 	"POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":   {ID: "StartKafkaLogTask", Body: "StartKafkaLogTaskReq"},
 	"DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}": {ID: "StopKafkaLogTask"},
-	"GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "ShowVolumeExpandConfig", NotOffered: true},
-	"PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "UpdateVolumeExpansionConfig", NotOffered: true},
+	"GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "ShowVolumeExpandConfig"},
+	"PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "UpdateVolumeExpansionConfig", Body: "AlterAutoVolumeExpandConfig"},
 	// Smart Connect.
 	"POST /v2/{project_id}/instances/{instance_id}/connector":                              {ID: "CreateConnector", Body: "CreateConnectorReq"},
 	"GET /v2/{project_id}/instances/{instance_id}/connector":                               {ID: "ShowConnectorResourceInfo"},

@@ -263,8 +263,6 @@ func notOfferedRouteCases() []routeCase {
 		return routeCase{name: name + " is not offered", method: method, path: path,
 			status: http.StatusBadRequest, calls: calls, check: refusedWith(dmsd.ENOTOFFERED)}
 	}
-	return []routeCase{
-		refused("ShowVolumeExpandConfig", http.MethodGet, instance+"/auto-volume-expand", "FindInstance"),
-		refused("UpdateVolumeExpansionConfig", http.MethodPut, instance+"/auto-volume-expand", "FindInstance"),
-	}
+	_, _ = instance, refused
+	return nil
 }

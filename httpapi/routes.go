@@ -185,6 +185,9 @@ func (s *Server) routes() {
 	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
 	v2("PUT /v2/{project_id}/kafka/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
 	v2("POST /v2/{project_id}/instances/{instance_id}/connector/validate", handleConnectValidate(s.connectTasks))
+	// Automatic storage growth (engine/volume.go does the growing).
+	v2("GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleVolumeExpandShow(s.store))
+	v2("PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleVolumeExpandUpdate(s.store, s.lifecycle))
 	// Outside /v2, in the mux of project routes (Server.muxFor sends
 	// every non-/v2 path there).
 	obs := s.authenticate(handleObsBuckets())
@@ -196,8 +199,6 @@ func (s *Server) routes() {
 	// SDK operations dmsd does not offer: each refused with ENOTOFFERED
 	// rather than an unknown route (unserved.go). Serving one for real
 	// means moving its line out of this block.
-	v2("GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleNotOffered(s.store, "ShowVolumeExpandConfig"))
-	v2("PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleNotOffered(s.store, "UpdateVolumeExpansionConfig"))
 
 	// Features, the extension catalog, monitoring dimensions, log tasks (refused: LTS).
 	v2("GET /v2/config/features", handleConfigFeatures())

@@ -116,6 +116,7 @@ var servedOperations = []string{
 	// Features, extension catalog, monitoring dimensions; log tasks (start and stop refused with DMS.00400943).
 	"ListConfigFeatures", "ShowKafkaInstanceExtendProductInfo", "ShowCesHierarchy",
 	"StartKafkaLogTask", "ShowKafkaLogTask", "StopKafkaLogTask",
+	"ShowVolumeExpandConfig", "UpdateVolumeExpansionConfig",
 }
 
 // pathParamValues are distinct valid values for every path parameter the

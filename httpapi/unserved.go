@@ -8,10 +8,7 @@ import (
 
 // notOffered says, for each SDK operation dmsd does not offer, why: the
 // message of its ENOTOFFERED refusal.
-var notOffered = map[string]string{
-	"ShowVolumeExpandConfig":      "dmsd does not grow storage by itself; extend an instance with ResizeKafkaInstance.",
-	"UpdateVolumeExpansionConfig": "dmsd does not grow storage by itself; extend an instance with ResizeKafkaInstance.",
-}
+var notOffered = map[string]string{}
 
 // handleNotOffered refuses the SDK operation op with ENOTOFFERED and the
 // reason notOffered gives. With a store, an instance that the caller cannot

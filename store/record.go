@@ -49,6 +49,7 @@ type instanceV1 struct {
 	SSLEnabled      bool                     `json:"SSLEnabled,omitempty"`
 	SSLCACert       string                   `json:"SSLCACert,omitempty"`
 	Tags            []dmsd.Tag               `json:"Tags,omitempty"`
+	VolumeExpand    *dmsd.VolumeExpand       `json:"VolumeExpand,omitempty"`
 
 	GroupNotes    map[string]dmsd.GroupNote `json:"GroupNotes,omitempty"`
 	RecycledAt    time.Time                 `json:"RecycledAt,omitzero"`

@@ -41,6 +41,9 @@ type config struct {
 	// to test the expiry).
 	RecycleInterval time.Duration
 	RecycleDay      time.Duration
+	// VolumeInterval is how often automatic storage growth looks at the
+	// brokers' disk usage.
+	VolumeInterval time.Duration
 	// DiagnosisInterval is how far apart a backlog diagnosis samples
 	// offsets.
 	DiagnosisInterval time.Duration
@@ -86,6 +89,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	recycleInterval, recycleDay := env("DMSD_RECYCLE_INTERVAL", "1m"), env("DMSD_RECYCLE_DAY", "24h")
 	fs.StringVar(&recycleInterval, "recycle-interval", recycleInterval, "how often instances whose recycle bin retention ended are deleted (DMSD_RECYCLE_INTERVAL)")
 	fs.StringVar(&recycleDay, "recycle-day", recycleDay, "how long a day of recycle bin retention lasts; shorten it only to test the expiry (DMSD_RECYCLE_DAY)")
+	volumeInterval := env("DMSD_VOLUME_CHECK_INTERVAL", "1m")
+	fs.StringVar(&volumeInterval, "volume-check-interval", volumeInterval, "how often the disk usage of instances with automatic storage growth is checked (DMSD_VOLUME_CHECK_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -110,6 +115,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.AuthFailureLimit, err = strconv.Atoi(authFailures); err != nil || c.AuthFailureLimit < 0 {
 		return c, fmt.Errorf("--auth-failure-limit %q: want a number of failures a minute, or 0 for no limit", authFailures)
+	}
+	if c.VolumeInterval, err = time.ParseDuration(volumeInterval); err != nil || c.VolumeInterval <= 0 {
+		return c, fmt.Errorf("--volume-check-interval %q: want a positive duration", volumeInterval)
 	}
 	if c.RecycleInterval, err = time.ParseDuration(recycleInterval); err != nil || c.RecycleInterval <= 0 {
 		return c, fmt.Errorf("--recycle-interval %q: want a positive duration", recycleInterval)

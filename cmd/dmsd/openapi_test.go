@@ -6,10 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
 	"github.com/stretchr/testify/require"
-
-	"github.com/dmsd/dmsd"
 )
 
 // TestOpenAPI_ServedUnsignedAndRefusals fetches /openapi.json from a running
@@ -36,23 +33,5 @@ func TestOpenAPI_ServedUnsignedAndRefusals(t *testing.T) {
 	require.Equal(t, "CreateInstanceTopic", doc.Paths["/v2/{project_id}/instances/{instance_id}/topics"]["post"]["operationId"])
 	for _, c := range s.creds {
 		require.NotContains(t, string(body), c.SecretKey)
-	}
-
-	c := s.client(0)
-	id := *createInstance(t, c, "openapi", 1, false).InstanceId
-	refusals := map[string]func() error{
-		"ShowVolumeExpandConfig": func() error {
-			_, err := c.ShowVolumeExpandConfig(&model.ShowVolumeExpandConfigRequest{InstanceId: id})
-			return err
-		},
-		"UpdateVolumeExpansionConfig": func() error {
-			_, err := c.UpdateVolumeExpansionConfig(&model.UpdateVolumeExpansionConfigRequest{InstanceId: id, Body: &model.AlterAutoVolumeExpandConfig{}})
-			return err
-		},
-	}
-	for name, call := range refusals {
-		err := call()
-		requireDMSError(t, err, http.StatusBadRequest, dmsd.ENOTOFFERED)
-		require.Contains(t, err.Error(), name)
 	}
 }

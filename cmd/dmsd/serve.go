@@ -92,6 +92,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	recycleDone := make(chan struct{})
 	go func() { defer close(recycleDone); eng.MonitorRecycleBin(recycleCtx, cfg.RecycleInterval) }()
 	defer func() { stopRecycle(); <-recycleDone }()
+	// So does automatic storage growth.
+	volumeCtx, stopVolumes := context.WithCancel(ctx)
+	volumeDone := make(chan struct{})
+	go func() { defer close(volumeDone); eng.MonitorVolumes(volumeCtx, cfg.VolumeInterval) }()
+	defer func() { stopVolumes(); <-volumeDone }()
 	// Replication tasks of the replica's instances; stopped before the
 	// clusters they read and write.
 	connect := replicate.NewService(db, clusters, eng)
