@@ -504,19 +504,9 @@ func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDACTION, "The action parameter in the request must be delete or restart."))
 			return
 		}
-		switch {
-		case len(req.Instances) == 0:
-			writeError(w, r, dmsd.Errorf(dmsd.EEMPTYINSTANCES, "The instances parameter in the request is empty."))
+		if err := checkInstanceBatch(req.Instances); err != nil {
+			writeError(w, r, err)
 			return
-		case len(req.Instances) > maxActionInstances:
-			writeError(w, r, dmsd.Errorf(dmsd.ETOOMANYINSTANCES, "The instances array can contain a maximum of %d instance IDs.", maxActionInstances))
-			return
-		}
-		for _, id := range req.Instances {
-			if err := checkInstanceID(id); err != nil {
-				writeError(w, r, err)
-				return
-			}
 		}
 		out := struct {
 			Results []actionResultJSON `json:"results"`
@@ -559,4 +549,22 @@ func handleAutoTopic(svc dmsd.InstanceService) http.Handler {
 		}
 		encode(w, http.StatusOK, struct{}{})
 	})
+}
+
+// checkInstanceBatch returns an error unless ids is a batch of instances an
+// action may name: EEMPTYINSTANCES for none, ETOOMANYINSTANCES past
+// maxActionInstances, EINVALIDINSTANCEID for a malformed id.
+func checkInstanceBatch(ids []string) error {
+	switch {
+	case len(ids) == 0:
+		return dmsd.Errorf(dmsd.EEMPTYINSTANCES, "The instances parameter in the request is empty.")
+	case len(ids) > maxActionInstances:
+		return dmsd.Errorf(dmsd.ETOOMANYINSTANCES, "The instances array can contain a maximum of %d instance IDs.", maxActionInstances)
+	}
+	for _, id := range ids {
+		if err := checkInstanceID(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -126,19 +126,9 @@ func handleRecycleRestore(svc dmsd.LifecycleService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		switch {
-		case len(req.Instances) == 0:
-			writeError(w, r, dmsd.Errorf(dmsd.EEMPTYINSTANCES, "The instances parameter in the request is empty."))
+		if err := checkInstanceBatch(req.Instances); err != nil {
+			writeError(w, r, err)
 			return
-		case len(req.Instances) > maxActionInstances:
-			writeError(w, r, dmsd.Errorf(dmsd.ETOOMANYINSTANCES, "The instances array can contain a maximum of %d instance IDs.", maxActionInstances))
-			return
-		}
-		for _, id := range req.Instances {
-			if err := checkInstanceID(id); err != nil {
-				writeError(w, r, err)
-				return
-			}
 		}
 		out := struct {
 			Results []restoreResultJSON `json:"results"`

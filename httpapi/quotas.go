@@ -68,17 +68,7 @@ func handleTopicQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http
 // SDK), and their count before paging.
 func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceIDOf(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		offset, limit, err := pageOf(r.URL.Query(), 10, 1000)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		held, err := svc.ClientQuotas(r.Context(), actorFrom(r), id)
+		held, offset, limit, err := clientQuotasPage(r, svc)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -123,17 +113,7 @@ func handleUserClientQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange)
 // offset and limit, and their count before paging.
 func handleUserClientQuotaShow(svc dmsd.QuotaService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceIDOf(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		offset, limit, err := pageOf(r.URL.Query(), 10, 1000)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		held, err := svc.ClientQuotas(r.Context(), actorFrom(r), id)
+		held, offset, limit, err := clientQuotasPage(r, svc)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -182,4 +162,19 @@ func handleProjectQuotas(svc dmsd.QuotaService) http.Handler {
 		}
 		encode(w, http.StatusOK, map[string]any{"quotas": map[string]any{"resources": res}})
 	})
+}
+
+// clientQuotasPage returns the client quotas of the instance of r's path and
+// the page r asks for (10 by default, at most 1000), or the error of the
+// instance id, the page or the service.
+func clientQuotasPage(r *http.Request, svc dmsd.QuotaService) (held []dmsd.ClientQuota, offset, limit int, err error) {
+	id, err := instanceIDOf(r)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if offset, limit, err = pageOf(r.URL.Query(), 10, 1000); err != nil {
+		return nil, 0, 0, err
+	}
+	held, err = svc.ClientQuotas(r.Context(), actorFrom(r), id)
+	return held, offset, limit, err
 }
