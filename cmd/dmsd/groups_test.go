@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -326,27 +325,10 @@ func TestConsumerGroupsExternal(t *testing.T) {
 	addrs := startExternalKafka(t, "-brokers", "1")
 	s := startServer(t, t.TempDir(), "--external-allow", "127.0.0.1")
 	c := s.client(0)
-	req := newCreateRequest("external-groups", 1, false)
-	b, err := json.Marshal(req.Body)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	delete(m, "broker_num") // taken from the cluster
-	m["external"] = map[string]any{"bootstrap_servers": addrs}
-	b, err = json.Marshal(m)
-	require.NoError(t, err)
-	status, resp := s.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/kafka/" + s.creds[0].ProjectID + "/instances",
-		body: string(b), headers: map[string]string{"Content-Type": "application/json"}})
-	require.Equal(t, http.StatusOK, status, resp)
-	var created struct {
-		InstanceID string `json:"instance_id"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(resp), &created))
-	id := created.InstanceID
-	waitInstance(t, c, id, string(dmsd.InstanceRunning))
+	id := s.createExternal(t, "external-groups", map[string]any{"bootstrap_servers": addrs})
 	adm, _ := groupFixture(t, addrs[0])
 	requireGroupsMatchKafka(t, c, id, adm)
-	_, err = c.DeleteGroup(&model.DeleteGroupRequest{InstanceId: id, Group: "live"})
+	_, err := c.DeleteGroup(&model.DeleteGroupRequest{InstanceId: id, Group: "live"})
 	requireDMSError(t, err, 400, dmsd.EGROUPACTIVE)
 	_, err = c.DeleteGroup(&model.DeleteGroupRequest{InstanceId: id, Group: "billing"})
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -133,24 +132,7 @@ func TestMessagesExternal(t *testing.T) {
 	addrs := startExternalKafka(t, "-brokers", "1", "-scram", "admin:admin-secret")
 	s := startServer(t, t.TempDir(), "--external-allow", "127.0.0.1")
 	c := s.client(0)
-	req := newCreateRequest("external-messages", 1, false)
-	b, err := json.Marshal(req.Body)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	delete(m, "broker_num")
-	m["external"] = map[string]any{"bootstrap_servers": addrs, "sasl_mechanism": "SCRAM-SHA-512", "username": "admin", "password": "admin-secret"}
-	b, err = json.Marshal(m)
-	require.NoError(t, err)
-	status, resp := s.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/kafka/" + s.creds[0].ProjectID + "/instances",
-		body: string(b), headers: map[string]string{"Content-Type": "application/json"}})
-	require.Equal(t, http.StatusOK, status, resp)
-	var created struct {
-		InstanceID string `json:"instance_id"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(resp), &created))
-	id := created.InstanceID
-	waitInstance(t, c, id, string(dmsd.InstanceRunning))
+	id := s.createExternal(t, "external-messages", map[string]any{"bootstrap_servers": addrs, "sasl_mechanism": "SCRAM-SHA-512", "username": "admin", "password": "admin-secret"})
 	createTopic(t, c, id, "orders", 2)
 	seed := func(opts ...kgo.Opt) *kgo.Client {
 		cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addrs...),

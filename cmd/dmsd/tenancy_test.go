@@ -66,6 +66,19 @@ func (s *testServer) createOK(t *testing.T, i int, body string) string {
 	return created.InstanceID
 }
 
+// createExternal creates, with the first credential, an external instance
+// named name of the cluster external describes (bootstrap_servers and any
+// SASL settings), waits for it to be RUNNING and returns its id.
+func (s *testServer) createExternal(t *testing.T, name string, external map[string]any) string {
+	t.Helper()
+	id := s.createOK(t, 0, createBody(t, name, 1, func(m map[string]any) {
+		delete(m, "broker_num") // taken from the cluster
+		m["external"] = external
+	}))
+	waitInstance(t, s.client(0), id, string(dmsd.InstanceRunning))
+	return id
+}
+
 func instanceCount(t *testing.T, s *testServer, i int) int32 {
 	t.Helper()
 	list, err := s.client(i).ListInstances(&model.ListInstancesRequest{})

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
@@ -20,24 +18,7 @@ func TestUserNotesOnEveryReplica(t *testing.T) {
 	addrs := startExternalKafka(t, "-brokers", "1", "-scram", "admin:admin-secret")
 	a, b := startReplicas(t, dbURL, "notes-a", "notes-b", "--external-allow", "127.0.0.1")
 
-	req := newCreateRequest("external-notes", 1, false)
-	body, err := json.Marshal(req.Body)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(body, &m))
-	delete(m, "broker_num")
-	m["external"] = map[string]any{"bootstrap_servers": addrs, "sasl_mechanism": "SCRAM-SHA-512", "username": "admin", "password": "admin-secret"}
-	body, err = json.Marshal(m)
-	require.NoError(t, err)
-	status, answer := a.signedDo(t, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/kafka/" + a.creds[0].ProjectID + "/instances",
-		body: string(body), headers: map[string]string{"Content-Type": "application/json"}})
-	require.Equal(t, http.StatusOK, status, answer)
-	var created struct {
-		InstanceID string `json:"instance_id"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(answer), &created))
-	id := created.InstanceID
-	waitInstance(t, a.client(0), id, "RUNNING")
+	id := a.createExternal(t, "external-notes", map[string]any{"bootstrap_servers": addrs, "sasl_mechanism": "SCRAM-SHA-512", "username": "admin", "password": "admin-secret"})
 
 	descriptionOn := func(s *testServer, name string) string {
 		t.Helper()
@@ -55,7 +36,7 @@ func TestUserNotesOnEveryReplica(t *testing.T) {
 	require.Equal(t, "made on a", descriptionOn(a, "noted-user"))
 	require.Equal(t, "made on a", descriptionOn(b, "noted-user"), "the other replica shows it")
 
-	_, err = b.client(0).UpdateInstanceUser(&model.UpdateInstanceUserRequest{Engine: "kafka", InstanceId: id, UserName: "noted-user",
+	_, err := b.client(0).UpdateInstanceUser(&model.UpdateInstanceUserRequest{Engine: "kafka", InstanceId: id, UserName: "noted-user",
 		Body: &model.UpdateUserReq{UserDesc: ptr("changed on b")}})
 	require.NoError(t, err)
 	require.Equal(t, "changed on b", descriptionOn(a, "noted-user"))
