@@ -18,5 +18,5 @@ var ConfigFeatures = []ConfigFeature{
 	{ID: "rebalance_log", On: true, Description: "Consumer group rebalance logs collected while the task is on."},
 	{ID: "plain_ssl_switch", On: true, Description: "Turning SASL_SSL on and off for an instance's clients."},
 	{ID: "log_task", On: false, Description: "Log tasks that ship logs to LTS log groups and streams; dmsd has no LTS, so StartKafkaLogTask is refused."},
-	{ID: "smart_connect", On: false, Description: "Smart Connect tasks; not offered by dmsd."},
+	{ID: "smart_connect", On: true, Description: "Smart Connect's Kafka replicator tasks between clusters; OBS and Redis tasks are refused."},
 }

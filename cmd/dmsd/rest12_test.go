@@ -121,6 +121,7 @@ func TestConfigFeaturesAndLogTasks(t *testing.T) {
 	}
 	require.EqualValues(t, len(status), *features.TotalRecord)
 	require.EqualValues(t, 1, status["rebalance_log"])
+	require.EqualValues(t, 1, status["smart_connect"])
 	require.EqualValues(t, 0, status["log_task"])
 
 	id := *createInstance(t, c, "log-tasks", 1, false).InstanceId
