@@ -170,7 +170,7 @@ var apiOperations = map[string]apiOperation{
 	"POST /v2/{project_id}/instances/{instance_id}/connector/tasks":                        {ID: "CreateConnectorTask", Body: "CreateSmartConnectTaskReq"},
 	"GET /v2/{project_id}/instances/{instance_id}/connector/tasks":                         {ID: "ListConnectorTasks"},
 	"GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":               {ID: "ShowConnectorTask"},
-	"PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":               {ID: "ModifyConnectorTask", Body: "SmartConnectTaskEntity"},
+	"PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":               {ID: "ModifyConnectorTask", Body: "SmartConnectTaskEntity", Errors: []string{dmsd.ECONNECTOROFF, dmsd.ECONNECTTASKNOTFOUND, dmsd.ECONNECTTYPE}},
 	"DELETE /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":            {ID: "DeleteConnectorTask"},
 	"PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/pause":         {ID: "PauseConnectorTask"},
 	"PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/resume":        {ID: "ResumeConnectorTask"},
