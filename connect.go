@@ -161,6 +161,11 @@ func (t *ConnectTask) Validate() error {
 	if p.Direction == DirectionTwoWay && p.ProvenanceHeader && (p.ClusterName == "" || p.CurrentClusterName == "" || p.ClusterName == p.CurrentClusterName) {
 		return Errorf(EINVALID, "Invalid request parameter: provenance headers in two-way mode need distinct cluster_name and current_cluster_name.")
 	}
+	if p.Direction == DirectionTwoWay && p.SyncConsumerOffsets && !p.RenameTopic {
+		// On the same topic names each way, a group's offsets translated to
+		// one side would be translated back as the other side's.
+		return Errorf(EINVALID, "Invalid request parameter: sync_consumer_offsets_enabled in two-way replication needs rename_topic_enabled.")
+	}
 	if _, err := p.Mapping(); err != nil {
 		return err
 	}
