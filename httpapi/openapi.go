@@ -169,7 +169,7 @@ var apiOperations = map[string]apiOperation{
 	"POST /v2/{project_id}/kafka/instances/{instance_id}/delete-connector":                 {ID: "DeleteConnector"},
 	"POST /v2/{project_id}/instances/{instance_id}/connector/tasks":                        {ID: "CreateConnectorTask", Body: "CreateSmartConnectTaskReq"},
 	"GET /v2/{project_id}/instances/{instance_id}/connector/tasks":                         {ID: "ListConnectorTasks"},
-	"GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":               {ID: "ShowConnectorTask"},
+	"GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":               {ID: "ShowConnectorTask", Summary: "Show connector task, with dmsd's own topics_lag (per direction and source topic, the records not copied yet) and duplicates (records possibly written twice)."},
 	"PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":               {ID: "ModifyConnectorTask", Body: "SmartConnectTaskEntity", Errors: []string{dmsd.ECONNECTOROFF, dmsd.ECONNECTTASKNOTFOUND, dmsd.ECONNECTTYPE}},
 	"DELETE /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}":            {ID: "DeleteConnectorTask"},
 	"PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/pause":         {ID: "PauseConnectorTask"},
