@@ -62,6 +62,10 @@ type ConnectTask struct {
 	// records of batches sent to a target that the process did not see
 	// acknowledged before it stopped.
 	Duplicates int64
+	// Lag is how far the task is behind its sources, computed when a task
+	// is shown (ShowConnectTask); nil otherwise or when a source did not
+	// answer.
+	Lag []ConnectLag
 }
 
 // ConnectPeer is the other side of a replication task and how to copy, as
@@ -156,6 +160,11 @@ func (t *ConnectTask) Validate() error {
 	}
 	if p.Direction == DirectionTwoWay && p.ProvenanceHeader && (p.ClusterName == "" || p.CurrentClusterName == "" || p.ClusterName == p.CurrentClusterName) {
 		return Errorf(EINVALID, "Invalid request parameter: provenance headers in two-way mode need distinct cluster_name and current_cluster_name.")
+	}
+	if p.Direction == DirectionTwoWay && p.SyncConsumerOffsets && !p.RenameTopic {
+		// On the same topic names each way, a group's offsets translated to
+		// one side would be translated back as the other side's.
+		return Errorf(EINVALID, "Invalid request parameter: sync_consumer_offsets_enabled in two-way replication needs rename_topic_enabled.")
 	}
 	if _, err := p.Mapping(); err != nil {
 		return err
@@ -279,6 +288,10 @@ type ConnectStore interface {
 	// RecoverConnectBatch adds the records of a flow's batch that was never
 	// acknowledged to the task's possible duplicates, as a worker starts.
 	RecoverConnectBatch(ctx context.Context, taskID, flow string) error
+	// UpdateConnectTask saves a task's name and settings (topics, peer).
+	// Returns EINVALID if the instance has another task of that name,
+	// ECONNECTTASKNOTFOUND if the task is gone.
+	UpdateConnectTask(ctx context.Context, t *ConnectTask) error
 }
 
 // ConnectorService enables and disables Smart Connect on an instance, as
@@ -300,8 +313,12 @@ type ConnectTaskService interface {
 	CreateConnectTask(ctx context.Context, actor Actor, t *ConnectTask, startLater bool) error
 	// ListConnectTasks returns an instance's tasks.
 	ListConnectTasks(ctx context.Context, actor Actor, instanceID string) ([]*ConnectTask, error)
-	// ShowConnectTask returns a task, or ECONNECTTASKNOTFOUND.
+	// ShowConnectTask returns a task with its lag, or ECONNECTTASKNOTFOUND.
 	ShowConnectTask(ctx context.Context, actor Actor, instanceID, taskID string) (*ConnectTask, error)
+	// ModifyConnectTask applies change to a task and returns it; a running
+	// task restarts with its new settings. Returns EINVALID,
+	// ECONNECTOROFF, ECONNECTTASKNOTFOUND.
+	ModifyConnectTask(ctx context.Context, actor Actor, instanceID, taskID string, change *ConnectTaskChange) (*ConnectTask, error)
 	// SetConnectRunning pauses (run false) or resumes/restarts a task.
 	SetConnectRunning(ctx context.Context, actor Actor, instanceID, taskID string, run bool) error
 	// DeleteConnectTask deletes a task, or returns ECONNECTTASKNOTFOUND.

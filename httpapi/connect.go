@@ -23,6 +23,16 @@ type connectTaskJSON struct {
 	CreateTime  int64           `json:"create_time"`
 	Reason      string          `json:"reason,omitempty"`
 	Duplicates  int64           `json:"duplicates"`
+	// TopicsLag is dmsd's own, in ShowConnectorTask only: per direction
+	// and source topic, the records not copied yet.
+	TopicsLag []connectLagJSON `json:"topics_lag,omitempty"`
+}
+
+// connectLagJSON is one entry of topics_lag.
+type connectLagJSON struct {
+	Direction string `json:"direction"`
+	Topic     string `json:"topic"`
+	Lag       int64  `json:"lag"`
 }
 
 // connectPeerJSON is source_task, in requests and answers; the password is
@@ -95,7 +105,19 @@ func connectTaskOf(t *dmsd.ConnectTask) connectTaskJSON {
 			RenameTopicEnabled: p.RenameTopic, ProvenanceHeaderEnabled: p.ProvenanceHeader, ConsumerStrategy: p.ConsumerStrategy,
 			CompressionType: p.CompressionType, TopicsMapping: p.TopicsMapping,
 		},
+		TopicsLag: lagOf(t.Lag),
 	}
+}
+
+func lagOf(lag []dmsd.ConnectLag) []connectLagJSON {
+	if lag == nil {
+		return nil
+	}
+	out := make([]connectLagJSON, 0, len(lag))
+	for _, l := range lag {
+		out = append(out, connectLagJSON{Direction: l.Flow, Topic: l.Topic, Lag: l.Lag})
+	}
+	return out
 }
 
 // handleConnectorCreate enables Smart Connect (CreateConnector): the
@@ -282,24 +304,6 @@ func handleConnectTaskDelete(svc dmsd.ConnectTaskService) http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
-}
-
-// handleConnectTaskModify refuses ModifyConnectorTask: changing a running
-// replicator's settings is not supported yet; delete and create the task.
-func handleConnectTaskModify() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, _, err := connectTaskIDs(r); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if _, err := decode[struct {
-			TaskName string `json:"task_name"`
-		}](r); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a Smart Connect task cannot be modified here; delete it and create it anew (its settings are fixed at creation)."))
 	})
 }
 

@@ -46,6 +46,14 @@ func (s fakeConnect) DeleteConnectTask(ctx context.Context, actor dmsd.Actor, in
 	return s.record(ctx, "DeleteConnectTask", actor, instanceID, taskID)
 }
 
+func (s fakeConnect) ModifyConnectTask(ctx context.Context, actor dmsd.Actor, instanceID, taskID string, change *dmsd.ConnectTaskChange) (*dmsd.ConnectTask, error) {
+	t, err := change.Apply(fakeConnectTask())
+	if err != nil {
+		return nil, err
+	}
+	return t, s.record(ctx, "ModifyConnectTask", actor, instanceID, taskID, change)
+}
+
 func (s fakeConnect) ValidatePeer(ctx context.Context, actor dmsd.Actor, instanceID string, p *dmsd.ConnectPeer) error {
 	return s.record(ctx, "ValidatePeer", actor, instanceID, p)
 }
@@ -121,8 +129,24 @@ func connectRouteCases() []routeCase {
 			},
 		},
 		{
-			name: "modify connect task (refused)", method: http.MethodPut, path: connectTask, body: map[string]any{"task_name": "x"},
-			status: http.StatusBadRequest,
+			name: "modify connect task", method: http.MethodPut, path: connectTask,
+			body:   map[string]any{"task_name": "mirror-two", "topics": "a, c", "source_task": map[string]any{"task_num": 4, "instance_id": "peer"}},
+			status: http.StatusOK, calls: []string{"ModifyConnectTask"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				out := decodeAsSDK[model.ModifyConnectorTaskResponse](t, w)
+				require.Equal(t, "mirror-two", *out.TaskName)
+				require.Equal(t, "a,c", *out.Topics)
+				require.Equal(t, int32(4), *out.SourceTask.TaskNum)
+				require.Equal(t, int32(1), *out.SourceTask.ReplicationFactor, "what the body leaves out stays")
+			},
+		},
+		{
+			name: "modify connect task to another peer", method: http.MethodPut, path: connectTask,
+			body: map[string]any{"source_task": map[string]any{"instance_id": "other"}}, status: http.StatusBadRequest,
+		},
+		{
+			name: "modify connect task to an OBS sink", method: http.MethodPut, path: connectTask,
+			body: map[string]any{"sink_type": "OBS_SINK"}, status: http.StatusBadRequest,
 		},
 		{name: "delete connect task", method: http.MethodDelete, path: connectTask, status: http.StatusNoContent, calls: []string{"DeleteConnectTask"}},
 		{name: "pause connect task", method: http.MethodPut, path: connectTask + "/pause", status: http.StatusNoContent, calls: []string{"SetConnectRunning"}},

@@ -178,7 +178,7 @@ func (s *Server) routes() {
 	v2("POST /v2/{project_id}/instances/{instance_id}/connector/tasks", handleConnectTaskCreate(s.connectTasks))
 	v2("GET /v2/{project_id}/instances/{instance_id}/connector/tasks", handleConnectTaskList(s.connectTasks))
 	v2("GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskShow(s.connectTasks))
-	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskModify())
+	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskModify(s.connectTasks))
 	v2("DELETE /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}", handleConnectTaskDelete(s.connectTasks))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/pause", handleConnectTaskRun(s.connectTasks, false))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/resume", handleConnectTaskRun(s.connectTasks, true))

@@ -110,6 +110,8 @@ var servedOperations = []string{
 	"CreateKafkaUserClientQuotaTask", "ShowKafkaUserClientQuota", "UpdateKafkaUserClientQuotaTask", "DeleteKafkaUserClientQuotaTask",
 	"BatchCreateOrDeleteKafkaTag", "ShowKafkaProjectTags", "ShowQuotas",
 	"ShowKafkaProductCores", "ShowMaintainWindows", "ShowKafkaScalePreCheckInfo",
+	// Smart Connect: the Kafka replicator's tasks, ModifyConnectorTask included;
+	// ListObsBuckets (dumps to OBS) is refused with DMS.00400992.
 	"CreateConnector", "ShowConnectorResourceInfo", "DeleteConnector", "CreateConnectorTask", "ListConnectorTasks",
 	"ShowConnectorTask", "ModifyConnectorTask", "PauseConnectorTask", "ResumeConnectorTask", "RestartConnectorTask",
 	"RestartSmartConnectorTask", "DeleteConnectorTask", "ValidateConnectorConnectivity", "ListObsBuckets",

@@ -134,9 +134,15 @@ func (s *Service) ListConnectTasks(ctx context.Context, actor dmsd.Actor, instan
 	return s.store.ListConnectTasks(ctx, instanceID)
 }
 
-// ShowConnectTask returns a task, or ECONNECTTASKNOTFOUND.
+// ShowConnectTask returns a task with its lag behind its sources (see
+// lag), or ECONNECTTASKNOTFOUND.
 func (s *Service) ShowConnectTask(ctx context.Context, actor dmsd.Actor, instanceID, taskID string) (*dmsd.ConnectTask, error) {
-	return s.store.FindConnectTask(ctx, actor.ProjectID, instanceID, taskID)
+	t, err := s.store.FindConnectTask(ctx, actor.ProjectID, instanceID, taskID)
+	if err != nil {
+		return nil, err
+	}
+	t.Lag = s.lag(ctx, t)
+	return t, nil
 }
 
 // SetConnectRunning pauses a task (run false), whose worker stops within a

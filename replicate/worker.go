@@ -33,6 +33,7 @@ type Worker struct {
 type run struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	task   *dmsd.ConnectTask // as it started: a change of settings restarts it
 }
 
 // NewWorker returns the worker of replica's tasks.
@@ -93,15 +94,15 @@ func (w *Worker) reconcile(ctx context.Context) {
 		}
 		want[t.ID] = t
 	}
-	for id := range w.runs {
-		if want[id] == nil {
+	for id, r := range w.runs {
+		if want[id] == nil || settingsChanged(r.task, want[id]) {
 			w.stopRun(id)
 		}
 	}
 	for id, t := range want {
 		if w.runs[id] == nil {
 			rctx, cancel := context.WithCancel(ctx)
-			r := &run{cancel: cancel, done: make(chan struct{})}
+			r := &run{cancel: cancel, done: make(chan struct{}), task: t}
 			w.runs[id] = r
 			go func() {
 				defer close(r.done)
@@ -118,17 +119,19 @@ func (w *Worker) stopRun(id string) {
 	delete(w.runs, id)
 }
 
-// runTask copies each flow of t until ctx ends, retrying a failed flow after
-// a pause with the task in ERROR and its reason.
+// runTask copies each flow of t until ctx ends, in task_num loops each
+// (shares), retrying a failed loop after a pause with the task in ERROR and
+// its reason.
 func (w *Worker) runTask(ctx context.Context, t *dmsd.ConnectTask) {
 	var wg sync.WaitGroup
-	for _, f := range t.Flows() {
+	for _, l := range w.loops(ctx, t, &wg) {
+		f, sh := l.flow, l.share
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			backoff := 500 * time.Millisecond
 			for ctx.Err() == nil {
-				err := w.copyFlow(ctx, t, &f)
+				err := w.copyFlow(ctx, t, &f, sh)
 				if ctx.Err() != nil {
 					return
 				}
@@ -165,13 +168,13 @@ func (w *Worker) sides(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Connect
 	return local, peer, nil
 }
 
-// copyFlow copies the flow's topics from where its saved offsets say until
-// ctx ends or an error: each batch is written to the target, acknowledged,
-// and only then are its offsets saved.
-func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.ConnectFlow) error {
+// copyFlow copies the partitions of the flow's topics that sh owns from
+// where its saved offsets say until ctx ends or an error: each batch is
+// written to the target, acknowledged, and only then are its offsets saved.
+func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.ConnectFlow, sh share) error {
 	// What a process that stopped had sent and not seen acknowledged may
 	// be on the target twice.
-	if err := w.store.RecoverConnectBatch(ctx, t.ID, f.Name); err != nil {
+	if err := w.recoverBatches(ctx, t, f, sh); err != nil {
 		return err
 	}
 	srcOpts, dstOpts, err := w.sides(ctx, t, f)
@@ -190,7 +193,7 @@ func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conn
 	}
 	defer dst.Close()
 
-	starts, err := w.prepare(ctx, t, f, kadm.NewClient(srcAdm), kadm.NewClient(dst))
+	starts, err := w.prepare(ctx, t, f, sh, kadm.NewClient(srcAdm), kadm.NewClient(dst))
 	if err != nil {
 		return err
 	}
@@ -222,31 +225,34 @@ func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conn
 		if errs := fs.Errors(); len(errs) > 0 {
 			return errs[0].Err
 		}
-		var out []*kgo.Record
+		var out, from []*kgo.Record
 		next := map[[2]any]dmsd.ConnectOffset{}
 		fs.EachRecord(func(r *kgo.Record) {
 			next[[2]any{r.Topic, r.Partition}] = dmsd.ConnectOffset{Flow: f.Name, Topic: r.Topic, Partition: r.Partition, Next: r.Offset + 1}
 			if f.Provenance && provenance(r) == f.TargetAlias {
 				return // it came from the target: copying it back would loop
 			}
-			out = append(out, w.copyOf(r, f))
+			out, from = append(out, w.copyOf(r, f)), append(from, r)
 		})
 		if len(next) == 0 {
 			continue
 		}
 		if len(out) > 0 {
-			if err := w.store.BeginConnectBatch(ctx, t.ID, f.Name, len(out)); err != nil {
+			if err := w.store.BeginConnectBatch(ctx, t.ID, sh.batchKey(f.Name), len(out)); err != nil {
 				return err
 			}
 			if err := dst.ProduceSync(ctx, out...).FirstErr(); err != nil {
 				return err
+			}
+			if sh.offsets != nil {
+				sh.offsets.add(from, out)
 			}
 		}
 		offsets := make([]dmsd.ConnectOffset, 0, len(next))
 		for _, o := range next {
 			offsets = append(offsets, o)
 		}
-		if err := w.store.CommitConnectBatch(context.WithoutCancel(ctx), t.ID, f.Name, offsets); err != nil {
+		if err := w.store.CommitConnectBatch(context.WithoutCancel(ctx), t.ID, sh.batchKey(f.Name), offsets); err != nil {
 			return err
 		}
 	}
@@ -278,7 +284,7 @@ func provenance(r *kgo.Record) string {
 // returns where to read each source partition: the saved offset, or the
 // consumer strategy's start, which it saves first so that a restart reads
 // from the same place.
-func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.ConnectFlow, src, dst *kadm.Client) (map[string]map[int32]kgo.Offset, error) {
+func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.ConnectFlow, sh share, src, dst *kadm.Client) (map[string]map[int32]kgo.Offset, error) {
 	topics, err := src.ListTopics(ctx)
 	if err != nil {
 		return nil, err
@@ -335,7 +341,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 	starts := map[string]map[int32]kgo.Offset{}
 	have := map[[2]any]bool{}
 	for _, o := range saved {
-		if o.Flow != f.Name || !t.Selects(o.Topic) {
+		if o.Flow != f.Name || !t.Selects(o.Topic) || !sh.owns(o.Topic, o.Partition) {
 			continue
 		}
 		if starts[o.Topic] == nil {
@@ -355,7 +361,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 	}
 	var fresh []dmsd.ConnectOffset
 	list.Each(func(l kadm.ListedOffset) {
-		if have[[2]any{l.Topic, l.Partition}] || l.Err != nil {
+		if have[[2]any{l.Topic, l.Partition}] || l.Err != nil || !sh.owns(l.Topic, l.Partition) {
 			return
 		}
 		if starts[l.Topic] == nil {
@@ -368,7 +374,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 		return nil, err
 	}
 	if len(fresh) > 0 {
-		if err := w.store.CommitConnectBatch(ctx, t.ID, f.Name, fresh); err != nil {
+		if err := w.store.CommitConnectBatch(ctx, t.ID, sh.batchKey(f.Name), fresh); err != nil {
 			return nil, err
 		}
 	}

@@ -212,6 +212,10 @@ type Executor interface {
 	// MoveConnectInflight adds a flow's unacknowledged records to the
 	// task's duplicates and clears them.
 	MoveConnectInflight(ctx context.Context, taskID, flow string) error
+	// UpdateConnectTask sets a task's name and settings and returns how
+	// many rows it changed; a name another task of the instance has is a
+	// unique violation.
+	UpdateConnectTask(ctx context.Context, taskID, name string, data []byte) (int64, error)
 }
 
 // ConnectTaskRow is a Smart Connect task as stored: its settings as JSON

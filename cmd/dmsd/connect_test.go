@@ -204,8 +204,8 @@ func TestConnectTwoWayDoesNotLoop(t *testing.T) {
 }
 
 // TestConnectRefusals: types that need other cloud services, OBS buckets,
-// a peer outside the project and modifying a task are refused with their
-// documented codes.
+// a peer outside the project and modifying a task that does not exist are
+// refused with their documented codes.
 func TestConnectRefusals(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir())
@@ -228,7 +228,7 @@ func TestConnectRefusals(t *testing.T) {
 	requireDMSError(t, err, http.StatusBadRequest, dmsd.ECONNECTTYPE)
 
 	_, err = c.ModifyConnectorTask(&model.ModifyConnectorTaskRequest{InstanceId: *here.InstanceId, TaskId: dmsd.NewID(), Body: &model.SmartConnectTaskEntity{TaskName: ptr("x")}})
-	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
+	requireDMSError(t, err, http.StatusNotFound, dmsd.ECONNECTTASKNOTFOUND)
 }
 
 // TestConnectSurvivesSIGKILL kills dmsd while a task replicates and starts

@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/dmsd/dmsd"
+)
+
+// UpdateConnectTask saves a task's name and settings. It returns EINVALID if
+// the instance has another task of that name, and ECONNECTTASKNOTFOUND if
+// the task is gone.
+func (s *Store) UpdateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err error) {
+	defer s.out(&err)
+	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: t.Peer})
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx ExecutorTx) error {
+		n, err := tx.UpdateConnectTask(ctx, t.ID, t.Name, data)
+		if s.isUnique(err) {
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a Smart Connect task named %s exists already.", t.Name)
+		}
+		if err == nil && n == 0 {
+			return errConnectTaskNotFound()
+		}
+		return err
+	})
+}

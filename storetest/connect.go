@@ -1,0 +1,39 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dmsd/dmsd"
+)
+
+func exerciseConnect(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
+	t.Run("UpdateConnectTaskKeepsNamesUnique", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		tasks, ok := b.store.(dmsd.ConnectStore)
+		require.True(t, ok, "the store keeps connect tasks")
+		newTask := func(name string) *dmsd.ConnectTask {
+			ct := &dmsd.ConnectTask{ID: dmsd.NewID(), ProjectID: b.inst.ProjectID, InstanceID: b.inst.ID, Name: name, Topics: []string{"a"},
+				Status: dmsd.ConnectRunning, CreatedAt: dmsd.Now(), Peer: dmsd.ConnectPeer{InstanceID: "peer", Direction: dmsd.DirectionPull, TaskNum: 1}}
+			require.NoError(t, tasks.CreateConnectTask(b.ctx, ct))
+			return ct
+		}
+		one, two := newTask("task-one"), newTask("task-two")
+
+		one.Name, one.Topics, one.Peer.TaskNum = "task-three", []string{"a", "b"}, 4
+		require.NoError(t, tasks.UpdateConnectTask(b.ctx, one))
+		got, err := tasks.FindConnectTask(b.ctx, b.inst.ProjectID, b.inst.ID, one.ID)
+		require.NoError(t, err)
+		require.Equal(t, "task-three", got.Name)
+		require.Equal(t, []string{"a", "b"}, got.Topics)
+		require.Equal(t, 4, got.Peer.TaskNum)
+		require.Equal(t, dmsd.ConnectRunning, got.Status, "the status is not the update's")
+
+		two.Name = "task-three"
+		requireCode(t, tasks.UpdateConnectTask(b.ctx, two), dmsd.EINVALID)
+		gone := &dmsd.ConnectTask{ID: dmsd.NewID(), Name: "task-four"}
+		requireCode(t, tasks.UpdateConnectTask(b.ctx, gone), dmsd.ECONNECTTASKNOTFOUND)
+	})
+}
