@@ -26,6 +26,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	exerciseSecrets(t, newStore)
 	exerciseRecycle(t, newStore)
 	exerciseReports(t, newStore)
+	exerciseLogs(t, newStore)
 }
 
 // bundle is a store holding one instance and its CREATED createInstance task.
