@@ -63,6 +63,20 @@ type LogService interface {
 	// StopRebalanceLog starts the task that turns the log off. It returns
 	// ELOGNOTRUNNING if the log is not on, or SubmitTask's errors.
 	StopRebalanceLog(ctx context.Context, actor Actor, instanceID string) (*Task, error)
+	// StartLogTask starts the task that turns the instance's log of type
+	// typ on, naming fileName as its log file: for LogTypeRebalance it is
+	// StartRebalanceLog. It returns EINVALID for another type,
+	// ENOBROKERLOG for LogTypeTopic on a cluster whose brokers dmsd does
+	// not run, and StartRebalanceLog's errors.
+	StartLogTask(ctx context.Context, actor Actor, instanceID, typ, fileName string) (*Task, error)
+	// LogTasks returns the instance's logs of type typ with their entries:
+	// none, or the one last started. It returns EINVALID for another type
+	// or EINSTANCENOTFOUND.
+	LogTasks(ctx context.Context, actor Actor, instanceID, typ string) ([]*InstanceLog, error)
+	// StopLogTask starts the task that turns the instance's log of type
+	// typ off. It returns EINVALID for another type, ELOGNOTRUNNING if the
+	// log is not on, EINSTANCENOTFOUND, or SubmitTask's errors.
+	StopLogTask(ctx context.Context, actor Actor, instanceID, typ string) (*Task, error)
 }
 
 // Log types: what an instance's log task collects. An instance has at most
@@ -129,4 +143,13 @@ type BrokerLogSource interface {
 	// called. Lines that may hold a credential are withheld. sink must not
 	// block.
 	TapBrokerLog(inst *Instance, sink func(line string)) (untap func())
+}
+
+// CheckLogType returns EINVALID unless typ is LogTypeRebalance or
+// LogTypeTopic.
+func CheckLogType(typ string) error {
+	if typ != LogTypeRebalance && typ != LogTypeTopic {
+		return Errorf(EINVALID, "Invalid request parameter: log_type must be %s or %s.", LogTypeRebalance, LogTypeTopic)
+	}
+	return nil
 }

@@ -136,7 +136,7 @@ func (l *rebalanceLogs) running(ctx context.Context, projectID, instanceID, typ 
 func (l *rebalanceLogs) open(ctx context.Context, inst *dmsd.Instance, typ, fileName string, prepare func(context.Context, *dmsd.InstanceLog) (func(context.Context), error)) error {
 	cur, err := l.find(ctx, inst.ProjectID, inst.ID, typ)
 	if err == nil && cur.Status == dmsd.LogRunning {
-		if cur.Replica == l.replica {
+		if cur.Replica == l.replica && !l.collecting(cur.ID) {
 			run, err := prepare(ctx, cur)
 			if err != nil {
 				return err
@@ -155,10 +155,19 @@ func (l *rebalanceLogs) open(ctx context.Context, inst *dmsd.Instance, typ, file
 		return err
 	}
 	if err := l.logs.OpenLog(ctx, log); err != nil {
+		discard(run)
 		return err
 	}
 	l.collect(log, run)
 	return nil
+}
+
+// discard runs a collector that is not wanted with a context that has
+// ended, so that it releases what it holds (a tap of the brokers) at once.
+func discard(run func(context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	run(ctx)
 }
 
 // close turns inst's log of type typ off in the store, which no collector
@@ -178,7 +187,8 @@ func (l *rebalanceLogs) close(ctx context.Context, inst *dmsd.Instance, typ stri
 	return nil
 }
 
-// collect runs log's collector unless one runs for it already.
+// collect runs log's collector unless one runs for it already, in which
+// case run is discarded.
 func (l *rebalanceLogs) collect(log *dmsd.InstanceLog, run func(context.Context)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -186,6 +196,7 @@ func (l *rebalanceLogs) collect(log *dmsd.InstanceLog, run func(context.Context)
 		select {
 		case <-c.done:
 		default:
+			go discard(run)
 			return
 		}
 	}
@@ -287,6 +298,12 @@ func (l *rebalanceLogs) resumeLog(ctx context.Context, log *dmsd.InstanceLog) er
 			}
 		}
 		l.collect(log, l.watchGroups(log, baseline))
+	case dmsd.LogTypeTopic:
+		src, ok := c.(dmsd.BrokerLogSource)
+		if !ok {
+			return errNoBrokerLog()
+		}
+		l.collect(log, l.tapBrokers(src, inst, log))
 	}
 	return nil
 }
