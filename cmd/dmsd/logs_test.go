@@ -62,6 +62,10 @@ func TestRebalanceLogSurvivesRestart(t *testing.T) {
 	require.NoError(t, err)
 
 	startRebalanceLog(t, c, id)
+	started, err := c.StartKafkaLogTask(&model.StartKafkaLogTaskRequest{InstanceId: id, LogType: model.GetStartKafkaLogTaskRequestLogTypeEnum().TOPIC_LOG,
+		Body: &model.StartKafkaLogTaskReq{}})
+	require.NoError(t, err)
+	require.Equal(t, "SUCCESS", *waitTask(t, c, id, *started.JobId).Status)
 	joinGroup(t, inst, "before", "events")
 	require.Eventually(t, func() bool {
 		_, entries := rebalanceEntries(t, s, id)
@@ -81,11 +85,19 @@ func TestRebalanceLogSurvivesRestart(t *testing.T) {
 	require.Equal(t, dmsd.LogRunning, status)
 	require.True(t, hasEvent(entries, "before", dmsd.EventMemberJoined), "the entries survived the restart: %v", entries)
 
-	// The restarted dmsd resumed collecting: a new member is recorded.
+	// The restarted dmsd resumed collecting: a new member is recorded, and
+	// so is a line its broker logs.
 	joinGroup(t, inst, "after", "events")
 	require.Eventually(t, func() bool {
 		_, entries := rebalanceEntries(t, s, id)
 		return hasEvent(entries, "after", dmsd.EventMemberJoined)
+	}, 30*time.Second, 100*time.Millisecond)
+	list := logTasks(t, s, id, dmsd.LogTypeTopic)
+	require.Len(t, list, 1)
+	require.Equal(t, "OPEN", list[0].Status)
+	sendMalformedRequest(t, *inst.ConnectAddress+":"+strconv.Itoa(int(*inst.Port)))
+	require.Eventually(t, func() bool {
+		return hasLine(logTasks(t, s, id, dmsd.LogTypeTopic)[0].Lines, "unable to parse request")
 	}, 30*time.Second, 100*time.Millisecond)
 }
 
