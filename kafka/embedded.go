@@ -168,6 +168,9 @@ func (e *Embedded) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 		caPEM = ca
 		opts = append(opts, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
 	}
+	if err := e.syncAccessPassword(inst); err != nil {
+		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
+	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
