@@ -90,7 +90,7 @@ const (
 	ESSLDISABLED  = "DMS.00400942" // dmsd's own: SSL is not enabled for this instance.
 
 	// Log tasks.
-	ELOGSERVICE = "DMS.00400943" // dmsd's own: log tasks ship logs to LTS, a cloud log service dmsd does not have.
+	ENOBROKERLOG = "DMS.00400944" // dmsd's own: only the brokers dmsd runs (embedded instances) have their lines collected; an external cluster's brokers log where they run.
 
 	// Consumer groups.
 	EGROUPNAME   = "DMS.10240016" // The group ID format is invalid.

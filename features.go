@@ -17,6 +17,6 @@ var ConfigFeatures = []ConfigFeature{
 	{ID: "message_diagnosis", On: true, Description: "Message backlog diagnosis of a consumer group, computed from the cluster."},
 	{ID: "rebalance_log", On: true, Description: "Consumer group rebalance logs collected while the task is on."},
 	{ID: "plain_ssl_switch", On: true, Description: "Turning SASL_SSL on and off for an instance's clients."},
-	{ID: "log_task", On: false, Description: "Log tasks that ship logs to LTS log groups and streams; dmsd has no LTS, so StartKafkaLogTask is refused."},
+	{ID: "log_task", On: true, Description: "Log tasks: REBALANCE is the rebalance log; topic_log collects the embedded brokers' own lines into dmsd's store (not LTS) while it is on."},
 	{ID: "smart_connect", On: true, Description: "Smart Connect's Kafka replicator tasks between clusters; OBS and Redis tasks are refused."},
 }

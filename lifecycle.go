@@ -107,8 +107,11 @@ func (inst *Instance) AdvertisedIP(addr string) string {
 // AccessPasswordResetter is a cluster whose access user's password dmsd can
 // change: the embedded one.
 type AccessPasswordResetter interface {
-	// ResetAccessPassword gives the access user of inst's running cluster
-	// password (inst holds the current one) and leaves the cluster
-	// stopped, to be started with the instance's new password.
+	// ResetAccessPassword stops inst's cluster and gives its access user
+	// password, to be started with the instance's new password. It needs
+	// neither the current password nor a running cluster, so it can run
+	// again after an interruption; and the cluster's start gives the access
+	// user the password the instance holds, so an instance record that
+	// holds the new password is enough for the cluster to get it.
 	ResetAccessPassword(ctx context.Context, inst *Instance, password string) error
 }

@@ -63,4 +63,93 @@ type LogService interface {
 	// StopRebalanceLog starts the task that turns the log off. It returns
 	// ELOGNOTRUNNING if the log is not on, or SubmitTask's errors.
 	StopRebalanceLog(ctx context.Context, actor Actor, instanceID string) (*Task, error)
+	// StartLogTask starts the task that turns the instance's log of type
+	// typ on, naming fileName as its log file: for LogTypeRebalance it is
+	// StartRebalanceLog. It returns EINVALID for another type,
+	// ENOBROKERLOG for LogTypeTopic on a cluster whose brokers dmsd does
+	// not run, and StartRebalanceLog's errors.
+	StartLogTask(ctx context.Context, actor Actor, instanceID, typ, fileName string) (*Task, error)
+	// LogTasks returns the instance's logs of type typ with their entries:
+	// none, or the one last started. It returns EINVALID for another type
+	// or EINSTANCENOTFOUND.
+	LogTasks(ctx context.Context, actor Actor, instanceID, typ string) ([]*InstanceLog, error)
+	// StopLogTask starts the task that turns the instance's log of type
+	// typ off. It returns EINVALID for another type, ELOGNOTRUNNING if the
+	// log is not on, EINSTANCENOTFOUND, or SubmitTask's errors.
+	StopLogTask(ctx context.Context, actor Actor, instanceID, typ string) (*Task, error)
+}
+
+// Log types: what an instance's log task collects. An instance has at most
+// one log of each type; starting one again replaces the one before.
+const (
+	// LogTypeRebalance is the rebalance log: what dmsd observes of the
+	// instance's consumer groups (RebalanceEntry, stored as JSON).
+	LogTypeRebalance = "REBALANCE"
+	// LogTypeTopic is the log of the embedded brokers' own lines.
+	LogTypeTopic = "topic_log"
+)
+
+// MaxLogLines bounds an instance's log of the brokers' lines: past it, the
+// oldest lines go.
+const MaxLogLines = 1000
+
+// InstanceLog is an instance's log of one type as stored: the rebalance log
+// or the brokers' lines.
+type InstanceLog struct {
+	ID, ProjectID, InstanceID string
+	// Type is LogTypeRebalance or LogTypeTopic.
+	Type string
+	// Status is LogRunning or LogStopped.
+	Status string
+	// FileName is the log file the task was asked for (log_file_name).
+	FileName string
+	// Replica is the replica that collects the log while it is on.
+	Replica              string
+	CreatedAt, UpdatedAt time.Time
+	// Entries are what was collected, oldest first, as recorded: a
+	// RebalanceEntry as JSON, or a broker's line. ListRunningLogs leaves
+	// them out.
+	Entries []string
+}
+
+// LogStore keeps instances' logs and their entries, so that a log answers
+// the same after a restart and from every replica.
+type LogStore interface {
+	// OpenLog records l, RUNNING and without entries, as its instance's log
+	// of its type, replacing the one before and its entries. It returns
+	// EINSTANCENOTFOUND if the instance does not exist in l's project.
+	OpenLog(ctx context.Context, l *InstanceLog) error
+	// FindLog returns the instance's log of type typ with its entries,
+	// oldest first. It returns EINSTANCENOTFOUND, or ELOGNOTRUNNING if the
+	// instance never had one.
+	FindLog(ctx context.Context, projectID, instanceID, typ string) (*InstanceLog, error)
+	// AppendLog adds entries, observed at at, to a RUNNING log, keeping only
+	// its newest max, and reports whether the log is still RUNNING: a log
+	// stopped or gone meanwhile gets nothing. With no entries it only
+	// reports.
+	AppendLog(ctx context.Context, logID string, at time.Time, entries []string, max int) (bool, error)
+	// CloseLog sets a RUNNING log STOPPED at at; a log stopped or gone
+	// already is not an error.
+	CloseLog(ctx context.Context, logID string, at time.Time) error
+	// ListRunningLogs returns every RUNNING log, without its entries.
+	ListRunningLogs(ctx context.Context) ([]*InstanceLog, error)
+}
+
+// BrokerLogSource is a cluster whose brokers dmsd runs and whose own log
+// lines it can pass on. Embedded clusters have it; external ones do not.
+type BrokerLogSource interface {
+	// TapBrokerLog calls sink with each line inst's brokers log from now
+	// on, across restarts of its cluster, until the returned function is
+	// called. Lines that may hold a credential are withheld. sink must not
+	// block.
+	TapBrokerLog(inst *Instance, sink func(line string)) (untap func())
+}
+
+// CheckLogType returns EINVALID unless typ is LogTypeRebalance or
+// LogTypeTopic.
+func CheckLogType(typ string) error {
+	if typ != LogTypeRebalance && typ != LogTypeTopic {
+		return Errorf(EINVALID, "Invalid request parameter: log_type must be %s or %s.", LogTypeRebalance, LogTypeTopic)
+	}
+	return nil
 }

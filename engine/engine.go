@@ -81,6 +81,7 @@ func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prom
 	for _, opt := range opts {
 		opt(e)
 	}
+	e.logs.replica = e.replica
 	if reg != nil {
 		reg.MustRegister(e.duration)
 	}
@@ -96,8 +97,10 @@ func (e *Engine) Workers() *river.Workers {
 
 // StartClusters starts the cluster of every RUNNING instance this replica
 // hosts, as they were when the previous process stopped. Instances in the middle of an operation
-// are brought up by their task when it resumes. It returns the errors of the
-// clusters that failed to start, having tried them all.
+// are brought up by their task when it resumes. Then it resumes collecting
+// the logs that are on and that this replica collects. It returns the errors
+// of the clusters that failed to start, having tried them all, and the
+// store's error listing the logs.
 func (e *Engine) StartClusters(ctx context.Context) error {
 	instances, err := e.store.ListAllInstances(ctx)
 	if err != nil {
@@ -119,6 +122,11 @@ func (e *Engine) StartClusters(ctx context.Context) error {
 		if _, err := c.StartCluster(ctx, inst); err != nil {
 			errs = append(errs, fmt.Errorf("instance %s: %w", inst.ID, err))
 		}
+	}
+	// The logs that were on when the previous process stopped go on
+	// collecting here, once the clusters they read are up.
+	if err := e.logs.resume(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("logs: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -160,6 +160,8 @@ var kindList = []kind{
 	messageDiagnosis,
 	kafkaRebalanceLogStart,
 	kafkaRebalanceLogStop,
+	kafkaTopicLogStart,
+	kafkaTopicLogStop,
 	kafkaTopicQuota, kafkaUserClientQuota,
 	createConnector,
 	deleteConnector,

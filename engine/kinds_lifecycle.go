@@ -108,11 +108,17 @@ func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID
 	ctx = context.WithoutCancel(ctx) // A restart half done is worse than a slow answer.
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	if err := r.ResetAccessPassword(ctx, inst, password); err != nil {
-		return err
-	}
+	// The record takes the new password first: the cluster's start gives
+	// the access user the password the record holds, so a dmsd that stops
+	// anywhere after this write brings the cluster up with the new
+	// password, and one that stops before it leaves both on the old one.
+	// Changing the cluster first would leave it on a password no record
+	// holds.
 	inst.AccessPassword = password
 	if err := (stepStore{e.store}).UpdateInstance(ctx, inst); err != nil {
+		return err
+	}
+	if err := r.ResetAccessPassword(ctx, inst, password); err != nil {
 		return err
 	}
 	if _, err := c.StartCluster(ctx, inst); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,41 +55,104 @@ func (c *observedCluster) set(groups map[string]dmsd.GroupMembership) {
 	c.groups = groups
 }
 
+// memLogs is a dmsd.LogStore of one process's memory.
+type memLogs struct {
+	mu   sync.Mutex
+	logs map[string]*dmsd.InstanceLog
+}
+
+func (m *memLogs) OpenLog(_ context.Context, l *dmsd.InstanceLog) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := *l
+	m.logs[l.ID] = &c
+	return nil
+}
+
+func (m *memLogs) FindLog(_ context.Context, _, instanceID, typ string) (*dmsd.InstanceLog, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, l := range m.logs {
+		if l.InstanceID == instanceID && l.Type == typ {
+			c := *l
+			c.Entries = slices.Clone(l.Entries)
+			return &c, nil
+		}
+	}
+	return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "none")
+}
+
+func (m *memLogs) AppendLog(_ context.Context, id string, _ time.Time, entries []string, max int) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.logs[id]
+	if l == nil || l.Status != dmsd.LogRunning {
+		return false, nil
+	}
+	l.Entries = append(l.Entries, entries...)
+	if over := len(l.Entries) - max; over > 0 {
+		l.Entries = l.Entries[over:]
+	}
+	return true, nil
+}
+
+func (m *memLogs) CloseLog(_ context.Context, id string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l := m.logs[id]; l != nil {
+		l.Status = dmsd.LogStopped
+	}
+	return nil
+}
+
+func (m *memLogs) ListRunningLogs(context.Context) ([]*dmsd.InstanceLog, error) { return nil, nil }
+
 func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	t.Parallel()
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	store := &observedStore{inst: inst}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
 	logs := newRebalanceLogs(store, cluster, slog.New(slog.DiscardHandler))
+	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
+	logs.logs = mem
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(logs.stopAll)
+	ctx := context.Background()
 
-	logs.start(inst, map[string]dmsd.GroupMembership{})
+	d := &deps{cluster: cluster, logs: logs}
+	require.NoError(t, startRebalanceLog(ctx, d, nil, inst, &logParams{}))
 	cluster.set(map[string]dmsd.GroupMembership{"g": {State: "Stable", Members: []string{"m1"}}})
+	var id string
 	require.Eventually(t, func() bool {
-		l := logs.snapshot(inst.ID)
-		return len(l.Entries) == 1 && l.Entries[0].Event == dmsd.EventMemberJoined && l.Entries[0].Generation == 1
+		l, err := mem.FindLog(ctx, "p", inst.ID, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		id = l.ID
+		r := rebalanceLog(l)
+		return len(r.Entries) == 1 && r.Entries[0].Event == dmsd.EventMemberJoined && r.Entries[0].Generation == 1
 	}, 10*time.Second, 5*time.Millisecond)
 
 	store.mu.Lock()
 	store.inst = nil
 	store.mu.Unlock()
-	require.Eventually(t, func() bool { return !logs.running(inst.ID) }, 10*time.Second, 5*time.Millisecond)
-	r := logs.logs[inst.ID]
-	select {
-	case <-r.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the log's goroutine did not end")
-	}
+	require.Eventually(t, func() bool { return !logs.collecting(id) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
 }
 
-func TestRebalanceLogIsBounded(t *testing.T) {
+func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	t.Parallel()
-	r := &rebalanceLog{}
-	logs := newRebalanceLogs(nil, nil, slog.New(slog.DiscardHandler))
-	for i := range maxRebalanceEntries + 5 {
-		logs.record(context.Background(), r, []dmsd.RebalanceEntry{{Time: int64(i)}})
-	}
-	require.Len(t, r.log.Entries, maxRebalanceEntries)
-	require.Equal(t, int64(5), r.log.Entries[0].Time, "the oldest go first")
+	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
+	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
+	logs := newRebalanceLogs(&observedStore{inst: inst}, cluster, slog.New(slog.DiscardHandler))
+	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
+	logs.logs = mem
+	logs.poll = 10 * time.Millisecond
+	t.Cleanup(logs.stopAll)
+	ctx := context.Background()
+
+	require.NoError(t, startRebalanceLog(ctx, &deps{cluster: cluster, logs: logs}, nil, inst, &logParams{}))
+	l, err := mem.FindLog(ctx, "p", inst.ID, dmsd.LogTypeRebalance)
+	require.NoError(t, err)
+	require.True(t, logs.collecting(l.ID))
+	// Another replica's stop task closes the log in the store alone.
+	require.NoError(t, mem.CloseLog(ctx, l.ID, dmsd.Now()))
+	require.Eventually(t, func() bool { return !logs.collecting(l.ID) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
 }

@@ -58,3 +58,17 @@ func (s fakeLogs) RebalanceLog(ctx context.Context, actor dmsd.Actor, instanceID
 func (s fakeLogs) StopRebalanceLog(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
 	return s.newTask("kafkaRebalanceLogStop"), s.record(ctx, "StopRebalanceLog", actor, instanceID)
 }
+
+func (s fakeLogs) StartLogTask(ctx context.Context, actor dmsd.Actor, instanceID, typ, fileName string) (*dmsd.Task, error) {
+	return s.newTask("kafkaTopicLogStart"), s.record(ctx, "StartLogTask", actor, instanceID, typ, fileName)
+}
+
+func (s fakeLogs) LogTasks(ctx context.Context, actor dmsd.Actor, instanceID, typ string) ([]*dmsd.InstanceLog, error) {
+	return []*dmsd.InstanceLog{{ID: fakeReportID, ProjectID: testProjectID, InstanceID: fakeInstanceID, Type: typ, Status: dmsd.LogRunning,
+		FileName: "server.log", CreatedAt: time.UnixMilli(1_700_000_000_000), UpdatedAt: time.UnixMilli(1_700_000_005_000),
+		Entries: []string{"line one"}}}, s.record(ctx, "LogTasks", actor, instanceID, typ)
+}
+
+func (s fakeLogs) StopLogTask(ctx context.Context, actor dmsd.Actor, instanceID, typ string) (*dmsd.Task, error) {
+	return s.newTask("kafkaTopicLogStop"), s.record(ctx, "StopLogTask", actor, instanceID, typ)
+}

@@ -96,7 +96,7 @@ var statusOf = map[string]int{
 	dmsd.ESSLDISABLED:  http.StatusBadRequest,
 
 	// Log tasks.
-	dmsd.ELOGSERVICE: http.StatusBadRequest,
+	dmsd.ENOBROKERLOG: http.StatusBadRequest,
 
 	// Consumer groups.
 	dmsd.EGROUPNAME:   http.StatusBadRequest,

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -78,6 +79,135 @@ func handleRebalanceLogStop(svc dmsd.LogService) http.Handler {
 			return
 		}
 		t, err := svc.StopRebalanceLog(r.Context(), actorFrom(r), instanceID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, jobJSON{JobID: t.ID})
+	})
+}
+
+// logTaskJSON is ShowKafkaLogTaskEntity, times as Unix milliseconds, status
+// OPEN or CLOSE. dmsd keeps the log itself rather than in an LTS log group
+// and stream: log_group_id is the instance, log_stream_id the log, and the
+// collected entries are fields of dmsd's own that the SDK ignores: lines
+// (topic_log: the brokers' lines, oldest first) or entries (REBALANCE, as
+// ShowKafkaRebalanceLog has them).
+type logTaskJSON struct {
+	ID          string                `json:"id"`
+	InstanceID  string                `json:"instance_id"`
+	LogGroupID  string                `json:"log_group_id"`
+	LogStreamID string                `json:"log_stream_id"`
+	DashboardID string                `json:"dashboard_id"`
+	Status      string                `json:"status"`
+	LogType     string                `json:"log_type"`
+	LogFileName string                `json:"log_file_name"`
+	CreatedAt   int64                 `json:"created_at"`
+	UpdatedAt   int64                 `json:"updated_at"`
+	Lines       []string              `json:"lines,omitempty"`
+	Entries     []dmsd.RebalanceEntry `json:"entries,omitempty"`
+}
+
+// logTaskStatus is the SDK's status of a log task: OPEN while it collects,
+// CLOSE once stopped.
+func logTaskStatus(status string) string {
+	if status == dmsd.LogRunning {
+		return "OPEN"
+	}
+	return "CLOSE"
+}
+
+// logTaskOf returns the instance id and log_type of a log task request, or
+// EINVALID for a log_type other than REBALANCE or topic_log.
+func logTaskOf(r *http.Request) (string, string, error) {
+	id, err := instanceIDOf(r)
+	if err != nil {
+		return "", "", err
+	}
+	typ := r.PathValue("log_type")
+	return id, typ, dmsd.CheckLogType(typ)
+}
+
+// handleLogTaskShow serves ShowKafkaLogTask: the instance's log of that
+// type, if it ever had one, with what it collected.
+func handleLogTaskShow(svc dmsd.LogService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, typ, err := logTaskOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		logs, err := svc.LogTasks(r.Context(), actorFrom(r), id, typ)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out := make([]logTaskJSON, 0, len(logs))
+		for _, l := range logs {
+			j := logTaskJSON{ID: l.ID, InstanceID: l.InstanceID, LogGroupID: l.InstanceID, LogStreamID: l.ID, Status: logTaskStatus(l.Status),
+				LogType: l.Type, LogFileName: l.FileName, CreatedAt: l.CreatedAt.UnixMilli(), UpdatedAt: l.UpdatedAt.UnixMilli()}
+			if l.Type == dmsd.LogTypeTopic {
+				j.Lines = append([]string{}, l.Entries...)
+			} else {
+				for _, raw := range l.Entries {
+					var e dmsd.RebalanceEntry
+					if json.Unmarshal([]byte(raw), &e) == nil {
+						j.Entries = append(j.Entries, e)
+					}
+				}
+			}
+			out = append(out, j)
+		}
+		encode(w, http.StatusOK, map[string]any{"log_response_list": out})
+	})
+}
+
+// handleLogTaskStart serves StartKafkaLogTask: job_id is the task that turns
+// the log on. dmsd collects into its own store, so log_group_name and
+// log_stream_name (LTS's) are accepted and unused; the first log_file_name
+// names the log.
+func handleLogTaskStart(svc dmsd.LogService) http.Handler {
+	type request struct {
+		LogTaskList []struct {
+			LogFileName   string `json:"log_file_name"`
+			LogGroupName  string `json:"log_group_name"`
+			LogStreamName string `json:"log_stream_name"`
+		} `json:"log_task_list"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, req, err := decodeForInstance[request](r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		id, typ, err := logTaskOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		var fileName string
+		if len(req.LogTaskList) > 0 {
+			fileName = req.LogTaskList[0].LogFileName
+		}
+		t, err := svc.StartLogTask(r.Context(), actorFrom(r), id, typ, fileName)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, jobJSON{JobID: t.ID})
+	})
+}
+
+// handleLogTaskStop serves StopKafkaLogTask: job_id is the task that turns
+// the log off.
+func handleLogTaskStop(svc dmsd.LogService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, typ, err := logTaskOf(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		t, err := svc.StopLogTask(r.Context(), actorFrom(r), id, typ)
 		if err != nil {
 			writeError(w, r, err)
 			return

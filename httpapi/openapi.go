@@ -159,8 +159,8 @@ var apiOperations = map[string]apiOperation{
 	"GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy":            {ID: "ShowCesHierarchy"},
 	"GET /v2/{project_id}/kafka/instances/{instance_id}/extend":             {ID: "ShowKafkaInstanceExtendProductInfo"},
 	"GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":    {ID: "ShowKafkaLogTask"},
-	"POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":   {ID: "StartKafkaLogTask", Body: "StartKafkaLogTaskReq"},
-	"DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}": {ID: "StopKafkaLogTask"},
+	"POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}":   {ID: "StartKafkaLogTask", Body: "StartKafkaLogTaskReq", Errors: []string{dmsd.ELOGRUNNING, dmsd.ENOBROKERLOG, dmsd.EEXTERNAL}},
+	"DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}": {ID: "StopKafkaLogTask", Errors: []string{dmsd.ELOGNOTRUNNING}},
 	"GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "ShowVolumeExpandConfig"},
 	"PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand":       {ID: "UpdateVolumeExpansionConfig", Body: "AlterAutoVolumeExpandConfig"},
 	// Smart Connect.

@@ -26,7 +26,7 @@ func rest12RouteCases() []routeCase {
 					status[*f.FeatureId] = *f.Status
 				}
 				require.EqualValues(t, 1, status["recycle_bin"])
-				require.EqualValues(t, 0, status["log_task"])
+				require.EqualValues(t, 1, status["log_task"])
 			},
 		},
 		{
@@ -71,24 +71,31 @@ func rest12RouteCases() []routeCase {
 		},
 		{
 			name: "show log task", method: http.MethodGet, path: instPath + "/logs/topic_log",
-			status: http.StatusOK, calls: []string{"FindInstance"},
+			status: http.StatusOK, calls: []string{"LogTasks"},
 			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
-				require.Empty(t, *decodeAsSDK[model.ShowKafkaLogTaskResponse](t, w).LogResponseList)
+				list := *decodeAsSDK[model.ShowKafkaLogTaskResponse](t, w).LogResponseList
+				require.Len(t, list, 1)
+				require.Equal(t, "OPEN", *list[0].Status)
+				require.Equal(t, "topic_log", *list[0].LogType)
+				require.Equal(t, "server.log", *list[0].LogFileName)
+				require.Equal(t, int64(1_700_000_000_000), *list[0].CreatedAt)
+				require.Contains(t, w.Body.String(), `"lines":["line one"]`)
 			},
 		},
 		{
-			name: "start log task refused", method: http.MethodPost, path: instPath + "/logs/REBALANCE",
+			name: "start log task", method: http.MethodPost, path: instPath + "/logs/REBALANCE",
 			body:   map[string]any{"log_task_list": []map[string]any{{"log_group_name": "g", "log_stream_name": "s", "log_file_name": "f"}}},
-			status: http.StatusBadRequest, calls: []string{"FindInstance"},
-			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
-				requireDMSError(t, w, dmsd.ELOGSERVICE)
+			status: http.StatusOK, calls: []string{"StartLogTask"},
+			check: func(t *testing.T, w *httptest.ResponseRecorder, calls []fakeCall) {
+				require.NotEmpty(t, *decodeAsSDK[model.StartKafkaLogTaskResponse](t, w).JobId)
+				require.Equal(t, []any{fakeInstanceID, "REBALANCE", "f"}, calls[0].Args)
 			},
 		},
 		{
-			name: "stop log task refused", method: http.MethodDelete, path: instPath + "/logs/REBALANCE",
-			status: http.StatusBadRequest, calls: []string{"FindInstance"},
+			name: "stop log task", method: http.MethodDelete, path: instPath + "/logs/topic_log",
+			status: http.StatusOK, calls: []string{"StopLogTask"},
 			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
-				requireDMSError(t, w, dmsd.ELOGSERVICE)
+				require.NotEmpty(t, *decodeAsSDK[model.StopKafkaLogTaskResponse](t, w).JobId)
 			},
 		},
 	}

@@ -204,9 +204,9 @@ func (s *Server) routes() {
 	v2("GET /v2/config/features", handleConfigFeatures())
 	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/extend", handleExtendProductInfo(s.store), "type")
 	v2("GET /v2/{project_id}/instances/{instance_id}/ces-hierarchy", handleCesHierarchy(s.brokers, s.topics, s.groups))
-	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStart(s.store))
-	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskShow(s.store))
-	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStop(s.store))
+	v2("POST /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStart(s.logs))
+	v2("GET /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskShow(s.logs))
+	v2("DELETE /v2/{project_id}/kafka/instances/{instance_id}/logs/{log_type}", handleLogTaskStop(s.logs))
 }
 
 // familyMux returns the mux that holds pattern: mux for a path whose second

@@ -115,7 +115,7 @@ var servedOperations = []string{
 	"CreateConnector", "ShowConnectorResourceInfo", "DeleteConnector", "CreateConnectorTask", "ListConnectorTasks",
 	"ShowConnectorTask", "ModifyConnectorTask", "PauseConnectorTask", "ResumeConnectorTask", "RestartConnectorTask",
 	"RestartSmartConnectorTask", "DeleteConnectorTask", "ValidateConnectorConnectivity", "ListObsBuckets",
-	// Features, extension catalog, monitoring dimensions; log tasks (start and stop refused with DMS.00400943).
+	// Features, extension catalog, monitoring dimensions; log tasks (REBALANCE is the rebalance log, topic_log the embedded brokers' lines).
 	"ListConfigFeatures", "ShowKafkaInstanceExtendProductInfo", "ShowCesHierarchy",
 	"StartKafkaLogTask", "ShowKafkaLogTask", "StopKafkaLogTask",
 	"ShowVolumeExpandConfig", "UpdateVolumeExpansionConfig",

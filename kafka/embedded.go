@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -44,6 +45,9 @@ type Embedded struct {
 	mu       sync.Mutex
 	clusters map[string]*running
 	closed   bool
+
+	// taps pass the brokers' lines on to the instances' logs.
+	taps brokerTaps
 }
 
 // running is a started cluster and the endpoint it listens on. The endpoint is
@@ -138,7 +142,7 @@ func (e *Embedded) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 		kfake.NumBrokers(inst.BrokerNum),
 		kfake.DataDir(e.instanceDir(inst.ID)),
 		kfake.ClusterID(inst.ID),
-		kfake.WithLogger(kfakeLogger{e.logger.With("instance_id", inst.ID)}),
+		kfake.WithLogger(kfakeLogger{logger: e.logger.With("instance_id", inst.ID), taps: &e.taps, instanceID: inst.ID}),
 	}
 	if len(inst.Ports) == inst.BrokerNum {
 		// kfake.Ports also sets the number of brokers, to len(inst.Ports),
@@ -163,6 +167,9 @@ func (e *Embedded) StartCluster(ctx context.Context, inst *dmsd.Instance) (dmsd.
 		}
 		caPEM = ca
 		opts = append(opts, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	}
+	if err := e.syncAccessPassword(inst); err != nil {
+		return dmsd.Endpoint{}, fmt.Errorf("start cluster %s: %w", inst.ID, err)
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
@@ -329,12 +336,25 @@ func cloneEndpoint(ep dmsd.Endpoint) dmsd.Endpoint {
 // operator of dmsd. kfake's level travels as an attribute.
 type kfakeLogger struct {
 	logger *slog.Logger
+	// taps, when the instance's log of the brokers' lines is on, take
+	// every message too.
+	taps       *brokerTaps
+	instanceID string
 }
 
 // Logf formats and logs a kfake message unless debug logging is off, in which
-// case it skips the formatting, since kfake may log once per request.
+// case it skips the formatting, since kfake may log once per request. A
+// tapped instance's sinks get the message whatever the level.
 func (l kfakeLogger) Logf(level kfake.LogLevel, msg string, args ...any) {
 	ctx := context.Background()
+	if l.taps != nil {
+		if sinks := l.taps.of(l.instanceID); len(sinks) > 0 {
+			line := brokerLine(time.Now(), level, msg, args...)
+			for _, sink := range sinks {
+				sink(line)
+			}
+		}
+	}
 	if !l.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}

@@ -84,6 +84,7 @@ func ScanReport(s Scanner) (*ReportRow, error) {
 // A query that finds no row returns an error that DomainError maps to
 // ErrNoRows.
 type Executor interface {
+	LogExecutor
 	// GetInstance reads an instance of a project, locking its row until
 	// the transaction ends when lock is set (where the backend has row
 	// locks).

@@ -27,6 +27,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	exerciseRecycle(t, newStore)
 	exerciseReports(t, newStore)
 	exerciseConnect(t, newStore)
+	exerciseLogs(t, newStore)
 }
 
 // bundle is a store holding one instance and its CREATED createInstance task.
