@@ -75,7 +75,7 @@ func cliBench(ctx context.Context, args []string, getenv func(string) string, st
 		fs.PrintDefaults()
 	}
 	var cfg benchConfig
-	fs.IntVar(&cfg.rounds, "rounds", 5, "rounds of each measurement (each ratio's two sides alternate, one of each per round)")
+	fs.IntVar(&cfg.rounds, "rounds", 7, "rounds of each measurement (each ratio's two sides alternate, one of each per round)")
 	fs.DurationVar(&cfg.duration, "duration", time.Second, "how long each side of a request or list ratio is measured in a round")
 	fs.BoolVar(&cfg.big, "big", false, "also measure the task list on 1,000,000 records on 100 instances (building them takes minutes)")
 	fs.IntVar(&cfg.idleInstances, "idle-instances", 100, "3-broker embedded instances created one after the other (each timed) and then measured idle")
