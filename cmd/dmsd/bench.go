@@ -75,8 +75,8 @@ func cliBench(ctx context.Context, args []string, getenv func(string) string, st
 		fs.PrintDefaults()
 	}
 	var cfg benchConfig
-	fs.IntVar(&cfg.rounds, "rounds", 7, "rounds of each measurement (each ratio's two sides alternate, one of each per round)")
-	fs.DurationVar(&cfg.duration, "duration", time.Second, "how long each side of a request or list ratio is measured in a round")
+	fs.IntVar(&cfg.rounds, "rounds", 15, "rounds of each measurement (each ratio's two sides alternate, one of each per round)")
+	fs.DurationVar(&cfg.duration, "duration", 500*time.Millisecond, "how long each side of a request or list ratio is measured in a round")
 	fs.BoolVar(&cfg.big, "big", false, "also measure the task list on 1,000,000 records on 100 instances (building them takes minutes)")
 	fs.IntVar(&cfg.idleInstances, "idle-instances", 100, "3-broker embedded instances created one after the other (each timed) and then measured idle")
 	fs.IntVar(&cfg.taskInstances, "task-instances", 20, "instances of the task throughput measurement")
@@ -237,22 +237,29 @@ func benchRequests(ctx context.Context, cfg benchConfig, dir string, stderr io.W
 		{name: "signed task show", newRequest: func() (*http.Request, error) { return signedGet(d.url, path, d.cred) }},
 		{name: "bare task show", newRequest: func() (*http.Request, error) { return signedGet(bare.URL, path, d.cred) }},
 	}
-	rates := make([][]float64, len(loads))
+	// The requests per second of each round, and per CPU second of the
+	// process (clients and servers): on a machine that others load too, the
+	// latter's ratio is the one the others change least.
+	rates, perCPU := make([][]float64, len(loads)), make([][]float64, len(loads))
 	for round := range cfg.rounds {
 		order := []int{0, 1, 2}
 		if round%2 == 1 {
 			slices.Reverse(order)
 		}
 		for _, i := range order {
+			cpu, start := processCPU(), time.Now()
 			rate, err := measureRate(hc, loads[i], 0, cfg.duration)
 			if err != nil {
 				return nil, err
 			}
 			rates[i] = append(rates[i], rate)
+			if used := processCPU() - cpu; used > 0 {
+				perCPU[i] = append(perCPU[i], rate*time.Since(start).Seconds()/used.Seconds())
+			}
 		}
 	}
-	of := fmt.Sprintf("%.0f ÷ %.0f req/s", benchMedian(rates[1]), benchMedian(rates[0]))
-	ofBare := fmt.Sprintf("%.0f ÷ %.0f req/s", benchMedian(rates[1]), benchMedian(rates[2]))
+	of := fmt.Sprintf("%.0f ÷ %.0f req/s; per CPU second %.3f", benchMedian(rates[1]), benchMedian(rates[0]), benchMedian(roundRatios(perCPU[1], perCPU[0])))
+	ofBare := fmt.Sprintf("%.0f ÷ %.0f req/s; per CPU second %.3f", benchMedian(rates[1]), benchMedian(rates[2]), benchMedian(roundRatios(perCPU[1], perCPU[2])))
 	return []benchRow{
 		ratioRow("signed task show ÷ /healthz (16 clients, signed ahead)", roundRatios(rates[1], rates[0]), 0.70, true, of),
 		ratioRow("signed task show ÷ bare net/http server", roundRatios(rates[1], rates[2]), 0.85, true, ofBare),
