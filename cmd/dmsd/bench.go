@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dmsd/dmsd"
@@ -84,12 +85,22 @@ func cliBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.listSmall, "list-small", 1000, "task records of the smaller side of the task list ratio")
 	fs.IntVar(&cfg.listLarge, "list-large", 100000, "task records of the larger side of the task list ratio")
 	fs.StringVar(&cfg.dir, "dir", "", "directory for the measured dmsds and databases, removed afterwards; default: a new temporary one")
+	only := fs.String("only", "idle,requests,lists,tasks", "the measurements to make, comma-separated: idle (RSS, create → RUNNING), requests, lists, tasks (throughput, writes, bytes)")
 	pos, err := cliParse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("bench: unexpected arguments %q", pos)
+	}
+	phases := map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "idle", "requests", "lists", "tasks":
+			phases[p] = true
+		default:
+			return fmt.Errorf("bench: --only: unknown measurement %q", p)
+		}
 	}
 	if cfg.rounds < 1 || cfg.duration <= 0 || cfg.idleInstances < 1 || cfg.taskInstances < 1 || cfg.perRound < 1 || cfg.listSmall < 1 || cfg.listLarge < cfg.listSmall {
 		return errors.New("bench: --rounds, --duration, --idle-instances, --task-instances and --tasks-per-round must be positive, and --list-large at least --list-small")
@@ -108,29 +119,37 @@ func cliBench(ctx context.Context, args []string, getenv func(string) string, st
 	var rows []benchRow
 	// The idle instances first, in a process that has done nothing else:
 	// its resident memory is then the server's.
-	progress("creating %d 3-broker instances, one after the other", cfg.idleInstances)
-	idle, err := benchIdle(ctx, cfg, filepath.Join(cfg.dir, "idle"), stderr)
-	if err != nil {
-		return fmt.Errorf("bench: idle instances: %w", err)
+	var idle []benchRow
+	if phases["idle"] {
+		progress("creating %d 3-broker instances, one after the other", cfg.idleInstances)
+		if idle, err = benchIdle(ctx, cfg, filepath.Join(cfg.dir, "idle"), stderr); err != nil {
+			return fmt.Errorf("bench: idle instances: %w", err)
+		}
 	}
-	progress("requests: %d rounds of %s per side", cfg.rounds, cfg.duration)
-	reqs, err := benchRequests(ctx, cfg, filepath.Join(cfg.dir, "requests"), stderr)
-	if err != nil {
-		return fmt.Errorf("bench: requests: %w", err)
+	if phases["requests"] {
+		progress("requests: %d rounds of %s per side", cfg.rounds, cfg.duration)
+		reqs, err := benchRequests(ctx, cfg, filepath.Join(cfg.dir, "requests"), stderr)
+		if err != nil {
+			return fmt.Errorf("bench: requests: %w", err)
+		}
+		rows = append(rows, reqs...)
 	}
-	rows = append(rows, reqs...)
-	progress("task list: building %d and %d records", cfg.listSmall, cfg.listLarge)
-	lists, err := benchLists(ctx, cfg, filepath.Join(cfg.dir, "lists"), progress)
-	if err != nil {
-		return fmt.Errorf("bench: task list: %w", err)
+	if phases["lists"] {
+		progress("task list: building %d and %d records", cfg.listSmall, cfg.listLarge)
+		lists, err := benchLists(ctx, cfg, filepath.Join(cfg.dir, "lists"), progress)
+		if err != nil {
+			return fmt.Errorf("bench: task list: %w", err)
+		}
+		rows = append(rows, lists...)
 	}
-	rows = append(rows, lists...)
-	progress("tasks: %d rounds of %d tasks on each of %d instances, and as many bare River jobs", cfg.rounds, cfg.perRound, cfg.taskInstances)
-	tasks, err := benchTasks(ctx, cfg, filepath.Join(cfg.dir, "tasks"))
-	if err != nil {
-		return fmt.Errorf("bench: tasks: %w", err)
+	if phases["tasks"] {
+		progress("tasks: %d rounds of %d tasks on each of %d instances, and as many bare River jobs", cfg.rounds, cfg.perRound, cfg.taskInstances)
+		tasks, err := benchTasks(ctx, cfg, filepath.Join(cfg.dir, "tasks"))
+		if err != nil {
+			return fmt.Errorf("bench: tasks: %w", err)
+		}
+		rows = append(rows, tasks...)
 	}
-	rows = append(rows, tasks...)
 	rows = append(rows, idle...)
 	printBenchTable(stdout, rows)
 	fmt.Fprintf(stdout, "\n%d rounds, %s per side of a request or list ratio; measured in %s\n", cfg.rounds, cfg.duration, time.Since(start).Round(time.Second))
