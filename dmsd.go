@@ -32,23 +32,54 @@ func NewUUID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-var (
-	hexIDPattern  = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	uuidPattern   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	accessPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
-)
+var accessPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 
 // ValidProjectID reports whether s has the form of a project id: 32 lowercase
 // hexadecimal characters.
-func ValidProjectID(s string) bool { return hexIDPattern.MatchString(s) }
+func ValidProjectID(s string) bool { return isHexID(s) }
 
 // ValidTaskID reports whether s has the form of a task id: 32 lowercase
 // hexadecimal characters.
-func ValidTaskID(s string) bool { return hexIDPattern.MatchString(s) }
+func ValidTaskID(s string) bool { return isHexID(s) }
 
 // ValidInstanceID reports whether s has the form of an instance id: a
-// lowercase UUID.
-func ValidInstanceID(s string) bool { return uuidPattern.MatchString(s) }
+// lowercase UUID (8-4-4-4-12 lowercase hexadecimal characters).
+func ValidInstanceID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isLowerHex(s[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isHexID reports whether s is 32 lowercase hexadecimal characters. The
+// checks of ids are loops rather than regular expressions because every
+// request runs several of them (a regexp match costs as much as verifying
+// a header).
+func isHexID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isLowerHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
 
 // Now returns the current time truncated to milliseconds, the precision with
 // which the API reports times, so that stored and reported times agree.

@@ -88,9 +88,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			r = r.WithContext(ctx)
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		ctx := context.WithValue(r.Context(), actorKey, dmsd.Actor{ProjectID: cred.ProjectID, UserID: cred.UserID, UserName: cred.UserName})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		if len(body) == 0 {
+			r.Body = http.NoBody
+		} else {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		actor := dmsd.Actor{ProjectID: cred.ProjectID, UserID: cred.UserID, UserName: cred.UserName}
+		if info, ok := r.Context().Value(requestKey).(*requestInfo); ok {
+			// The request's own record, which withRequestID made for it
+			// alone: no copy of the request for a new context.
+			info.actor = actor
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, actor)))
 	})
 }
 
@@ -173,6 +184,10 @@ func (s *Server) limiterOf(accessKey string) *rate.Limiter {
 // ones and values that are not UTF-8, before next sees the request.
 func checkQuery(allowed []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the query string is malformed."))

@@ -156,6 +156,11 @@ func encode[T any](w http.ResponseWriter, status int, v T) {
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error_code":"DMS.00500000","error_msg":"Internal service error."}`)
 	}
+	writeJSON(w, status, body)
+}
+
+// writeJSON answers body, which is JSON already, with the given status.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

@@ -23,8 +23,27 @@ func (s *Server) withMetrics(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		s.requestCounter(route, sw.status).Inc()
 	})
+}
+
+// requestCounterKey names one counter of dmsd_http_requests_total.
+type requestCounterKey struct {
+	route  string
+	status int
+}
+
+// requestCounter returns the counter of requests to route answered with
+// status. The counters are kept by the server once looked up, as the
+// vector's own lookup hashes both labels and formats the status on every
+// request; routes and statuses are few, so the map stays small.
+func (s *Server) requestCounter(route string, status int) prometheus.Counter {
+	k := requestCounterKey{route, status}
+	if c, ok := s.requestCounters.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := s.requestCounters.LoadOrStore(k, s.requests.WithLabelValues(route, strconv.Itoa(status)))
+	return c.(prometheus.Counter)
 }
 
 type statusWriter struct {

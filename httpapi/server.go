@@ -114,6 +114,9 @@ type Server struct {
 	limitersMu sync.Mutex
 	limiters   map[string]*rate.Limiter
 
+	// requestCounters holds requests' counters by requestCounterKey.
+	requestCounters sync.Map
+
 	// mux serves every route whose second path segment is a project id
 	// (and /healthz, /metrics, the console); globalMux the /v2 routes whose
 	// second segment is something else: an engine ({engine}, kafka) or a
@@ -321,10 +324,15 @@ func withHeaderLimit(next http.Handler) http.Handler {
 	})
 }
 
-// requestInfo is what the server keeps of a request for its logs.
+// requestInfo is what the server keeps of a request for its logs, and the
+// actor authenticate found, so that authenticating a request does not copy
+// it into a new context.
 type requestInfo struct {
 	id     string
 	logger *slog.Logger
+	// actor is the request's authenticated user, set once authenticate has
+	// checked the signature; the zero Actor before.
+	actor dmsd.Actor
 }
 
 // loggerFrom returns the server's logger with the request's id. It is built
@@ -337,6 +345,9 @@ func loggerFrom(r *http.Request) *slog.Logger {
 }
 
 func actorFrom(r *http.Request) dmsd.Actor {
+	if info, ok := r.Context().Value(requestKey).(*requestInfo); ok && info.actor != (dmsd.Actor{}) {
+		return info.actor
+	}
 	a, _ := r.Context().Value(actorKey).(dmsd.Actor)
 	return a
 }

@@ -99,13 +99,19 @@ func handleTaskList(store dmsd.TaskStore) http.Handler {
 }
 
 func handleTaskShow(store dmsd.TaskStore) http.Handler {
+	var bodies taskBodyCache
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, err := findTask(r, store)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, taskListJSON{TaskCount: "1", Tasks: []taskJSON{toTaskJSON(t)}})
+		body, err := bodies.body(t)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, body)
 	})
 }
 

@@ -2,10 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,25 +20,22 @@ import (
 // The fixtures are built once per test process (benchFixture) and shared by
 // the benchmarks and TestListTasksLargeInstance.
 
-// benchTaskSpacing is the time between two consecutive tasks of a fixture,
-// except that tasks come in pairs created in the same millisecond, so that
-// the seq tie-break of the newest-first order is exercised: a fixture of n
-// tasks spans n/2 × benchTaskSpacing, about 5.8 days for 100,000.
-const benchTaskSpacing = 10 * time.Second
+// benchTaskSpacing is the time between two consecutive tasks of a fixture
+// (FixtureTaskSpacing).
+const benchTaskSpacing = FixtureTaskSpacing
 
-// benchTaskFixture is a database holding one instance with n finished tasks.
-// Task i (0-based) is the (i+1)-th newest: ids[i] is its id and createdAt(i)
-// its creation time.
+// benchTaskFixture is a database holding one instance with n finished tasks
+// (a TaskFixture of one instance). Task i (0-based) is the (i+1)-th newest:
+// ids[i] is its id and createdAt(i) its creation time.
 type benchTaskFixture struct {
+	*TaskFixture
 	db     *DB
 	inst   *dmsd.Instance
 	ids    []string
 	newest time.Time
 }
 
-func (f *benchTaskFixture) createdAt(i int) time.Time {
-	return f.newest.Add(-time.Duration(i/2) * benchTaskSpacing)
-}
+func (f *benchTaskFixture) createdAt(i int) time.Time { return f.CreatedAt(i) }
 
 func (f *benchTaskFixture) filter() dmsd.TaskFilter {
 	return dmsd.TaskFilter{ProjectID: f.inst.ProjectID, InstanceID: f.inst.ID, Limit: 10}
@@ -89,99 +83,14 @@ func benchFixture(tb testing.TB, n int) *benchTaskFixture {
 	return f
 }
 
-// buildBenchTaskFixture creates a database at path with one RUNNING instance and n
-// finished tasks on it, oldest first as they would have been recorded, in one
-// transaction through the write connection, and sets the instance's
-// task_count as SubmitTask keeps it.
+// buildBenchTaskFixture creates a database at path with one RUNNING
+// instance and n finished tasks on it (BuildTaskFixture).
 func buildBenchTaskFixture(ctx context.Context, path string, n int) (*benchTaskFixture, error) {
-	db, err := Open(ctx, path, slog.New(slog.DiscardHandler))
+	f, err := BuildTaskFixture(ctx, path, 1, n)
 	if err != nil {
 		return nil, err
 	}
-	newest := time.Now().UTC().Truncate(time.Millisecond)
-	f := &benchTaskFixture{
-		db: db,
-		inst: &dmsd.Instance{
-			ID: dmsd.NewUUID(), ProjectID: dmsd.NewID(), Name: "many-tasks", Engine: "kafka", EngineVersion: "3.x",
-			BrokerNum: 3, StorageSpace: 300, StorageSpecCode: "dms.physical.storage.ultra.v2", ProductID: "c6.2u4g.cluster",
-			VpcID: "vpc-1", SubnetID: "subnet-1", SecurityGroupID: "sg-1", AvailableZones: []string{"az-1"},
-			RetentionPolicy: "time_base", Status: dmsd.InstanceRunning, UserID: dmsd.NewID(), UserName: "alice",
-			Ports: []int{9092, 9093, 9094}, CreatedAt: newest.Add(-time.Duration(n/2+1) * benchTaskSpacing),
-		},
-		ids:    make([]string, n),
-		newest: newest,
-	}
-	for i := range f.ids {
-		f.ids[i] = dmsd.NewID()
-	}
-	// A page cache that holds the whole transaction, so that SQLite does not
-	// spill pages to the WAL midway; put back to the default afterwards.
-	if _, err := db.write.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
-		db.Close()
-		return nil, err
-	}
-	err = inWriteTx(ctx, db, func(tx *sql.Tx) error {
-		data, err := json.Marshal(f.inst)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms) VALUES (?, ?, ?, ?, ?)`,
-			f.inst.ID, f.inst.ProjectID, f.inst.Status, data, f.inst.CreatedAt.UnixMilli()); err != nil {
-			return err
-		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		params := fmt.Sprintf(`{"instance_id":%q}`, f.inst.ID)
-		for i := n - 1; i >= 0; i-- {
-			created := f.createdAt(i)
-			steps, err := json.Marshal([]dmsd.Step{
-				{Name: "STOP_BROKERS", Status: dmsd.StepSuccess, StartedAt: created.Add(5 * time.Millisecond), EndedAt: created.Add(10 * time.Millisecond)},
-				{Name: "START_BROKERS", Status: dmsd.StepSuccess, StartedAt: created.Add(10 * time.Millisecond), EndedAt: created.Add(30 * time.Millisecond)},
-				{Name: "CHECK_CLUSTER", Status: dmsd.StepSuccess, StartedAt: created.Add(30 * time.Millisecond), EndedAt: created.Add(35 * time.Millisecond)},
-			})
-			if err != nil {
-				return err
-			}
-			_, err = stmt.ExecContext(ctx, f.ids[i], f.inst.ProjectID, f.inst.ID, "restartInstance", f.inst.UserID, f.inst.UserName,
-				params, dmsd.TaskSuccess, "", steps, created.UnixMilli(), created.Add(35*time.Millisecond).UnixMilli())
-			if err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE instances SET task_count = ? WHERE id = ?`, n, f.inst.ID)
-		return err
-	})
-	if err == nil {
-		_, err = db.write.ExecContext(ctx, `PRAGMA cache_size = -2000`)
-	}
-	if err == nil {
-		// Everything into the database file, as a long-running dmsd's
-		// checkpoints leave it, and no large WAL file left behind.
-		_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	}
-	// No ANALYZE: dmsd never runs it, so the planner works without
-	// statistics here as it does in production.
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-// inWriteTx runs fn in a transaction on db's write connection.
-func inWriteTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return &benchTaskFixture{TaskFixture: f, db: f.DB, inst: f.Instances[0], ids: f.IDs, newest: f.Newest}, nil
 }
 
 // BenchmarkListTasks measures the first page (offset 0, limit 10, newest
@@ -243,22 +152,14 @@ func BenchmarkListTasks(b *testing.B) {
 func BenchmarkListTasksRatio(b *testing.B) {
 	ctx := context.Background()
 	small, large := benchFixture(b, 1000), benchFixture(b, 100000)
-	window := func(f *benchTaskFixture) dmsd.TaskFilter {
-		filter := f.filter()
-		filter.Begin, filter.End = f.createdAt(len(f.ids)-1), f.newest
-		return filter
-	}
 	var ns [4][]float64 // small, large, small windowed, large windowed
 	for b.Loop() {
-		for i, call := range []struct {
-			f      *benchTaskFixture
-			filter dmsd.TaskFilter
-		}{{small, small.filter()}, {large, large.filter()}, {small, window(small)}, {large, window(large)}} {
-			start := time.Now()
-			if _, _, err := call.f.db.ListTasks(ctx, call.filter); err != nil {
+		for i, windowed := range []bool{false, true} {
+			smallNs, largeNs, err := TimeListPair(ctx, small.TaskFixture, large.TaskFixture, windowed)
+			if err != nil {
 				b.Fatal(err)
 			}
-			ns[i] = append(ns[i], float64(time.Since(start).Nanoseconds()))
+			ns[2*i], ns[2*i+1] = append(ns[2*i], smallNs), append(ns[2*i+1], largeNs)
 		}
 	}
 	b.ReportMetric(benchMedian(ns[0]), "ns/list-1000")

@@ -83,8 +83,13 @@ func (s *Store) readyQueue() (Queue, error) {
 // classify returns err as the driver's DomainError maps it; errors already
 // mapped pass as they are.
 func (s *Store) classify(err error) error {
+	if err == nil {
+		// Before the *dmsd.Error that errors.As needs, which escapes: a
+		// call that succeeded allocates nothing here.
+		return nil
+	}
 	var derr *dmsd.Error
-	if err == nil || errors.As(err, &derr) || errors.Is(err, ErrNoRows) || errors.Is(err, ErrUniqueViolation) {
+	if errors.As(err, &derr) || errors.Is(err, ErrNoRows) || errors.Is(err, ErrUniqueViolation) {
 		return err
 	}
 	return s.d.DomainError(err)

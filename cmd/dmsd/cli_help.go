@@ -14,6 +14,7 @@ var subcommands = []struct{ name, summary string }{
 	{"groups", "list, show, reset and delete an instance's consumer groups"},
 	{"messages", "query and send an instance's messages"},
 	{"load", "drive a running dmsd with a load of API calls"},
+	{"bench", "measure the performance goals on this machine and print them as a table"},
 	{"help", "print this list"},
 }
 

@@ -23,6 +23,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return cliMessages(ctx, args[1:], getenv, stdout, stderr)
 		case "load":
 			return cliLoad(ctx, args[1:], getenv, stdout, stderr)
+		case "bench":
+			return cliBench(ctx, args[1:], getenv, stdout, stderr)
 		case "groups":
 			return cliGroups(ctx, args[1:], getenv, stdout, stderr)
 		case "help", "-h", "-help", "--help":
