@@ -133,6 +133,9 @@ type Executor interface {
 	RescheduleTask(ctx context.Context, taskID string, executeMs, jobID, updatedMs int64) error
 	// DeleteTask deletes a task, whatever its status: the caller decides.
 	DeleteTask(ctx context.Context, taskID string) error
+	// DeleteJob deletes a queue job, whatever its state, as its task
+	// ends; a job that is gone is fine.
+	DeleteJob(ctx context.Context, jobID int64) error
 	// CountTasks counts an instance's tasks created between begin and end
 	// (inclusive), only the scheduled ones if scheduled is set.
 	CountTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool) (int, error)

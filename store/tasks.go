@@ -296,8 +296,8 @@ func bounds(f dmsd.TaskFilter) (begin, end int64) {
 }
 
 // UpdateTask saves a task's status, reason, steps and update time, and moves
-// its instance to instanceStatus when that is set. It returns ETASKNOTFOUND if
-// the task does not exist.
+// its instance to instanceStatus when that is set; a finished task's job ends
+// with it (endJob). It returns ETASKNOTFOUND if the task does not exist.
 func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) (err error) {
 	defer s.out(&err)
 	steps, err := encodeSteps(t.Steps, t.CreatedAt.UnixMilli())
@@ -312,6 +312,9 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 		}
 		if n == 0 {
 			return errTaskNotFound()
+		}
+		if err := endJob(ctx, tx, t, 0); err != nil {
+			return err
 		}
 		if instanceStatus == "" {
 			return nil
