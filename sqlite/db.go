@@ -71,13 +71,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
 	db := &DB{path: path, logger: logger}
-	write := openWrite(dsn+"&_txlock=immediate", &db.commits)
+	write := openPool(dsn+"&_txlock=immediate", &db.commits)
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
+	read := openPool(dsn+"&_pragma=query_only(1)", nil)
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
 
@@ -99,6 +95,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 		{&db.countStmt, taskCountQuery},
 		{&db.pageStmt, taskPageQuery},
 	} {
+		var err error
 		if *p.stmt, err = read.PrepareContext(ctx, p.query); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("prepare: %w", err)

@@ -9,19 +9,19 @@ import (
 	sqlite3 "modernc.org/sqlite"
 )
 
-// openWrite returns the pool of the write connection on dsn, whose
-// connections count in commits every transaction they commit that changed a
-// row: the store's, and River's own (its fetches, completions and
-// maintenance), as they share the connection. A transaction that changed no
-// row (a poll that found no job) wrote nothing to the database and is not
-// counted.
-func openWrite(dsn string, commits *atomic.Uint64) *sql.DB {
+// openPool returns a pool of connections on dsn that keep their statements
+// prepared (cachedConn). When commits is set, its connections count in it
+// every transaction they commit that changed a row: on the write pool, the
+// store's and River's own (its fetches, completions and maintenance), as they
+// share the connection. A transaction that changed no row (a poll that found
+// no job) wrote nothing to the database and is not counted.
+func openPool(dsn string, commits *atomic.Uint64) *sql.DB {
 	// A driver of its own, so that the hooks reach this pool's connections
 	// and no other.
 	d := &sqlite3.Driver{}
 	d.RegisterConnectionHook(func(conn sqlite3.ExecQuerierContext, _ string) error {
 		h, ok := conn.(sqlite3.HookRegisterer)
-		if !ok {
+		if !ok || commits == nil {
 			return nil
 		}
 		// A connection is used by one goroutine at a time, and the hooks
@@ -38,23 +38,28 @@ func openWrite(dsn string, commits *atomic.Uint64) *sql.DB {
 		h.RegisterRollbackHook(func() { changed = false })
 		return nil
 	})
-	return sql.OpenDB(writeConnector{dsn: dsn, d: d})
+	return sql.OpenDB(connector{dsn: dsn, d: d})
 }
 
-// writeConnector opens connections on dsn with its own driver.
-type writeConnector struct {
+// connector opens connections on dsn with its own driver, each keeping its
+// statements prepared (cachedConn).
+type connector struct {
 	dsn string
 	d   *sqlite3.Driver
 }
 
-func (c writeConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return c.d.Open(c.dsn)
+	conn, err := c.d.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return newCachedConn(conn)
 }
 
-func (c writeConnector) Driver() sqldriver.Driver { return c.d }
+func (c connector) Driver() sqldriver.Driver { return c.d }
 
 // Commits returns how many write transactions have committed on the database
 // since it was opened, River's included: every one that changed a row. Tests
