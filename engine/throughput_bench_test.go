@@ -50,7 +50,7 @@ func BenchmarkTaskThroughputRatio(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchThroughput(b, db, db.RiverDriver(), 0, nil)
+		benchThroughput(b, db, db.RiverDriver(), postgres.PollInterval, nil)
 	})
 }
 

@@ -72,11 +72,6 @@ func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 	return err
 }
 
-func (e *executor) SetTaskJob(ctx context.Context, taskID string, jobID int64) error {
-	_, err := e.q.ExecContext(ctx, `UPDATE tasks SET job_id = ? WHERE id = ?`, jobID, taskID)
-	return err
-}
-
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, _ bool) (*store.TaskRow, error) {
 	return store.ScanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
 }

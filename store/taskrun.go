@@ -24,7 +24,7 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 	}
 	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
-		n, err := tx.StartTask(ctx, t.ID, jobID, t.UpdatedAt.UnixMilli())
+		n, err := tx.EndCreatedTask(ctx, t.ID, jobID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
 		if s.isUnique(err) {
 			return errTaskRunning()
 		} else if err != nil {
@@ -32,9 +32,6 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 		}
 		if n == 0 {
 			return errTaskNotFound()
-		}
-		if _, err := tx.UpdateTask(ctx, t.ID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli()); err != nil {
-			return err
 		}
 		if inst != nil || instanceStatus != "" {
 			cur, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)

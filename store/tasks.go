@@ -54,7 +54,11 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		if err != nil {
 			return err
 		}
-		row.JobID = 0
+		// The job first, so that the task's row is written once, with its
+		// job's id; a refusal below rolls the job back with the rest.
+		if row.JobID, err = queue.Insert(ctx, s.d.UnwrapTx(tx), t.ID, inst.Queue(), t.ExecuteAt); err != nil {
+			return err
+		}
 		if err := tx.InsertTask(ctx, row); s.isUnique(err) {
 			return errTaskRunning()
 		} else if err != nil {
@@ -74,12 +78,8 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 				return err
 			}
 		}
-		jobID, err := queue.Insert(ctx, s.d.UnwrapTx(tx), t.ID, inst.Queue(), t.ExecuteAt)
-		if err != nil {
-			return err
-		}
-		t.JobID = jobID
-		return tx.SetTaskJob(ctx, t.ID, t.JobID)
+		t.JobID = row.JobID
+		return nil
 	})
 }
 
