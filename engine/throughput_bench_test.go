@@ -29,11 +29,13 @@ import (
 // cooldown and poll interval. The two alternate, in rounds of 20 tasks (jobs)
 // per instance (slot); each iteration is one round of each. It reports the
 // median ratio of the rounds with its min and max, the medians of both
-// rates, and on SQLite the write transactions per task, River's included. Run it with:
+// rates, and on SQLite the write transactions per task, River's included
+// (-v logs each round). Run it with:
 //
-//	go test ./engine/ -run '^$' -bench TaskThroughputRatio -benchtime 6x
+//	go test ./engine/ -run '^$' -bench TaskThroughputRatio -benchtime 8x
 //
-// PostgreSQL runs when TEST_DATABASE_URL is set.
+// PostgreSQL runs when TEST_DATABASE_URL is set; both sides poll at
+// postgres.PollInterval there, as serve's queue does.
 func BenchmarkTaskThroughputRatio(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))
@@ -245,6 +247,7 @@ func benchThroughput[TTx any](b *testing.B, db benchDB, driver riverdriver.Drive
 			measureJobs()
 			measureTasks()
 		}
+		b.Logf("round %d: %.0f tasks/s, %.0f jobs/s, ratio %.3f", i, tr, jr, tr/jr)
 		ratios, taskRates, jobRates = append(ratios, tr/jr), append(taskRates, tr), append(jobRates, jr)
 	}
 	b.StopTimer()
