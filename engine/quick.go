@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/riverqueue/river"
-
 	"github.com/dmsd/dmsd"
 )
 
@@ -50,8 +48,6 @@ func (e *Engine) runQuick(ctx context.Context, logger *slog.Logger, t *dmsd.Task
 		// Cancelled, deleted or rescheduled meanwhile: the steps' change
 		// of the instance goes unsaved with the run.
 		return nil
-	case dmsd.ETASKRUNNING:
-		return river.JobSnooze(scheduledWait)
 	default:
 		return err
 	}

@@ -6,16 +6,15 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// SaveTaskRun saves in one transaction the whole run of a task whose start
-// was not saved (a quick kind's, dmsd.TaskStore): its start, refused as
-// StartTask refuses it; its status, reason, steps and update time; the
+// SaveTaskRun saves in one transaction the whole run of an unscheduled task
+// whose start was not saved (a quick kind's, dmsd.TaskStore): its status,
+// reason, steps and update time, in one update of the CREATED row; the
 // instance as its steps left it (inst, nil when they changed nothing), with
 // the record's current user notes and tags, moved to instanceStatus when that
 // is set; and, as the task is finished, the end of its job. It returns
 // ETASKNOTFOUND, saving nothing, if the task does not exist, is no longer
-// CREATED or was rescheduled to another job than jobID, ETASKRUNNING if
-// another task of its instance runs, and EINSTANCENOTFOUND if the instance is
-// gone.
+// CREATED or was rescheduled to another job than jobID, and EINSTANCENOTFOUND
+// if the instance is gone.
 func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst *dmsd.Instance, instanceStatus dmsd.InstanceStatus) (err error) {
 	defer s.out(&err)
 	steps, err := encodeSteps(t.Steps, t.CreatedAt.UnixMilli())
@@ -25,9 +24,7 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.EndCreatedTask(ctx, t.ID, jobID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
-		if s.isUnique(err) {
-			return errTaskRunning()
-		} else if err != nil {
+		if err != nil {
 			return err
 		}
 		if n == 0 {
