@@ -209,6 +209,19 @@ type TaskStore interface {
 	// ETASKNOTFOUND if the task does not exist.
 	UpdateTask(ctx context.Context, task *Task, instanceStatus InstanceStatus) error
 
+	// SaveTaskRun saves in one write the whole run of a CREATED task that
+	// is not scheduled and whose start was not saved, as a quick task kind
+	// runs: its status, reason and steps, if jobID is its job (0 matching
+	// any), the instance as its steps left it (inst, nil when unchanged)
+	// with the record's current user notes and tags, moved to
+	// instanceStatus when that is not empty, and the end of its job. Such
+	// a task holds its instance's one unfinished task from its acceptance,
+	// so no other task ran meanwhile. Returns ETASKNOTFOUND, saving
+	// nothing, if the task does not exist, is no longer CREATED or was
+	// rescheduled to another job, and EINSTANCENOTFOUND if the instance is
+	// gone.
+	SaveTaskRun(ctx context.Context, task *Task, jobID int64, inst *Instance, instanceStatus InstanceStatus) error
+
 	// DeleteTask deletes the record of a finished task. Returns
 	// EINSTANCENOTFOUND or ETASKNOTFOUND if either does not exist, and
 	// ETASKRUNNING if the task is CREATED or EXECUTING, in which case

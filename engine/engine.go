@@ -173,6 +173,12 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		return e.store.UpdateTask(ctx, t, "")
 	}
 	logger := e.logger.With("task_id", t.ID, "task", t.Name, "instance_id", t.InstanceID)
+	if t.JobID == 0 {
+		t.JobID = jobID // Its finish ends the job that runs it.
+	}
+	if _, removes := k.ending(false); k.quick() && !removes && t.Status == dmsd.TaskCreated && !t.Scheduled() {
+		return e.runQuick(ctx, logger, t, k, jobID)
+	}
 	// saved is the step whose start this run has saved already (with the
 	// task's start or the previous step's end), -1 for none: each write
 	// saves one change of progress, never two writes for one.
@@ -214,7 +220,7 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 				return err
 			}
 		}
-		err := e.runStep(ctx, t, k, i)
+		err := e.runStep(ctx, stepStore{e.store}, t, k, i)
 		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
 			// Shutting down, or the database is away: the step runs
 			// again when River retries the job.
@@ -267,7 +273,8 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err error) {
+// runStep runs step i of t, its steps seeing the instances through st.
+func (e *Engine) runStep(ctx context.Context, st dmsd.InstanceStore, t *dmsd.Task, k kind, i int) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	defer func() {
@@ -275,7 +282,7 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err 
 			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	inst, err := e.store.FindInstance(ctx, t.ProjectID, t.InstanceID)
+	inst, err := st.FindInstance(ctx, t.ProjectID, t.InstanceID)
 	if err != nil {
 		return err
 	}
@@ -283,7 +290,7 @@ func (e *Engine) runStep(ctx context.Context, t *dmsd.Task, k kind, i int) (err 
 	if err != nil {
 		return err
 	}
-	return k.runStep(ctx, &deps{store: stepStore{e.store}, cluster: c, reports: e.reports, interval: e.diagnosisInterval, logs: e.logs}, t, inst, i)
+	return k.runStep(ctx, &deps{store: st, cluster: c, reports: e.reports, interval: e.diagnosisInterval, logs: e.logs}, t, inst, i)
 }
 
 // RetryPolicy returns the River retry policy for task jobs. A task job is

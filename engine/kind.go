@@ -46,6 +46,11 @@ type Kind[P any] struct {
 	// Steps are run in order; the task's step list, its progress view,
 	// names them.
 	Steps []Step[P]
+	// Quick is set when the steps only record on the instance, calling no
+	// cluster, so that the task lasts milliseconds: the worker then saves
+	// its start, its steps, their change of the instance and its end in one
+	// write (runQuick), and the record goes from CREATED to its end.
+	Quick bool
 }
 
 // A Step is one idempotent piece of a task. The engine records each step's
@@ -112,6 +117,8 @@ type kind interface {
 	// ending returns the instance status the task leaves on success or
 	// failure, and whether success removed the task's record.
 	ending(failed bool) (status dmsd.InstanceStatus, removed bool)
+	// quick reports Kind.Quick.
+	quick() bool
 }
 
 func (k *Kind[P]) name() string { return k.Name }
@@ -133,6 +140,8 @@ func (k *Kind[P]) runStep(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd
 	}
 	return k.Steps[i].Run(ctx, d, t, inst, &p)
 }
+
+func (k *Kind[P]) quick() bool { return k.Quick }
 
 func (k *Kind[P]) ending(failed bool) (dmsd.InstanceStatus, bool) {
 	if failed {

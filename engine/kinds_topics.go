@@ -22,6 +22,7 @@ var changeRetentionPolicy = &Kind[retentionPolicyParams]{
 	Name:  "changeRetentionPolicy",
 	From:  running,
 	Steps: []Step[retentionPolicyParams]{{"MODIFY_RETENTION_POLICY", modifyRetentionPolicy}},
+	Quick: true,
 }
 
 // configModifyParams are the params of kafkaConfigModify.

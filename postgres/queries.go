@@ -66,11 +66,6 @@ func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 	return err
 }
 
-func (e *executor) SetTaskJob(ctx context.Context, taskID string, jobID int64) error {
-	_, err := e.q.Exec(ctx, `UPDATE tasks SET job_id = $1 WHERE id = $2`, jobID, taskID)
-	return err
-}
-
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, lock bool) (*store.TaskRow, error) {
 	return store.ScanTask(e.q.QueryRow(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = $1 AND instance_id = $2 AND project_id = $3`+lockClause(lock), taskID, instanceID, projectID))
 }

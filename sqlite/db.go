@@ -47,6 +47,8 @@ type DB struct {
 
 	// writeGen counts the write transactions committed (driver.WriteGeneration).
 	writeGen atomic.Uint64
+	// commits counts every write transaction committed, River's too (Commits).
+	commits atomic.Uint64
 
 	secrets dmsd.SecretBox
 }
@@ -68,20 +70,14 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
-	if err != nil {
-		return nil, err
-	}
+	db := &DB{path: path, logger: logger}
+	write := openPool(dsn+"&_txlock=immediate", &db.commits)
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
+	read := openPool(dsn+"&_pragma=query_only(1)", nil)
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
 
-	db := &DB{path: path, logger: logger, write: write, read: read}
+	db.write, db.read = write, read
 	for _, opt := range opts {
 		opt(db)
 	}
@@ -99,6 +95,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 		{&db.countStmt, taskCountQuery},
 		{&db.pageStmt, taskPageQuery},
 	} {
+		var err error
 		if *p.stmt, err = read.PrepareContext(ctx, p.query); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("prepare: %w", err)

@@ -59,18 +59,16 @@ func (e *executor) GetTaskCount(ctx context.Context, projectID, instanceID strin
 
 func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int, error) {
 	var n int
-	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND (status = ? OR (status = ? AND execute_ms = 0))`,
-		instanceID, dmsd.TaskExecuting, dmsd.TaskCreated).Scan(&n)
+	// The statuses are in the text, not bound: SQLite prepares a statement
+	// again each time a parameter that chose its plan is bound, and these
+	// choose tasks_one_unfinished, whose condition they repeat.
+	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0))`,
+		instanceID).Scan(&n)
 }
 
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (`+store.TaskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ProjectID, r.InstanceID, r.Name, r.UserID, r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
-	return err
-}
-
-func (e *executor) SetTaskJob(ctx context.Context, taskID string, jobID int64) error {
-	_, err := e.q.ExecContext(ctx, `UPDATE tasks SET job_id = ? WHERE id = ?`, jobID, taskID)
 	return err
 }
 

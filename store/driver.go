@@ -110,8 +110,6 @@ type Executor interface {
 	// InsertTask adds a task; a second unfinished task of an instance is a
 	// unique violation.
 	InsertTask(ctx context.Context, r *TaskRow) error
-	// SetTaskJob records the job that runs a task.
-	SetTaskJob(ctx context.Context, taskID string, jobID int64) error
 	// GetTask reads a task of an instance of a project, locking its row
 	// when lock is set.
 	GetTask(ctx context.Context, projectID, instanceID, taskID string, lock bool) (*TaskRow, error)
@@ -134,6 +132,13 @@ type Executor interface {
 	RescheduleTask(ctx context.Context, taskID string, executeMs, jobID, updatedMs int64) error
 	// DeleteTask deletes a task, whatever its status: the caller decides.
 	DeleteTask(ctx context.Context, taskID string) error
+	// EndCreatedTask saves the status, reason, steps and update time of a
+	// CREATED task whose job is jobID (as StartTask matches it), and
+	// returns how many rows it changed.
+	EndCreatedTask(ctx context.Context, taskID string, jobID int64, status, reason string, steps []byte, updatedMs int64) (int64, error)
+	// DeleteJob deletes a queue job, whatever its state, as its task
+	// ends; a job that is gone is fine.
+	DeleteJob(ctx context.Context, jobID int64) error
 	// CountTasks counts an instance's tasks created between begin and end
 	// (inclusive), only the scheduled ones if scheduled is set.
 	CountTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool) (int, error)

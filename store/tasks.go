@@ -54,7 +54,11 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		if err != nil {
 			return err
 		}
-		row.JobID = 0
+		// The job first, so that the task's row is written once, with its
+		// job's id; a refusal below rolls the job back with the rest.
+		if row.JobID, err = queue.Insert(ctx, s.d.UnwrapTx(tx), t.ID, inst.Queue(), t.ExecuteAt); err != nil {
+			return err
+		}
 		if err := tx.InsertTask(ctx, row); s.isUnique(err) {
 			return errTaskRunning()
 		} else if err != nil {
@@ -74,12 +78,8 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 				return err
 			}
 		}
-		jobID, err := queue.Insert(ctx, s.d.UnwrapTx(tx), t.ID, inst.Queue(), t.ExecuteAt)
-		if err != nil {
-			return err
-		}
-		t.JobID = jobID
-		return tx.SetTaskJob(ctx, t.ID, t.JobID)
+		t.JobID = row.JobID
+		return nil
 	})
 }
 
@@ -296,8 +296,8 @@ func bounds(f dmsd.TaskFilter) (begin, end int64) {
 }
 
 // UpdateTask saves a task's status, reason, steps and update time, and moves
-// its instance to instanceStatus when that is set. It returns ETASKNOTFOUND if
-// the task does not exist.
+// its instance to instanceStatus when that is set; a finished task's job ends
+// with it (endJob). It returns ETASKNOTFOUND if the task does not exist.
 func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dmsd.InstanceStatus) (err error) {
 	defer s.out(&err)
 	steps, err := encodeSteps(t.Steps, t.CreatedAt.UnixMilli())
@@ -312,6 +312,9 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 		}
 		if n == 0 {
 			return errTaskNotFound()
+		}
+		if err := endJob(ctx, tx, t, 0); err != nil {
+			return err
 		}
 		if instanceStatus == "" {
 			return nil

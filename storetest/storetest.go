@@ -21,6 +21,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	exerciseReplays(t, newStore)
 	exerciseQuota(t, newStore)
 	exerciseTasks(t, newStore)
+	exerciseTaskRuns(t, newStore)
 	exerciseInstances(t, newStore)
 	exerciseRequests(t, newStore)
 	exerciseSecrets(t, newStore)

@@ -1,0 +1,67 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"sync/atomic"
+
+	sqlite3 "modernc.org/sqlite"
+)
+
+// openPool returns a pool of connections on dsn that keep their statements
+// prepared (cachedConn). When commits is set, its connections count in it
+// every transaction they commit that changed a row: on the write pool, the
+// store's and River's own (its fetches, completions and maintenance), as they
+// share the connection. A transaction that changed no row (a poll that found
+// no job) wrote nothing to the database and is not counted.
+func openPool(dsn string, commits *atomic.Uint64) *sql.DB {
+	// A driver of its own, so that the hooks reach this pool's connections
+	// and no other.
+	d := &sqlite3.Driver{}
+	d.RegisterConnectionHook(func(conn sqlite3.ExecQuerierContext, _ string) error {
+		h, ok := conn.(sqlite3.HookRegisterer)
+		if !ok || commits == nil {
+			return nil
+		}
+		// A connection is used by one goroutine at a time, and the hooks
+		// run on it, so changed needs no lock.
+		changed := false
+		h.RegisterPreUpdateHook(func(sqlite3.SQLitePreUpdateData) { changed = true })
+		h.RegisterCommitHook(func() int32 {
+			if changed {
+				commits.Add(1)
+			}
+			changed = false
+			return 0
+		})
+		h.RegisterRollbackHook(func() { changed = false })
+		return nil
+	})
+	return sql.OpenDB(connector{dsn: dsn, d: d})
+}
+
+// connector opens connections on dsn with its own driver, each keeping its
+// statements prepared (cachedConn).
+type connector struct {
+	dsn string
+	d   *sqlite3.Driver
+}
+
+func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	conn, err := c.d.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return newCachedConn(conn)
+}
+
+func (c connector) Driver() sqldriver.Driver { return c.d }
+
+// Commits returns how many write transactions have committed on the database
+// since it was opened, River's included: every one that changed a row. Tests
+// and benchmarks count with it what a task costs the database.
+func (db *DB) Commits() uint64 { return db.commits.Load() }
