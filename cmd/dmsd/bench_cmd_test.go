@@ -39,7 +39,7 @@ func TestBenchTable(t *testing.T) {
 		{"windowed task list, 200 ÷ 20 records", true},
 		{"windowed task list, 1,000,000 records on 100 instances ÷ 3,100", false},
 		{"changeRetentionPolicy tasks/s on 2 instances ÷ bare River no-op jobs/s", true},
-		{"store write transactions per task", true},
+		{"write transactions per task", true},
 		{"bytes per finished task record", true},
 		{"RSS with 2 idle 3-broker embedded instances", true},
 		{"create → RUNNING (3 brokers)", true},
