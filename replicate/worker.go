@@ -128,7 +128,7 @@ func (w *Worker) runTask(ctx context.Context, t *dmsd.ConnectTask) {
 			defer wg.Done()
 			backoff := 500 * time.Millisecond
 			for ctx.Err() == nil {
-				err := w.copyFlow(ctx, t, &f)
+				err := w.copyWatched(ctx, t, &f)
 				if ctx.Err() != nil {
 					return
 				}
