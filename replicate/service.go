@@ -109,7 +109,7 @@ func (s *Service) CreateConnectTask(ctx context.Context, actor dmsd.Actor, t *dm
 }
 
 // checkPeer returns ECONNECTPEER for a peer instance that is the task's own
-// or is not in the project.
+// or is not in the project, and the errors of dmsd.ConnectPeer.LoginFor.
 func (s *Service) checkPeer(ctx context.Context, actor dmsd.Actor, instanceID string, p *dmsd.ConnectPeer) error {
 	if p.InstanceID == "" {
 		return nil
@@ -117,13 +117,14 @@ func (s *Service) checkPeer(ctx context.Context, actor dmsd.Actor, instanceID st
 	if p.InstanceID == instanceID {
 		return dmsd.Errorf(dmsd.ECONNECTPEER, "The peer of a replication task must be another instance.")
 	}
-	if _, err := s.store.FindInstance(ctx, actor.ProjectID, p.InstanceID); err != nil {
+	peer, err := s.store.FindInstance(ctx, actor.ProjectID, p.InstanceID)
+	if err != nil {
 		if dmsd.ErrorCode(err) == dmsd.EINSTANCENOTFOUND {
 			return dmsd.Errorf(dmsd.ECONNECTPEER, "The peer instance %s does not exist in this project.", p.InstanceID)
 		}
 		return err
 	}
-	return nil
+	return p.LoginFor(peer)
 }
 
 // ListConnectTasks returns an instance's tasks, or ECONNECTOROFF.
@@ -184,6 +185,9 @@ func (s *Service) ValidatePeer(ctx context.Context, actor dmsd.Actor, instanceID
 	if _, err := s.connected(ctx, actor, instanceID); err != nil {
 		return err
 	}
+	if err := p.ValidateLogin(); err != nil {
+		return err
+	}
 	if err := s.checkPeer(ctx, actor, instanceID, p); err != nil {
 		return err
 	}
@@ -206,14 +210,18 @@ func (s *Service) ValidatePeer(ctx context.Context, actor dmsd.Actor, instanceID
 }
 
 // peerOpts returns the options that reach t's peer: another instance, or
-// bootstrap servers through the address policy.
+// bootstrap servers through the address policy, as the task's login when it
+// has one (see peerLogin).
 func peerOpts(ctx context.Context, store Store, open Opener, t *dmsd.ConnectTask) ([]kgo.Opt, error) {
 	if t.Peer.InstanceID != "" {
 		inst, err := store.FindInstance(ctx, t.ProjectID, t.Peer.InstanceID)
 		if err != nil {
 			return nil, err
 		}
-		return open.ClientOpts(inst)
+		return open.ClientOpts(peerLogin(inst, &t.Peer))
+	}
+	if t.Peer.HasLogin() {
+		return open.ClientOpts(peerCluster(&t.Peer))
 	}
 	return open.PeerOpts(t.Peer.BootstrapServers), nil
 }
