@@ -28,6 +28,9 @@ type Worker struct {
 	runs   map[string]*run
 	cancel context.CancelFunc
 	done   chan struct{}
+	// suspended, while the replica's lock is lost, keeps runs from
+	// starting (see Suspend); mu guards it and runs.
+	suspended bool
 }
 
 type run struct {
@@ -66,9 +69,11 @@ func (w *Worker) watchTasks(ctx context.Context) {
 		w.reconcile(ctx)
 		select {
 		case <-ctx.Done():
+			w.mu.Lock()
 			for id := range w.runs {
 				w.stopRun(id)
 			}
+			w.mu.Unlock()
 			return
 		case <-tick.C:
 		}
@@ -92,6 +97,11 @@ func (w *Worker) reconcile(ctx context.Context) {
 			continue
 		}
 		want[t.ID] = t
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.suspended {
+		return
 	}
 	for id := range w.runs {
 		if want[id] == nil {
