@@ -34,6 +34,9 @@ type Service struct {
 	store      Store
 	open       Opener
 	connectors dmsd.ConnectorService
+	// Wake, when set, is called once a task was created, resumed, paused
+	// or deleted, so that this process's Worker acts on it at once.
+	Wake func()
 }
 
 var (
@@ -105,7 +108,15 @@ func (s *Service) CreateConnectTask(ctx context.Context, actor dmsd.Actor, t *dm
 	if startLater {
 		t.Status = dmsd.ConnectPaused
 	}
-	return s.store.CreateConnectTask(ctx, t)
+	return s.woken(s.store.CreateConnectTask(ctx, t))
+}
+
+// woken calls Wake, if set, unless err, and returns err.
+func (s *Service) woken(err error) error {
+	if err == nil && s.Wake != nil {
+		s.Wake()
+	}
+	return err
 }
 
 // checkPeer returns ECONNECTPEER for a peer instance that is the task's own
@@ -162,7 +173,7 @@ func (s *Service) SetConnectRunning(ctx context.Context, actor dmsd.Actor, insta
 		}
 		status = dmsd.ConnectRunning
 	}
-	return s.store.SetConnectStatus(ctx, t.ID, status, "")
+	return s.woken(s.store.SetConnectStatus(ctx, t.ID, status, ""))
 }
 
 // DeleteConnectTask deletes a task and its offsets; its worker stops within
@@ -175,7 +186,7 @@ func (s *Service) DeleteConnectTask(ctx context.Context, actor dmsd.Actor, insta
 	if err := dmsd.CheckNotReplayed(ctx); err != nil {
 		return err
 	}
-	return s.store.DeleteConnectTask(ctx, t.ID)
+	return s.woken(s.store.DeleteConnectTask(ctx, t.ID))
 }
 
 // ValidatePeer connects to the peer p names as a task of instanceID would

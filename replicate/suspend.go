@@ -26,3 +26,13 @@ func (w *Worker) Resume() {
 		w.logger.Info("replication resumed with the replica's lock")
 	}
 }
+
+// Wake makes the worker look at the tasks now rather than at its next tick,
+// so that a task created, resumed or deleted through this process starts or
+// stops at once. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}

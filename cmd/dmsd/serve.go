@@ -103,6 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Replication tasks of the replica's instances; stopped before the
 	// clusters they read and write.
 	connect := replicate.NewService(db, clusters, eng)
+	connect.Wake = replicator.Wake
 	replicator.Start(ctx)
 	defer replicator.Stop()
 
