@@ -7,6 +7,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// maxBatchRecords bounds a batch (what one poll returns) in records, as the
+// fetch sizes bound it only in bytes as the source stores them: a fetch of
+// compressed batches can hold ten times as many records. It bounds what a
+// crash may leave written twice, and keeps the target busy with one batch
+// while the next is polled.
+const maxBatchRecords = 16384
+
 // batchOf returns what a poll's records become on the flow's target, in
 // their order, and the offsets the flow reaches once the target has
 // acknowledged them: per partition, the one after its last record (records

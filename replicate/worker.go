@@ -230,7 +230,7 @@ func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conn
 	ctx, pipe := w.newPipeline(ctx, t, f, dst)
 	defer pipe.close()
 	for {
-		fs := src.PollFetches(ctx)
+		fs := src.PollRecords(ctx, maxBatchRecords)
 		if ctx.Err() != nil {
 			return pipe.wait() // a batch's error, if one failed
 		}
