@@ -25,17 +25,22 @@ const (
 
 // errSideAway is the error a flow ends with when a side stops answering.
 type errSideAway struct {
-	side string // "source" or "target"
-	peer bool
-	err  error
+	side  string // "source" or "target"
+	peer  bool
+	login bool // the side is the peer, logged in to as the task's user
+	err   error
 }
 
 func (e *errSideAway) Error() string {
-	who := "this instance"
+	who, what := "this instance", "cannot be reached"
 	if e.peer {
 		who = "the peer"
 	}
-	return fmt.Sprintf("the %s cluster (%s) cannot be reached: %v; retrying until it answers", e.side, who, e.err)
+	if e.login {
+		// A refused SASL login often shows as a closed connection only.
+		what = "cannot be reached or refused the task's login"
+	}
+	return fmt.Sprintf("the %s cluster (%s) %s: %v; retrying until it answers", e.side, who, what, e.err)
 }
 
 func (e *errSideAway) Unwrap() error { return e.err }
@@ -58,7 +63,56 @@ func (w *Worker) copyWatched(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.C
 	if cause := context.Cause(fctx); ctx.Err() == nil && errors.As(cause, &away) {
 		return away
 	}
+	if err != nil && ctx.Err() == nil {
+		// Say which side failed, if one does not answer now.
+		if away := w.checkSides(ctx, t, f); away != nil {
+			return away
+		}
+	}
 	return err
+}
+
+// checkSides pings each side of the flow once and returns the errSideAway
+// of the first that does not answer, or nil.
+func (w *Worker) checkSides(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.ConnectFlow) *errSideAway {
+	srcOpts, dstOpts, err := w.sides(ctx, t, f)
+	if err != nil {
+		return nil
+	}
+	for _, s := range flowSides(t, f, srcOpts, dstOpts) {
+		cl, err := kgo.NewClient(s.opts...)
+		if err != nil {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, healthTimeout)
+		err = cl.Ping(pctx)
+		cancel()
+		cl.Close()
+		if err != nil && ctx.Err() == nil {
+			return s.away(err)
+		}
+	}
+	return nil
+}
+
+// side is one side of a flow, as watchSides and checkSides ping it.
+type side struct {
+	name        string
+	peer, login bool
+	opts        []kgo.Opt
+}
+
+func (s side) away(err error) *errSideAway {
+	return &errSideAway{side: s.name, peer: s.peer, login: s.login, err: err}
+}
+
+// flowSides returns the flow's source and target sides.
+func flowSides(t *dmsd.ConnectTask, f *dmsd.ConnectFlow, srcOpts, dstOpts []kgo.Opt) []side {
+	login := t.Peer.HasLogin()
+	return []side{
+		{name: "source", peer: f.FromPeer, login: f.FromPeer && login, opts: srcOpts},
+		{name: "target", peer: !f.FromPeer, login: !f.FromPeer && login, opts: dstOpts},
+	}
 }
 
 // watchSides pings the flow's source and target with clients of their own
@@ -70,24 +124,19 @@ func (w *Worker) watchSides(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Co
 	if err != nil {
 		return
 	}
-	type side struct {
-		name   string
-		peer   bool
+	type watched struct {
+		side
 		cl     *kgo.Client
 		missed int
 	}
-	var sides []*side
-	for _, s := range []struct {
-		name string
-		peer bool
-		opts []kgo.Opt
-	}{{"source", f.FromPeer, srcOpts}, {"target", !f.FromPeer, dstOpts}} {
+	var sides []*watched
+	for _, s := range flowSides(t, f, srcOpts, dstOpts) {
 		cl, err := kgo.NewClient(s.opts...)
 		if err != nil {
 			continue
 		}
 		defer cl.Close()
-		sides = append(sides, &side{name: s.name, peer: s.peer, cl: cl})
+		sides = append(sides, &watched{side: s, cl: cl})
 	}
 	tick := time.NewTicker(healthEvery)
 	defer tick.Stop()
@@ -109,7 +158,7 @@ func (w *Worker) watchSides(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Co
 				continue
 			}
 			if s.missed++; s.missed >= healthMisses {
-				stop(&errSideAway{side: s.name, peer: s.peer, err: err})
+				stop(s.away(err))
 				return
 			}
 		}

@@ -16,14 +16,14 @@ func (w *Worker) Suspend() {
 	w.logger.Warn("replication suspended with the replica's lock", "tasks_stopped", n)
 }
 
-// Resume lets the worker run its tasks again after Suspend, within its next
-// look at them (200 ms).
+// Resume lets the worker run its tasks again after Suspend, at once.
 func (w *Worker) Resume() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.suspended {
 		w.suspended = false
 		w.logger.Info("replication resumed with the replica's lock")
+		w.Wake()
 	}
 }
 
