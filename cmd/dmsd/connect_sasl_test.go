@@ -134,3 +134,40 @@ func TestConnectSASLPeers(t *testing.T) {
 	s.stop()
 	require.Empty(t, filesHolding(t, dir, secrets...))
 }
+
+// A peer instance whose listeners speak SASL_SSL is reached over TLS with
+// its own CA, logged in as the user the task names, and its records are
+// copied; a task that says SASL_PLAINTEXT for it is refused.
+func TestConnectSASLSSLInstancePeer(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	here := createInstance(t, c, "tls-here", 1, false)
+	req := newCreateRequest("tls-there", 1, false)
+	req.Body.AccessUser, req.Body.Password, req.Body.SslEnable = ptr(accessUser), ptr(accessPassword), ptr(true)
+	req.Body.KafkaSecurityProtocol = ptr("SASL_SSL")
+	req.Body.SaslEnabledMechanisms = &[]model.CreateInstanceByEngineReqSaslEnabledMechanisms{
+		model.GetCreateInstanceByEngineReqSaslEnabledMechanismsEnum().SCRAM_SHA_512,
+	}
+	resp, err := c.CreateInstanceByEngine(req)
+	require.NoError(t, err)
+	there := waitInstance(t, c, *resp.InstanceId, string(dmsd.InstanceRunning))
+	src := scramClient(t, there, accessUser, accessPassword, tlsOpt(t, downloadCA(t, s, *there.InstanceId)),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	_, err = kadm.NewClient(src).CreateTopic(context.Background(), 3, 1, nil, "orders")
+	require.NoError(t, err)
+	produceN(t, src, "orders", 0, 30)
+	enableConnector(t, c, *here.InstanceId)
+
+	task := newReplicationTask("from-tls", *there.InstanceId, "pull", false)
+	task.InstanceId = *here.InstanceId
+	p := task.Body.SourceTask
+	p.SecurityProtocol, p.SaslMechanism, p.UserName, p.Password = ptr("SASL_PLAINTEXT"), ptr("SCRAM-SHA-512"), ptr(accessUser), ptr(accessPassword)
+	_, err = c.CreateConnectorTask(task)
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.ECONNECTPEER)
+	p.SecurityProtocol = ptr("SASL_SSL")
+	created, err := c.CreateConnectorTask(task)
+	require.NoError(t, err)
+	require.Equal(t, "SASL_SSL", *created.SourceTask.SecurityProtocol)
+	requireCopiedOnce(t, readAll(t, here, "there.orders", 30, 30*time.Second), 30)
+}
