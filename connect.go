@@ -90,6 +90,12 @@ type ConnectPeer struct {
 	CompressionType     string   `json:"compression_type"`
 	// TopicsMapping maps source topics to target names ("a:b,c:d").
 	TopicsMapping string `json:"topics_mapping,omitempty"`
+	// UserName, Password and SASLMechanism are the SASL login to the peer
+	// (see ConnectPeer.ValidateLogin); the store seals Password at rest and
+	// no answer shows it.
+	UserName      string `json:"user_name,omitempty"`
+	Password      string `json:"password,omitempty"`
+	SASLMechanism string `json:"sasl_mechanism,omitempty"`
 }
 
 var connectNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)
@@ -169,7 +175,7 @@ func (t *ConnectTask) Validate() error {
 	if _, err := p.Mapping(); err != nil {
 		return err
 	}
-	return nil
+	return p.ValidateLogin()
 }
 
 // Mapping returns TopicsMapping as source name to target name. It returns

@@ -68,15 +68,12 @@ type createConnectTaskRequest struct {
 	SinkTask    json.RawMessage  `json:"sink_task"`
 }
 
-// peerOf returns the peer a request's source_task names. It returns EINVALID
-// for a SASL login to a peer given by address, which this version does not
-// keep (an instance peer needs none: dmsd logs in as its access user).
+// peerOf returns the peer a request's source_task names, its SASL login
+// included (checked by dmsd.ConnectPeer.ValidateLogin). It returns EINVALID
+// without a source_task.
 func peerOf(p *connectPeerJSON) (dmsd.ConnectPeer, error) {
 	if p == nil {
 		return dmsd.ConnectPeer{}, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: source_task is required.")
-	}
-	if p.UserName != "" || p.Password != "" || p.SASLMechanism != "" {
-		return dmsd.ConnectPeer{}, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a SASL login to a peer given by bootstrap_servers is not supported; name a peer instance by instance_id.")
 	}
 	var servers []string
 	for _, s := range strings.Split(p.BootstrapServers, ",") {
@@ -89,7 +86,7 @@ func peerOf(p *connectPeerJSON) (dmsd.ConnectPeer, error) {
 		SecurityProtocol: p.SecurityProtocol, Direction: p.Direction, SyncConsumerOffsets: p.SyncConsumerOffsetsEnabled,
 		ReplicationFactor: int(p.ReplicationFactor), TaskNum: int(p.TaskNum), RenameTopic: p.RenameTopicEnabled,
 		ProvenanceHeader: p.ProvenanceHeaderEnabled, ConsumerStrategy: p.ConsumerStrategy, CompressionType: p.CompressionType,
-		TopicsMapping: p.TopicsMapping,
+		TopicsMapping: p.TopicsMapping, UserName: p.UserName, Password: p.Password, SASLMechanism: p.SASLMechanism,
 	}, nil
 }
 
@@ -103,7 +100,7 @@ func connectTaskOf(t *dmsd.ConnectTask) connectTaskJSON {
 			BootstrapServers: strings.Join(p.BootstrapServers, ","), SecurityProtocol: p.SecurityProtocol, Direction: p.Direction,
 			SyncConsumerOffsetsEnabled: p.SyncConsumerOffsets, ReplicationFactor: int32(p.ReplicationFactor), TaskNum: int32(p.TaskNum),
 			RenameTopicEnabled: p.RenameTopic, ProvenanceHeaderEnabled: p.ProvenanceHeader, ConsumerStrategy: p.ConsumerStrategy,
-			CompressionType: p.CompressionType, TopicsMapping: p.TopicsMapping,
+			CompressionType: p.CompressionType, TopicsMapping: p.TopicsMapping, UserName: p.UserName, SASLMechanism: p.SASLMechanism,
 		},
 		TopicsLag: lagOf(t.Lag),
 	}

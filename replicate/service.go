@@ -34,6 +34,9 @@ type Service struct {
 	store      Store
 	open       Opener
 	connectors dmsd.ConnectorService
+	// Wake, when set, is called once a task was created, resumed, paused
+	// or deleted, so that this process's Worker acts on it at once.
+	Wake func()
 }
 
 var (
@@ -105,11 +108,19 @@ func (s *Service) CreateConnectTask(ctx context.Context, actor dmsd.Actor, t *dm
 	if startLater {
 		t.Status = dmsd.ConnectPaused
 	}
-	return s.store.CreateConnectTask(ctx, t)
+	return s.woken(s.store.CreateConnectTask(ctx, t))
+}
+
+// woken calls Wake, if set, unless err, and returns err.
+func (s *Service) woken(err error) error {
+	if err == nil && s.Wake != nil {
+		s.Wake()
+	}
+	return err
 }
 
 // checkPeer returns ECONNECTPEER for a peer instance that is the task's own
-// or is not in the project.
+// or is not in the project, and the errors of dmsd.ConnectPeer.LoginFor.
 func (s *Service) checkPeer(ctx context.Context, actor dmsd.Actor, instanceID string, p *dmsd.ConnectPeer) error {
 	if p.InstanceID == "" {
 		return nil
@@ -117,13 +128,14 @@ func (s *Service) checkPeer(ctx context.Context, actor dmsd.Actor, instanceID st
 	if p.InstanceID == instanceID {
 		return dmsd.Errorf(dmsd.ECONNECTPEER, "The peer of a replication task must be another instance.")
 	}
-	if _, err := s.store.FindInstance(ctx, actor.ProjectID, p.InstanceID); err != nil {
+	peer, err := s.store.FindInstance(ctx, actor.ProjectID, p.InstanceID)
+	if err != nil {
 		if dmsd.ErrorCode(err) == dmsd.EINSTANCENOTFOUND {
 			return dmsd.Errorf(dmsd.ECONNECTPEER, "The peer instance %s does not exist in this project.", p.InstanceID)
 		}
 		return err
 	}
-	return nil
+	return p.LoginFor(peer)
 }
 
 // ListConnectTasks returns an instance's tasks, or ECONNECTOROFF.
@@ -167,7 +179,7 @@ func (s *Service) SetConnectRunning(ctx context.Context, actor dmsd.Actor, insta
 		}
 		status = dmsd.ConnectRunning
 	}
-	return s.store.SetConnectStatus(ctx, t.ID, status, "")
+	return s.woken(s.store.SetConnectStatus(ctx, t.ID, status, ""))
 }
 
 // DeleteConnectTask deletes a task and its offsets; its worker stops within
@@ -180,7 +192,7 @@ func (s *Service) DeleteConnectTask(ctx context.Context, actor dmsd.Actor, insta
 	if err := dmsd.CheckNotReplayed(ctx); err != nil {
 		return err
 	}
-	return s.store.DeleteConnectTask(ctx, t.ID)
+	return s.woken(s.store.DeleteConnectTask(ctx, t.ID))
 }
 
 // ValidatePeer connects to the peer p names as a task of instanceID would
@@ -188,6 +200,9 @@ func (s *Service) DeleteConnectTask(ctx context.Context, actor dmsd.Actor, insta
 // ECONNECTPEER for a peer refused or not reachable within 10 seconds.
 func (s *Service) ValidatePeer(ctx context.Context, actor dmsd.Actor, instanceID string, p *dmsd.ConnectPeer) error {
 	if _, err := s.connected(ctx, actor, instanceID); err != nil {
+		return err
+	}
+	if err := p.ValidateLogin(); err != nil {
 		return err
 	}
 	if err := s.checkPeer(ctx, actor, instanceID, p); err != nil {
@@ -212,14 +227,18 @@ func (s *Service) ValidatePeer(ctx context.Context, actor dmsd.Actor, instanceID
 }
 
 // peerOpts returns the options that reach t's peer: another instance, or
-// bootstrap servers through the address policy.
+// bootstrap servers through the address policy, as the task's login when it
+// has one (see peerLogin).
 func peerOpts(ctx context.Context, store Store, open Opener, t *dmsd.ConnectTask) ([]kgo.Opt, error) {
 	if t.Peer.InstanceID != "" {
 		inst, err := store.FindInstance(ctx, t.ProjectID, t.Peer.InstanceID)
 		if err != nil {
 			return nil, err
 		}
-		return open.ClientOpts(inst)
+		return open.ClientOpts(peerLogin(inst, &t.Peer))
+	}
+	if t.Peer.HasLogin() {
+		return open.ClientOpts(peerCluster(&t.Peer))
 	}
 	return open.PeerOpts(t.Peer.BootstrapServers), nil
 }

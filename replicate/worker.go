@@ -28,6 +28,11 @@ type Worker struct {
 	runs   map[string]*run
 	cancel context.CancelFunc
 	done   chan struct{}
+	// suspended, while the replica's lock is lost, keeps runs from
+	// starting (see Suspend); mu guards it and runs.
+	suspended bool
+	// wake makes the worker look at the tasks before its next tick (Wake).
+	wake chan struct{}
 }
 
 type run struct {
@@ -38,7 +43,7 @@ type run struct {
 
 // NewWorker returns the worker of replica's tasks.
 func NewWorker(store Store, open Opener, replica string, logger *slog.Logger) *Worker {
-	return &Worker{store: store, open: open, replica: replica, logger: logger, runs: map[string]*run{}}
+	return &Worker{store: store, open: open, replica: replica, logger: logger, runs: map[string]*run{}, wake: make(chan struct{}, 1)}
 }
 
 // Start starts watching the tasks, until Stop.
@@ -67,11 +72,14 @@ func (w *Worker) watchTasks(ctx context.Context) {
 		w.reconcile(ctx)
 		select {
 		case <-ctx.Done():
+			w.mu.Lock()
 			for id := range w.runs {
 				w.stopRun(id)
 			}
+			w.mu.Unlock()
 			return
 		case <-tick.C:
+		case <-w.wake:
 		}
 	}
 }
@@ -93,6 +101,11 @@ func (w *Worker) reconcile(ctx context.Context) {
 			continue
 		}
 		want[t.ID] = t
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.suspended {
+		return
 	}
 	for id, r := range w.runs {
 		if want[id] == nil || settingsChanged(r.task, want[id]) {
@@ -131,7 +144,7 @@ func (w *Worker) runTask(ctx context.Context, t *dmsd.ConnectTask) {
 			defer wg.Done()
 			backoff := 500 * time.Millisecond
 			for ctx.Err() == nil {
-				err := w.copyFlow(ctx, t, &f, sh)
+				err := w.copyWatched(ctx, t, &f, sh)
 				if ctx.Err() != nil {
 					return
 				}
@@ -217,52 +230,33 @@ func (w *Worker) copyFlow(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conn
 		return err
 	}
 
+	ctx, pipe := w.newPipeline(ctx, t, f, sh, dst)
+	defer pipe.close()
 	for {
-		fs := src.PollFetches(ctx)
+		fs := src.PollRecords(ctx, maxBatchRecords)
 		if ctx.Err() != nil {
-			return nil
+			return pipe.wait() // a batch's error, if one failed
 		}
 		if errs := fs.Errors(); len(errs) > 0 {
 			return errs[0].Err
 		}
-		var out, from []*kgo.Record
-		next := map[[2]any]dmsd.ConnectOffset{}
-		fs.EachRecord(func(r *kgo.Record) {
-			next[[2]any{r.Topic, r.Partition}] = dmsd.ConnectOffset{Flow: f.Name, Topic: r.Topic, Partition: r.Partition, Next: r.Offset + 1}
-			if f.Provenance && provenance(r) == f.TargetAlias {
-				return // it came from the target: copying it back would loop
-			}
-			out, from = append(out, w.copyOf(r, f)), append(from, r)
-		})
-		if len(next) == 0 {
+		out, from, offsets := w.batchOf(fs, f)
+		if len(offsets) == 0 {
 			continue
 		}
-		if len(out) > 0 {
-			if err := w.store.BeginConnectBatch(ctx, t.ID, sh.batchKey(f.Name), len(out)); err != nil {
-				return err
-			}
-			if err := dst.ProduceSync(ctx, out...).FirstErr(); err != nil {
-				return err
-			}
-			if sh.offsets != nil {
-				sh.offsets.add(from, out)
-			}
-		}
-		offsets := make([]dmsd.ConnectOffset, 0, len(next))
-		for _, o := range next {
-			offsets = append(offsets, o)
-		}
-		if err := w.store.CommitConnectBatch(context.WithoutCancel(ctx), t.ID, sh.batchKey(f.Name), offsets); err != nil {
+		// Sent while the next batch is polled; its offsets saved once
+		// acknowledged.
+		if err := pipe.send(ctx, out, from, offsets); err != nil {
 			return err
 		}
 	}
 }
 
 // copyOf returns r as the target gets it: same partition, key, value,
-// headers and timestamp, under the target's topic name, with the provenance
-// header when asked.
-func (w *Worker) copyOf(r *kgo.Record, f *dmsd.ConnectFlow) *kgo.Record {
-	c := &kgo.Record{Topic: f.TargetTopic(r.Topic), Partition: r.Partition, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp,
+// headers and timestamp, under the target's topic name (topic), with the
+// provenance header when asked.
+func (w *Worker) copyOf(r *kgo.Record, topic string, f *dmsd.ConnectFlow) kgo.Record {
+	c := kgo.Record{Topic: topic, Partition: r.Partition, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp,
 		Headers: append([]kgo.RecordHeader(nil), r.Headers...)}
 	if f.Provenance && provenance(r) == "" {
 		c.Headers = append(c.Headers, kgo.RecordHeader{Key: dmsd.ProvenanceHeader, Value: []byte(f.SourceAlias)})

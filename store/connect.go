@@ -56,7 +56,11 @@ func decodeConnectTask(r *ConnectTaskRow) (*dmsd.ConnectTask, error) {
 // has a task of that name, and EINSTANCENOTFOUND if the instance is gone.
 func (s *Store) CreateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err error) {
 	defer s.out(&err)
-	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: t.Peer})
+	peer, err := s.sealPeer(t.Peer)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: peer})
 	if err != nil {
 		return err
 	}
@@ -86,7 +90,7 @@ func (s *Store) FindConnectTask(ctx context.Context, projectID, instanceID, task
 	} else if err != nil {
 		return nil, err
 	}
-	return decodeConnectTask(r)
+	return s.openConnectTask(decodeConnectTask(r))
 }
 
 // ListConnectTasks returns an instance's tasks, or every task when
@@ -99,7 +103,7 @@ func (s *Store) ListConnectTasks(ctx context.Context, instanceID string) (_ []*d
 	}
 	out := make([]*dmsd.ConnectTask, 0, len(rows))
 	for _, r := range rows {
-		t, err := decodeConnectTask(r)
+		t, err := s.openConnectTask(decodeConnectTask(r))
 		if err != nil {
 			return nil, err
 		}

@@ -7,12 +7,17 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// UpdateConnectTask saves a task's name and settings. It returns EINVALID if
-// the instance has another task of that name, and ECONNECTTASKNOTFOUND if
-// the task is gone.
+// UpdateConnectTask saves a task's name and settings, its peer's password
+// sealed as CreateConnectTask seals it. It returns EINVALID if the instance
+// has another task of that name, and ECONNECTTASKNOTFOUND if the task is
+// gone.
 func (s *Store) UpdateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err error) {
 	defer s.out(&err)
-	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: t.Peer})
+	peer, err := s.sealPeer(t.Peer)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: peer})
 	if err != nil {
 		return err
 	}

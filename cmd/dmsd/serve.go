@@ -67,7 +67,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	clusters, eng, ops := newEngine(ctx, cfg, db, replica, &api, logger, registry)
 	defer clusters.Close()
 	defer eng.StopLogs()
-	if err := startClusters(ctx, db, eng, clusters, replica, logger); err != nil {
+	// The replication worker stops with the clusters when the replica's
+	// lock is lost, and starts again with them.
+	replicator := replicate.NewWorker(db, clusters, replica, logger)
+	if err := startClusters(ctx, db, eng, clusters, replicator, replica, logger); err != nil {
 		return err
 	}
 	queue, err := newQueue(engine.QueueConfig{Workers: eng.Workers(), Replica: replica, RetryPolicy: engine.RetryPolicy(), Logger: logger})
@@ -100,7 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Replication tasks of the replica's instances; stopped before the
 	// clusters they read and write.
 	connect := replicate.NewService(db, clusters, eng)
-	replicator := replicate.NewWorker(db, clusters, replica, logger)
+	connect.Wake = replicator.Wake
 	replicator.Start(ctx)
 	defer replicator.Stop()
 
@@ -205,15 +208,16 @@ func newEngine(ctx context.Context, cfg config, db database, replica string, api
 // startClusters takes the replica's lock and starts the clusters of the
 // replica's instances. A cluster that does not start is logged, not fatal:
 // its instance's tasks say so. It returns the error of LockReplica.
-func startClusters(ctx context.Context, db database, eng *engine.Engine, clusters *kafka.Clusters, replica string, logger *slog.Logger) error {
+func startClusters(ctx context.Context, db database, eng *engine.Engine, clusters *kafka.Clusters, replicator *replicate.Worker, replica string, logger *slog.Logger) error {
 	// Before any cluster of the replica starts: another process with this
 	// replica id is refused here, and one that loses the lock later stops
 	// the clusters until it has it again.
-	suspend := func(context.Context) { clusters.Embedded.StopAll() }
+	suspend := func(context.Context) { replicator.Suspend(); clusters.Embedded.StopAll() }
 	resume := func(ctx context.Context) {
 		if err := eng.StartClusters(ctx); err != nil {
 			logger.Error("some instances' clusters did not start", "error", err)
 		}
+		replicator.Resume()
 	}
 	if err := db.LockReplica(ctx, replica, suspend, resume); err != nil {
 		return err
