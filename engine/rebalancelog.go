@@ -228,9 +228,10 @@ func (l *rebalanceLogs) stop(logID string) {
 	<-c.done
 }
 
-// stopAll stops every collector; stopping twice does nothing more. The logs
-// stay RUNNING in the store, for the next start to resume.
-func (l *rebalanceLogs) stopAll() {
+// stopAll stops every collector and returns how many it stopped; stopping
+// twice does nothing more. The logs stay RUNNING in the store, for the next
+// start to resume.
+func (l *rebalanceLogs) stopAll() int {
 	l.mu.Lock()
 	ids := make([]string, 0, len(l.collectors))
 	for id := range l.collectors {
@@ -240,6 +241,7 @@ func (l *rebalanceLogs) stopAll() {
 	for _, id := range ids {
 		l.stop(id)
 	}
+	return len(ids)
 }
 
 // collecting reports whether a collector of the log runs here.
@@ -501,6 +503,6 @@ func (e *Engine) StopRebalanceLog(ctx context.Context, actor dmsd.Actor, instanc
 }
 
 // StopLogs stops every log collector of this process, leaving the logs on
-// in the store for the next start to resume; stopping twice does nothing
-// more.
-func (e *Engine) StopLogs() { e.logs.stopAll() }
+// in the store for StartClusters to resume, and returns how many it
+// stopped; stopping twice does nothing more.
+func (e *Engine) StopLogs() int { return e.logs.stopAll() }

@@ -116,7 +116,7 @@ func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
 	logs.logs = mem
 	logs.poll = 10 * time.Millisecond
-	t.Cleanup(logs.stopAll)
+	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
 
 	d := &deps{cluster: cluster, logs: logs}
@@ -145,7 +145,7 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
 	logs.logs = mem
 	logs.poll = 10 * time.Millisecond
-	t.Cleanup(logs.stopAll)
+	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
 
 	require.NoError(t, startRebalanceLog(ctx, &deps{cluster: cluster, logs: logs}, nil, inst, &logParams{}))

@@ -267,3 +267,42 @@ func TestLogTasks(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, status, body)
 	require.Contains(t, body, dmsd.EINVALID)
 }
+
+// A replica that loses its lock stops its log collectors with its clusters,
+// before it says it stopped working the replica, as another process may take
+// the replica and collect the same logs; once it has the lock back it
+// collects again, each change recorded once.
+func TestRebalanceLogSuspendedWithTheReplicaLock(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.PostgresURL(t)
+	s := startServer(t, t.TempDir(), "--database-url", dbURL, "--replica-id", "log-holder", "--log-level", "info")
+	c := s.client(0)
+	inst := createInstance(t, c, "held-log", 1, false)
+	id := *inst.InstanceId
+	_, err := kadm.NewClient(kafkaClient(t, inst)).CreateTopic(context.Background(), 1, 1, nil, "events")
+	require.NoError(t, err)
+	startRebalanceLog(t, c, id)
+
+	require.Equal(t, 1, terminateReplicaLock(t, dbURL, "log-holder"))
+	waitLog(t, s, "stopped working this replica", 30*time.Second)
+	logs := s.logs.String()
+	suspended := strings.Index(logs, "log collectors suspended with the replica's lock")
+	require.GreaterOrEqual(t, suspended, 0, "the collectors were suspended:\n%s", logs)
+	require.Contains(t, logs[suspended:], "collectors_stopped=1", "its one collector stopped")
+	require.Less(t, suspended, strings.Index(logs, "stopped working this replica"), "before the replica is given up")
+
+	waitLog(t, s, "took the lock of this replica again", 30*time.Second)
+	joinGroup(t, inst, "after-lock", "events")
+	var entries []dmsd.RebalanceEntry
+	require.Eventually(t, func() bool {
+		_, entries = rebalanceEntries(t, s, id)
+		return hasEvent(entries, "after-lock", dmsd.EventMemberJoined)
+	}, 30*time.Second, 100*time.Millisecond, "collected again once the lock is back")
+	joined := 0
+	for _, e := range entries {
+		if e.Group == "after-lock" && e.Event == dmsd.EventMemberJoined {
+			joined++
+		}
+	}
+	require.Equal(t, 1, joined, "one collector records the change: %v", entries)
+}

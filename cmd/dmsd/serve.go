@@ -212,7 +212,13 @@ func startClusters(ctx context.Context, db database, eng *engine.Engine, cluster
 	// Before any cluster of the replica starts: another process with this
 	// replica id is refused here, and one that loses the lock later stops
 	// the clusters until it has it again.
-	suspend := func(context.Context) { replicator.Suspend(); clusters.Embedded.StopAll() }
+	suspend := func(context.Context) {
+		replicator.Suspend()
+		// Another process may take the replica: its collectors would
+		// record what these record.
+		logger.Info("log collectors suspended with the replica's lock", "collectors_stopped", eng.StopLogs())
+		clusters.Embedded.StopAll()
+	}
 	resume := func(ctx context.Context) {
 		if err := eng.StartClusters(ctx); err != nil {
 			logger.Error("some instances' clusters did not start", "error", err)
