@@ -56,11 +56,7 @@ func decodeConnectTask(r *ConnectTaskRow) (*dmsd.ConnectTask, error) {
 // has a task of that name, and EINSTANCENOTFOUND if the instance is gone.
 func (s *Store) CreateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err error) {
 	defer s.out(&err)
-	peer, err := s.sealPeer(t.Peer)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: peer})
+	data, err := s.connectData(t)
 	if err != nil {
 		return err
 	}
@@ -177,4 +173,14 @@ func (s *Store) CommitConnectBatch(ctx context.Context, taskID, flow string, off
 func (s *Store) RecoverConnectBatch(ctx context.Context, taskID, flow string) (err error) {
 	defer s.out(&err)
 	return s.inTx(ctx, func(tx ExecutorTx) error { return tx.MoveConnectInflight(ctx, taskID, flow) })
+}
+
+// connectData returns the data column of t: its settings, the peer's
+// password sealed. It returns sealing's or encoding's error.
+func (s *Store) connectData(t *dmsd.ConnectTask) ([]byte, error) {
+	peer, err := s.sealPeer(t.Peer)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: peer})
 }

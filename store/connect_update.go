@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/dmsd/dmsd"
 )
@@ -13,11 +12,7 @@ import (
 // gone.
 func (s *Store) UpdateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err error) {
 	defer s.out(&err)
-	peer, err := s.sealPeer(t.Peer)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(connectRecord{Topics: t.Topics, TopicsRegex: t.TopicsRegex, Peer: peer})
+	data, err := s.connectData(t)
 	if err != nil {
 		return err
 	}
