@@ -13,7 +13,10 @@ import (
 // store the text ids of store.TaskRow all the same.
 
 // taskColumns are the columns of store.TaskColumns, in its order, of a task t
-// joined with its instance i; scanTask reads them.
+// joined with its instance i; scanTask reads them. The queries join with
+// CROSS JOIN, which SQLite never reorders: a list reads the instance first
+// and then its tasks in index order, a lookup by task id the other way, so
+// that neither plan depends on statistics dmsd never gathers (ANALYZE).
 const taskColumns = `t.id, i.project_id, i.id, t.name, t.user_id, t.user_name, t.params, t.status, t.reason, t.steps, t.created_ms, t.updated_ms, t.execute_ms, t.job_id`
 
 // instanceSeq is the seq of the instance of id (the first parameter) in the
