@@ -29,7 +29,7 @@ func TestQuickTaskOfADeadProcessRunsAgain(t *testing.T) {
 	_, err = db.ExecContext(b.ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', 'subsec') WHERE id = ?`, task.JobID)
 	require.NoError(t, err)
 	var status string
-	require.NoError(t, db.QueryRowContext(b.ctx, `SELECT status FROM tasks WHERE id = ?`, task.ID).Scan(&status))
+	require.NoError(t, db.QueryRowContext(b.ctx, `SELECT status FROM tasks WHERE id = unhex(?)`, task.ID).Scan(&status))
 	require.Equal(t, string(dmsd.TaskCreated), status)
 	require.NoError(t, db.Close())
 

@@ -91,17 +91,18 @@ func BuildTaskFixture(ctx context.Context, path string, instances, perInstance i
 		return nil, err
 	}
 	err = inFixtureTx(ctx, db, func(tx *sql.Tx) error {
-		for _, inst := range f.Instances {
+		for j, inst := range f.Instances {
 			data, err := json.Marshal(inst)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms) VALUES (?, ?, ?, ?, ?)`,
-				inst.ID, inst.ProjectID, inst.Status, data, inst.CreatedAt.UnixMilli()); err != nil {
+			// Instance j is number j+1, as InsertInstance numbers them.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms, seq) VALUES (?, ?, ?, ?, ?, ?)`,
+				inst.ID, inst.ProjectID, inst.Status, data, inst.CreatedAt.UnixMilli(), j+1); err != nil {
 				return err
 			}
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (id, project_id, instance_id, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (id, instance_seq, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -121,7 +122,7 @@ func BuildTaskFixture(ctx context.Context, path string, instances, perInstance i
 				if j > 0 {
 					id = dmsd.NewID()
 				}
-				_, err = stmt.ExecContext(ctx, id, inst.ProjectID, inst.ID, "restartInstance", inst.UserID, inst.UserName,
+				_, err = stmt.ExecContext(ctx, packID(id), j+1, "restartInstance", packID(inst.UserID), inst.UserName,
 					params[j], dmsd.TaskSuccess, "", steps, created.UnixMilli(), created.Add(35*time.Millisecond).UnixMilli())
 				if err != nil {
 					return err
@@ -187,12 +188,13 @@ func TimeListPair(ctx context.Context, small, large *TaskFixture, windowed bool)
 }
 
 // TaskRecordBytes returns the number of task records and the bytes of
-// payload their rows and index entries take in the database file (dbstat),
-// as a measure of what a record costs. It returns the error of the query.
+// payload their rows and the entries of every index of tasks take in the
+// database file (dbstat), as a measure of what a record costs. It returns
+// the error of the query.
 func (db *DB) TaskRecordBytes(ctx context.Context) (records, payload int, err error) {
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM tasks`).Scan(&records); err != nil {
 		return 0, 0, err
 	}
-	err = db.read.QueryRowContext(ctx, `SELECT coalesce(sum(payload), 0) FROM dbstat WHERE name IN ('tasks', 'sqlite_autoindex_tasks_1', 'tasks_instance_created')`).Scan(&payload)
+	err = db.read.QueryRowContext(ctx, `SELECT coalesce(sum(payload), 0) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = 'tasks')`).Scan(&payload)
 	return records, payload, err
 }

@@ -10,10 +10,10 @@ import (
 
 const (
 	findInstanceQuery = `SELECT id, project_id, status, data, created_ms FROM instances WHERE id = ? AND project_id = ?`
-	findTaskQuery     = `SELECT ` + store.TaskColumns + ` FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`
+	findTaskQuery     = `SELECT ` + taskColumns + ` FROM tasks t CROSS JOIN instances i ON i.seq = t.instance_seq WHERE t.id = ? AND i.id = ? AND i.project_id = ?`
 	taskCountQuery    = `SELECT task_count FROM instances WHERE id = ? AND project_id = ?`
-	taskPageQuery     = `SELECT ` + store.TaskColumns + ` FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`
-	scheduledWhere    = ` FROM tasks WHERE instance_id = ? AND execute_ms <> 0 AND created_ms BETWEEN ? AND ?`
+	taskPageQuery     = `SELECT ` + taskColumns + ` FROM instances i CROSS JOIN tasks t ON t.instance_seq = i.seq WHERE i.id = ? AND t.created_ms BETWEEN ? AND ? ORDER BY t.created_ms DESC, t.seq DESC LIMIT ? OFFSET ?`
+	scheduledWhere    = ` FROM tasks WHERE instance_seq = ` + instanceSeqOfID + ` AND execute_ms <> 0 AND created_ms BETWEEN ? AND ?`
 )
 
 func (e *executor) GetInstance(ctx context.Context, projectID, instanceID string, _ bool) (*store.InstanceRow, error) {
@@ -33,7 +33,10 @@ func (e *executor) ListInstances(ctx context.Context, projectID string) ([]*stor
 }
 
 func (e *executor) InsertInstance(ctx context.Context, r *store.InstanceRow) error {
-	_, err := e.q.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms) VALUES (?, ?, ?, ?, ?)`,
+	// Each instance is numbered after the highest (instances_seq finds it);
+	// the number of a deleted one may be given again, as its tasks went
+	// with it.
+	_, err := e.q.ExecContext(ctx, `INSERT INTO instances (id, project_id, status, data, created_ms, seq) VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM instances))`,
 		r.ID, r.ProjectID, r.Status, r.Data, r.CreatedMs)
 	return err
 }
@@ -62,57 +65,60 @@ func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int,
 	// The statuses are in the text, not bound: SQLite prepares a statement
 	// again each time a parameter that chose its plan is bound, and these
 	// choose tasks_one_unfinished, whose condition they repeat.
-	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_id = ? AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0))`,
+	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_seq = `+instanceSeqOfID+` AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0))`,
 		instanceID).Scan(&n)
 }
 
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
-	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (`+store.TaskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.ProjectID, r.InstanceID, r.Name, r.UserID, r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
+	// A task of an instance that is not the project's has no instance seq:
+	// the NOT NULL constraint refuses it.
+	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (id, instance_seq, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms, execute_ms, job_id)
+		VALUES (?, `+instanceSeq+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		packID(r.ID), r.InstanceID, r.ProjectID, r.Name, packID(r.UserID), r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
 	return err
 }
 
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, _ bool) (*store.TaskRow, error) {
-	return store.ScanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, taskID, instanceID, projectID))
+	return scanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, packID(taskID), instanceID, projectID))
 }
 
 func (e *executor) GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error) {
-	err = e.q.QueryRowContext(ctx, `SELECT status, updated_ms FROM tasks WHERE id = ? AND instance_id = ? AND project_id = ?`,
-		taskID, instanceID, projectID).Scan(&status, &updatedMs)
+	err = e.q.QueryRowContext(ctx, `SELECT status, updated_ms FROM tasks WHERE id = ? AND instance_seq = `+instanceSeq,
+		packID(taskID), instanceID, projectID).Scan(&status, &updatedMs)
 	return status, updatedMs, err
 }
 
 func (e *executor) GetTaskByID(ctx context.Context, taskID string) (*store.TaskRow, error) {
-	return store.ScanTask(e.q.QueryRowContext(ctx, `SELECT `+store.TaskColumns+` FROM tasks WHERE id = ?`, taskID))
+	return scanTask(e.q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks t CROSS JOIN instances i ON i.seq = t.instance_seq WHERE t.id = ?`, packID(taskID)))
 }
 
 func (e *executor) UpdateTask(ctx context.Context, taskID, status, reason string, steps []byte, updatedMs int64) (int64, error) {
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, reason = ?, steps = ?, updated_ms = ? WHERE id = ?`,
-		status, reason, steps, updatedMs, taskID))
+		status, reason, steps, updatedMs, packID(taskID)))
 }
 
 func (e *executor) StartTask(ctx context.Context, taskID string, jobID, atMs int64) (int64, error) {
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, updated_ms = ? WHERE id = ? AND status = ? AND (? = 0 OR job_id IN (0, ?))`,
-		dmsd.TaskExecuting, atMs, taskID, dmsd.TaskCreated, jobID, jobID))
+		dmsd.TaskExecuting, atMs, packID(taskID), dmsd.TaskCreated, jobID, jobID))
 }
 
 func (e *executor) CancelCreatedTask(ctx context.Context, taskID string, atMs int64) (int64, error) {
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, updated_ms = ? WHERE id = ? AND status = ?`,
-		dmsd.TaskCancelled, atMs, taskID, dmsd.TaskCreated))
+		dmsd.TaskCancelled, atMs, packID(taskID), dmsd.TaskCreated))
 }
 
 func (e *executor) RescheduleTask(ctx context.Context, taskID string, executeMs, jobID, updatedMs int64) error {
-	_, err := e.q.ExecContext(ctx, `UPDATE tasks SET execute_ms = ?, job_id = ?, updated_ms = ? WHERE id = ?`, executeMs, jobID, updatedMs, taskID)
+	_, err := e.q.ExecContext(ctx, `UPDATE tasks SET execute_ms = ?, job_id = ?, updated_ms = ? WHERE id = ?`, executeMs, jobID, updatedMs, packID(taskID))
 	return err
 }
 
 func (e *executor) DeleteTask(ctx context.Context, taskID string) error {
-	_, err := e.q.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, taskID)
+	_, err := e.q.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, packID(taskID))
 	return err
 }
 
 func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end int64, scheduled bool) (int, error) {
-	q := `SELECT count(*) FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ?`
+	q := `SELECT count(*) FROM tasks WHERE instance_seq = ` + instanceSeqOfID + ` AND created_ms BETWEEN ? AND ?`
 	if scheduled {
 		q = `SELECT count(*)` + scheduledWhere
 	}
@@ -122,7 +128,7 @@ func (e *executor) CountTasks(ctx context.Context, instanceID string, begin, end
 
 func (e *executor) CountTasksAtMost(ctx context.Context, instanceID string, begin, end int64, limit int) (int, error) {
 	var n int
-	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM tasks WHERE instance_id = ? AND created_ms BETWEEN ? AND ? LIMIT ?)`,
+	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM tasks WHERE instance_seq = `+instanceSeqOfID+` AND created_ms BETWEEN ? AND ? LIMIT ?)`,
 		instanceID, begin, end, limit).Scan(&n)
 }
 
@@ -130,14 +136,13 @@ func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end 
 	var rows *sql.Rows
 	var err error
 	if scheduled {
-		rows, err = e.q.QueryContext(ctx, `SELECT `+store.TaskColumns+scheduledWhere+` ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`,
-			instanceID, begin, end, limit, offset)
+		rows, err = e.q.QueryContext(ctx, scheduledPageQuery, instanceID, begin, end, limit, offset)
 	} else if st := e.stmt(ctx, e.db.pageStmt); st != nil {
 		rows, err = st.QueryContext(ctx, instanceID, begin, end, limit, offset)
 	} else {
 		rows, err = e.q.QueryContext(ctx, taskPageQuery, instanceID, begin, end, limit, offset)
 	}
-	return collect(rows, err, store.ScanTask)
+	return collect(rows, err, scanTask)
 }
 
 func (e *executor) CountTasksByNameStatus(ctx context.Context) ([]store.TaskCount, error) {
@@ -155,7 +160,7 @@ func (e *executor) LockProjectUsage(context.Context, string) error { return nil 
 // text that the driver may have stored as a blob, hence the casts.
 const usageQuery = `SELECT count(*), coalesce(sum(CASE WHEN json_extract(CAST(i.data AS TEXT), '$.External') IS NULL THEN
     max(coalesce(json_extract(CAST(i.data AS TEXT), '$.BrokerNum'), 0), coalesce((SELECT max(CAST(json_extract(t.params, '$.new_broker_num') AS INTEGER))
-        FROM tasks t WHERE t.instance_id = i.id AND t.name = 'extendInstance' AND t.status IN (?, ?)), 0))
+        FROM tasks t WHERE t.instance_seq = i.seq AND t.name = 'extendInstance' AND t.status IN (?, ?)), 0))
     ELSE 0 END), 0)
 FROM instances i WHERE i.project_id = ?`
 

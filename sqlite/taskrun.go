@@ -4,7 +4,7 @@ import "context"
 
 func (e *executor) EndCreatedTask(ctx context.Context, taskID string, jobID int64, status, reason string, steps []byte, updatedMs int64) (int64, error) {
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, reason = ?, steps = ?, updated_ms = ? WHERE id = ? AND status = 'CREATED' AND (? = 0 OR job_id IN (0, ?))`,
-		status, reason, steps, updatedMs, taskID, jobID, jobID))
+		status, reason, steps, updatedMs, packID(taskID), jobID, jobID))
 }
 
 func (e *executor) DeleteJob(ctx context.Context, jobID int64) error {
