@@ -31,22 +31,9 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 			return errTaskNotFound()
 		}
 		if inst != nil || instanceStatus != "" {
-			cur, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
-			if err != nil {
-				return err
-			}
-			next := cur
-			if inst != nil {
-				// Users and tags are managed while tasks run: the record's
-				// are the current ones, as stepStore keeps them.
-				c := *inst
-				c.UserNotes, c.Tags = cur.UserNotes, cur.Tags
-				next = &c
-			}
-			if instanceStatus != "" {
-				next.Status = instanceStatus
-			}
-			if _, err := s.updateInstance(ctx, tx, next); err != nil {
+			// Users and tags are managed while tasks run: the record's
+			// are the current ones, as stepStore keeps them.
+			if err := s.saveRunInstance(ctx, tx, t.ProjectID, t.InstanceID, inst, instanceStatus); err != nil {
 				return err
 			}
 		}

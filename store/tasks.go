@@ -26,7 +26,8 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 			}
 		}
 		// The row lock orders submissions to one instance across replicas.
-		inst, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
+		// Its unfinished tasks are counted in the same statement.
+		inst, running, err := s.findInstanceUnfinished(ctx, tx, t.ProjectID, t.InstanceID)
 		if err != nil {
 			return err
 		}
@@ -34,13 +35,8 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		// status itself, so it is reported first.
 		// A scheduled task neither counts as the instance's unfinished
 		// task until it starts nor waits for one to be accepted.
-		if !t.Scheduled() {
-			running, err := tx.CountUnfinished(ctx, t.InstanceID)
-			if err != nil {
-				return err
-			} else if running > 0 {
-				return errTaskRunning()
-			}
+		if !t.Scheduled() && running > 0 {
+			return errTaskRunning()
 		}
 		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
 			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
@@ -319,13 +315,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 		if instanceStatus == "" {
 			return nil
 		}
-		inst, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
-		if err != nil {
-			return err
-		}
-		inst.Status = instanceStatus
-		_, err = s.updateInstance(ctx, tx, inst)
-		return err
+		return s.saveRunInstance(ctx, tx, t.ProjectID, t.InstanceID, nil, instanceStatus)
 	})
 }
 

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"sync"
+
+	"github.com/dmsd/dmsd"
+)
+
+// HotQueries are the queries that let a task cost fewer statements: the
+// submission's read of its instance with the instance's unfinished tasks,
+// and the save of an instance that only succeeds over the record it was
+// computed from. They are part of Executor.
+type HotQueries interface {
+	// GetInstanceUnfinished reads an instance of a project as GetInstance
+	// does (locking its row when lock is set) and, in the same statement,
+	// counts its unfinished tasks as CountUnfinished does.
+	GetInstanceUnfinished(ctx context.Context, projectID, instanceID string, lock bool) (*InstanceRow, int, error)
+	// SwapInstance saves an instance's record and status if they are still
+	// old and oldStatus, and returns how many rows it changed.
+	SwapInstance(ctx context.Context, id, oldStatus string, old []byte, status string, data []byte) (int64, error)
+}
+
+// ScanWith returns a Scanner that scans the columns of s and then, from the
+// columns that follow, extra: a query that adds columns to a row scans them
+// with the row's own scan function.
+func ScanWith(s Scanner, extra ...any) Scanner { return extraScanner{s, extra} }
+
+type extraScanner struct {
+	s     Scanner
+	extra []any
+}
+
+func (e extraScanner) Scan(dest ...any) error {
+	return e.s.Scan(append(dest, e.extra...)...)
+}
+
+// instanceCacheSize bounds the instances whose last known record the store
+// keeps.
+const instanceCacheSize = 1024
+
+// instanceCache keeps, by instance id, the row (record and status, as
+// stored) this process last read or wrote. An entry is only ever a guess of what is stored: the
+// write that relies on it (saveRunInstance) is one statement that changes
+// the row only if it still holds that record, so a stale entry costs the
+// read it was meant to save, never a lost change.
+type instanceCache struct {
+	mu      sync.Mutex
+	entries map[string]knownRow
+}
+
+type knownRow struct {
+	status string
+	data   []byte
+}
+
+// know records that the instance of id was stored as data with status; data
+// must not be changed afterwards.
+func (s *Store) know(id, status string, data []byte) {
+	c := &s.instances
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = make(map[string]knownRow)
+	}
+	if _, ok := c.entries[id]; !ok && len(c.entries) >= instanceCacheSize {
+		for k := range c.entries { // Any one: the map's order is random.
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[id] = knownRow{status: status, data: data}
+}
+
+// known returns the last known row of the instance of id, and whether there
+// is one.
+func (s *Store) known(id string) (knownRow, bool) {
+	c := &s.instances
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.entries[id]
+	return r, ok
+}
+
+// runInstance returns the instance a task's end saves over cur, the record
+// as stored: inst, the instance as the task's steps left it (nil when they
+// changed nothing), with cur's user notes and tags, which are managed while
+// tasks run, moved to status when that is set.
+func runInstance(cur, inst *dmsd.Instance, status dmsd.InstanceStatus) *dmsd.Instance {
+	next := cur
+	if inst != nil {
+		c := *inst
+		c.UserNotes, c.Tags = cur.UserNotes, cur.Tags
+		next = &c
+	}
+	if status != "" {
+		next.Status = status
+	}
+	return next
+}
+
+// saveRunInstance saves in tx the instance of a task's end: runInstance over
+// the current record. It takes for current the record this process last
+// knew and saves over it in one statement that holds only if the row still
+// has that record, as it has unless another writer (another replica, a
+// rolled-back write) changed it since; otherwise it reads the row, locked,
+// and saves over what it read. It returns EINSTANCENOTFOUND if the instance
+// is gone.
+func (s *Store) saveRunInstance(ctx context.Context, tx ExecutorTx, projectID, instanceID string, inst *dmsd.Instance, status dmsd.InstanceStatus) error {
+	if old, ok := s.known(instanceID); ok {
+		cur, err := decodeInstance(&InstanceRow{Status: old.status, Data: old.data})
+		if err == nil && cur.ID == instanceID && cur.ProjectID == projectID {
+			next := runInstance(cur, inst, status)
+			data, err := encodeInstance(next, s.secrets)
+			if err != nil {
+				return err
+			}
+			n, err := tx.SwapInstance(ctx, instanceID, old.status, old.data, string(next.Status), data)
+			if err != nil {
+				return err
+			}
+			if n == 1 {
+				s.know(instanceID, string(next.Status), data)
+				return nil
+			}
+		}
+	}
+	cur, err := s.findInstance(ctx, tx, projectID, instanceID, true)
+	if err != nil {
+		return err
+	}
+	_, err = s.updateInstance(ctx, tx, runInstance(cur, inst, status))
+	return err
+}
+
+// findInstanceUnfinished reads an instance in its stored form, locking its
+// row, and counts its unfinished tasks (CountUnfinished), in one statement.
+// It returns EINSTANCENOTFOUND if the instance does not exist in the
+// project.
+func (s *Store) findInstanceUnfinished(ctx context.Context, tx ExecutorTx, projectID, instanceID string) (*dmsd.Instance, int, error) {
+	r, n, err := tx.GetInstanceUnfinished(ctx, projectID, instanceID, true)
+	if s.isNoRows(err) {
+		return nil, 0, errInstanceNotFound()
+	} else if err != nil {
+		return nil, 0, err
+	}
+	s.know(r.ID, r.Status, r.Data)
+	inst, err := decodeInstance(r)
+	return inst, n, err
+}
