@@ -99,37 +99,63 @@ func runInstance(cur, inst *dmsd.Instance, status dmsd.InstanceStatus) *dmsd.Ins
 	return next
 }
 
-// saveRunInstance saves in tx the instance of a task's end: runInstance over
-// the current record. It takes for current the record this process last
-// knew and saves over it in one statement that holds only if the row still
-// has that record, as it has unless another writer (another replica, a
-// rolled-back write) changed it since; otherwise it reads the row, locked,
-// and saves over what it read. It returns EINSTANCENOTFOUND if the instance
-// is gone.
-func (s *Store) saveRunInstance(ctx context.Context, tx ExecutorTx, projectID, instanceID string, inst *dmsd.Instance, status dmsd.InstanceStatus) error {
-	if old, ok := s.known(instanceID); ok {
-		cur, err := decodeInstance(&InstanceRow{Status: old.status, Data: old.data})
-		if err == nil && cur.ID == instanceID && cur.ProjectID == projectID {
-			next := runInstance(cur, inst, status)
-			data, err := encodeInstance(next, s.secrets)
-			if err != nil {
-				return err
-			}
-			n, err := tx.SwapInstance(ctx, instanceID, old.status, old.data, string(next.Status), data)
-			if err != nil {
-				return err
-			}
-			if n == 1 {
-				s.know(instanceID, string(next.Status), data)
-				return nil
-			}
+// runSave is the save of an instance at a task's end (runInstance over the
+// current record), prepared outside the transaction that saves it, so that
+// the write connection waits for no encoding: over the record this process
+// last knew (old), when it knows one, encoded as data.
+type runSave struct {
+	projectID, instanceID string
+	inst                  *dmsd.Instance
+	status                dmsd.InstanceStatus
+	old                   knownRow
+	next                  *dmsd.Instance
+	data                  []byte
+}
+
+// prepareRunSave returns the save of the instance at a task's end: inst, as
+// the task's steps left it (nil when they changed nothing), with the current
+// record's user notes and tags, moved to status when that is set. It returns
+// the encoding's error.
+func (s *Store) prepareRunSave(projectID, instanceID string, inst *dmsd.Instance, status dmsd.InstanceStatus) (*runSave, error) {
+	rs := &runSave{projectID: projectID, instanceID: instanceID, inst: inst, status: status}
+	old, ok := s.known(instanceID)
+	if !ok {
+		return rs, nil
+	}
+	cur, err := decodeInstance(&InstanceRow{Status: old.status, Data: old.data})
+	if err != nil || cur.ID != instanceID || cur.ProjectID != projectID {
+		return rs, nil // Read in the transaction instead.
+	}
+	next := runInstance(cur, inst, status)
+	data, err := encodeInstance(next, s.secrets)
+	if err != nil {
+		return nil, err
+	}
+	rs.old, rs.next, rs.data = old, next, data
+	return rs, nil
+}
+
+// saveRunInstance saves rs in tx. It saves over the record this process
+// last knew in one statement that holds only if the row still has that
+// record, as it has unless another writer (another replica, a rolled-back
+// write) changed it since; otherwise it reads the row, locked, and saves
+// over what it read. It returns EINSTANCENOTFOUND if the instance is gone.
+func (s *Store) saveRunInstance(ctx context.Context, tx ExecutorTx, rs *runSave) error {
+	if rs.next != nil {
+		n, err := tx.SwapInstance(ctx, rs.instanceID, rs.old.status, rs.old.data, string(rs.next.Status), rs.data)
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			s.know(rs.instanceID, string(rs.next.Status), rs.data)
+			return nil
 		}
 	}
-	cur, err := s.findInstance(ctx, tx, projectID, instanceID, true)
+	cur, err := s.findInstance(ctx, tx, rs.projectID, rs.instanceID, true)
 	if err != nil {
 		return err
 	}
-	_, err = s.updateInstance(ctx, tx, runInstance(cur, inst, status))
+	_, err = s.updateInstance(ctx, tx, runInstance(cur, rs.inst, rs.status))
 	return err
 }
 

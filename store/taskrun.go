@@ -21,6 +21,12 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 	if err != nil {
 		return err
 	}
+	var rs *runSave
+	if inst != nil || instanceStatus != "" {
+		if rs, err = s.prepareRunSave(t.ProjectID, t.InstanceID, inst, instanceStatus); err != nil {
+			return err
+		}
+	}
 	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.EndCreatedTask(ctx, t.ID, jobID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
@@ -30,10 +36,10 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 		if n == 0 {
 			return errTaskNotFound()
 		}
-		if inst != nil || instanceStatus != "" {
+		if rs != nil {
 			// Users and tags are managed while tasks run: the record's
 			// are the current ones, as stepStore keeps them.
-			if err := s.saveRunInstance(ctx, tx, t.ProjectID, t.InstanceID, inst, instanceStatus); err != nil {
+			if err := s.saveRunInstance(ctx, tx, rs); err != nil {
 				return err
 			}
 		}

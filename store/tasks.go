@@ -19,6 +19,12 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		return err
 	}
 	t := sub.Task
+	// Encoded before the transaction, which the write connection waits
+	// for.
+	row, err := taskRow(t)
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		if sub.NewInstance != nil {
 			if err := s.insertInstance(ctx, tx, sub.NewInstance); err != nil {
@@ -44,10 +50,6 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		// The refusals above answer a replayed request as any other; past
 		// here the operation changes something, which a replay may not.
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
-			return err
-		}
-		row, err := taskRow(t)
-		if err != nil {
 			return err
 		}
 		// The job first, so that the task's row is written once, with its
@@ -300,6 +302,12 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 	if err != nil {
 		return err
 	}
+	var rs *runSave
+	if instanceStatus != "" {
+		if rs, err = s.prepareRunSave(t.ProjectID, t.InstanceID, nil, instanceStatus); err != nil {
+			return err
+		}
+	}
 	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.UpdateTask(ctx, t.ID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
@@ -312,10 +320,10 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 		if err := endJob(ctx, tx, t, 0); err != nil {
 			return err
 		}
-		if instanceStatus == "" {
+		if rs == nil {
 			return nil
 		}
-		return s.saveRunInstance(ctx, tx, t.ProjectID, t.InstanceID, nil, instanceStatus)
+		return s.saveRunInstance(ctx, tx, rs)
 	})
 }
 
