@@ -30,3 +30,23 @@ func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old [
 	return rowsAffected(e.q.Exec(ctx, `UPDATE instances SET data = $1, status = $2 WHERE id = $3 AND status = $4 AND data = $5`,
 		data, status, id, oldStatus, old))
 }
+
+// endTaskRunQuery is EndCreatedTask, SwapInstance and DeleteJob in one
+// statement, one round trip: the instance and the job change only if the
+// task did.
+const endTaskRunQuery = `WITH t AS (
+    UPDATE tasks SET status = $1, reason = $2, steps = $3, updated_ms = $4
+    WHERE id = $5 AND status = 'CREATED' AND ($6::bigint = 0 OR job_id IN (0, $6)) RETURNING 1
+), i AS (
+    UPDATE instances SET data = $7, status = $8
+    WHERE $7::jsonb IS NOT NULL AND id = $9 AND status = $10 AND data = $11 AND EXISTS (SELECT 1 FROM t) RETURNING 1
+), j AS (
+    DELETE FROM river_job WHERE $12::bigint <> 0 AND id = $12 AND EXISTS (SELECT 1 FROM t)
+)
+SELECT EXISTS (SELECT 1 FROM t), EXISTS (SELECT 1 FROM i)`
+
+func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, swapped bool, err error) {
+	err = e.q.QueryRow(ctx, endTaskRunQuery, r.Status, r.Reason, r.Steps, r.UpdatedMs, r.TaskID, r.JobID,
+		r.Data, r.NewStatus, r.InstanceID, r.OldStatus, r.Old, r.EndJobID).Scan(&ended, &swapped)
+	return ended, swapped, err
+}

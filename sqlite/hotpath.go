@@ -25,3 +25,25 @@ func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old [
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ?, status = ? WHERE id = ? AND status = ? AND data = ?`,
 		data, status, id, oldStatus, old))
 }
+
+// EndTaskRun runs its three statements one after the other: SQLite has no
+// statement that changes several tables, and the one connection makes each
+// a call, not a round trip.
+func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, swapped bool, err error) {
+	n, err := e.EndCreatedTask(ctx, r.TaskID, r.JobID, r.Status, r.Reason, r.Steps, r.UpdatedMs)
+	if err != nil || n == 0 {
+		return false, false, err
+	}
+	if r.Data != nil {
+		if n, err = e.SwapInstance(ctx, r.InstanceID, r.OldStatus, r.Old, r.NewStatus, r.Data); err != nil {
+			return false, false, err
+		}
+		swapped = n == 1
+	}
+	if r.EndJobID != 0 {
+		if err := e.DeleteJob(ctx, r.EndJobID); err != nil {
+			return false, false, err
+		}
+	}
+	return true, swapped, nil
+}

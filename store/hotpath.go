@@ -19,6 +19,25 @@ type HotQueries interface {
 	// SwapInstance saves an instance's record and status if they are still
 	// old and oldStatus, and returns how many rows it changed.
 	SwapInstance(ctx context.Context, id, oldStatus string, old []byte, status string, data []byte) (int64, error)
+	// EndTaskRun saves a task's run as EndCreatedTask does and, only if it
+	// did, swaps its instance's record as SwapInstance does (when r.Data is
+	// set) and deletes the job r.EndJobID (when set) as DeleteJob does. It
+	// returns whether the task was saved and whether the instance was. A
+	// backend that can runs it as one statement.
+	EndTaskRun(ctx context.Context, r *TaskRunRow) (ended, swapped bool, err error)
+}
+
+// TaskRunRow is what EndTaskRun saves.
+type TaskRunRow struct {
+	TaskID, Status, Reason string
+	Steps                  []byte
+	JobID, UpdatedMs       int64
+	// EndJobID is the job to delete, 0 for none.
+	EndJobID int64
+	// The instance's record is swapped from Old (with OldStatus) to Data
+	// (with NewStatus) when Data is set.
+	InstanceID, OldStatus, NewStatus string
+	Old, Data                        []byte
 }
 
 // ScanWith returns a Scanner that scans the columns of s and then, from the
