@@ -50,3 +50,13 @@ func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, 
 		r.Data, r.NewStatus, r.InstanceID, r.OldStatus, r.Old, r.EndJobID).Scan(&ended, &swapped)
 	return ended, swapped, err
 }
+
+// getTaskRunQuery reads the task, then its instance's columns beside it.
+const getTaskRunQuery = `WITH t AS (SELECT ` + store.TaskColumns + ` FROM tasks WHERE id = $1)
+SELECT t.*, i.id, i.project_id, i.status, i.data, i.created_ms FROM t JOIN instances i ON i.id = t.instance_id`
+
+func (e *executor) GetTaskRun(ctx context.Context, taskID string) (*store.TaskRow, *store.InstanceRow, error) {
+	var ir store.InstanceRow
+	tr, err := store.ScanTask(store.ScanWith(e.q.QueryRow(ctx, getTaskRunQuery, taskID), &ir.ID, &ir.ProjectID, &ir.Status, &ir.Data, &ir.CreatedMs))
+	return tr, &ir, err
+}

@@ -25,6 +25,9 @@ type HotQueries interface {
 	// returns whether the task was saved and whether the instance was. A
 	// backend that can runs it as one statement.
 	EndTaskRun(ctx context.Context, r *TaskRunRow) (ended, swapped bool, err error)
+	// GetTaskRun reads a task by id alone, as GetTaskByID does, and its
+	// instance, in one statement.
+	GetTaskRun(ctx context.Context, taskID string) (*TaskRow, *InstanceRow, error)
 }
 
 // TaskRunRow is what EndTaskRun saves.
@@ -192,4 +195,26 @@ func (s *Store) findInstanceUnfinished(ctx context.Context, tx ExecutorTx, proje
 	s.know(r.ID, r.Status, r.Data)
 	inst, err := decodeInstance(r)
 	return inst, n, err
+}
+
+// FindTaskRun returns a task by id and its instance, read in one statement.
+// It returns ETASKNOTFOUND if the task does not exist.
+func (s *Store) FindTaskRun(ctx context.Context, taskID string) (_ *dmsd.Task, _ *dmsd.Instance, err error) {
+	defer s.out(&err)
+	tr, ir, err := s.d.GetExecutor().GetTaskRun(ctx, taskID)
+	if s.isNoRows(err) {
+		return nil, nil, errTaskNotFound()
+	} else if err != nil {
+		return nil, nil, err
+	}
+	t, err := decodeTask(tr)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.know(ir.ID, ir.Status, ir.Data)
+	inst, err := s.opened(decodeInstance(ir))
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, inst, nil
 }

@@ -13,7 +13,8 @@ import (
 // the user notes and tags that were set on its instance while it ran, when
 // they were set through another store of the same database (another
 // replica), whose write the running store did not see, and when the running
-// store last saw a write of its own that rolled back. writer and runner may
+// store last saw a write of its own that rolled back; and that FindTaskRun
+// reads a task with its instance as they are stored. writer and runner may
 // be one store.
 func ExerciseTaskRunKeepsOtherWrites(t *testing.T, newPair func(t *testing.T) (writer, runner dmsd.Store)) {
 	// quick returns a bundle on runner whose instance is RUNNING with a
@@ -78,5 +79,28 @@ func ExerciseTaskRunKeepsOtherWrites(t *testing.T, newPair func(t *testing.T) (w
 		got := end(t, b, runner, task, seen, "")
 		require.Equal(t, "produce_reject", got.RetentionPolicy)
 		require.Equal(t, dmsd.InstanceRunning, got.Status, "the rolled-back status is not saved")
+	})
+
+	t.Run("FindTaskRunReadsTaskAndInstance", func(t *testing.T) {
+		t.Parallel()
+		writer, runner := newPair(t)
+		b, task, _ := quick(t, runner)
+		tagged, err := writer.FindInstance(b.ctx, b.inst.ProjectID, b.inst.ID)
+		require.NoError(t, err)
+		tagged.Tags = []dmsd.Tag{{Key: "team", Value: "blue"}}
+		require.NoError(t, writer.UpdateInstance(b.ctx, tagged))
+
+		gotTask, gotInst, err := runner.FindTaskRun(b.ctx, task.ID)
+		require.NoError(t, err)
+		byID, err := runner.FindTaskByID(b.ctx, task.ID)
+		require.NoError(t, err)
+		require.Equal(t, byID, gotTask)
+		inst, err := runner.FindInstance(b.ctx, b.inst.ProjectID, b.inst.ID)
+		require.NoError(t, err)
+		require.Equal(t, inst, gotInst)
+		require.Equal(t, tagged.Tags, gotInst.Tags)
+
+		_, _, err = runner.FindTaskRun(b.ctx, dmsd.NewID())
+		requireCode(t, err, dmsd.ETASKNOTFOUND)
 	})
 }
