@@ -199,6 +199,12 @@ type TaskStore interface {
 	// ETASKNOTFOUND if it does not exist.
 	FindTaskByID(ctx context.Context, taskID string) (*Task, error)
 
+	// FindTaskRun returns a task by id alone and its instance, read
+	// together, for the engine's worker: the task as FindTaskByID returns
+	// it, the instance as FindInstance does. Returns ETASKNOTFOUND if the
+	// task does not exist.
+	FindTaskRun(ctx context.Context, taskID string) (*Task, *Instance, error)
+
 	// ListTasks returns a page of an instance's tasks, newest first, and the
 	// number of tasks that match the filter's time range. Returns
 	// EINSTANCENOTFOUND if the instance does not exist in the project.

@@ -150,7 +150,9 @@ const scheduledWait = time.Second
 
 // runTask works the task's job: jobID is the River job, 0 when unknown.
 func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error {
-	t, err := e.store.FindTaskByID(ctx, taskID)
+	// The instance with the task, in one read: a quick task's steps start
+	// from it (runQuick).
+	t, inst, err := e.store.FindTaskRun(ctx, taskID)
 	if dmsd.ErrorCode(err) == dmsd.ETASKNOTFOUND {
 		return nil // Its instance was deleted meanwhile: nothing is left to do.
 	} else if err != nil {
@@ -177,7 +179,7 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		t.JobID = jobID // Its finish ends the job that runs it.
 	}
 	if _, removes := k.ending(false); k.quick() && !removes && t.Status == dmsd.TaskCreated && !t.Scheduled() {
-		return e.runQuick(ctx, logger, t, k, jobID)
+		return e.runQuick(ctx, logger, t, inst, k, jobID)
 	}
 	// saved is the step whose start this run has saved already (with the
 	// task's start or the previous step's end), -1 for none: each write

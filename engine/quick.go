@@ -8,16 +8,16 @@ import (
 )
 
 // runQuick runs a CREATED task of a quick kind (Kind.Quick), not scheduled,
-// which holds its instance's one unfinished task since it was accepted, and
-// saves its whole run in one write: its start, its steps with their times,
+// which holds its instance's one unfinished task since it was accepted, its
+// steps starting from inst, the instance as read with the task, and saves its whole run in one write: its start, its steps with their times,
 // the instance as the steps left it, and its end, with the end of its job.
 // The start is not saved apart, as the steps last milliseconds: a user sees
 // the task CREATED, then finished, with the times of its steps as they ran.
 // An interruption (shutdown, the database away) saves nothing and returns
 // the error, and the task runs again from its start when River retries the
 // job, as the steps only record on the instance, which nothing saved yet.
-func (e *Engine) runQuick(ctx context.Context, logger *slog.Logger, t *dmsd.Task, k kind, jobID int64) error {
-	pending := &pendingStore{InstanceStore: e.store, id: t.InstanceID}
+func (e *Engine) runQuick(ctx context.Context, logger *slog.Logger, t *dmsd.Task, inst *dmsd.Instance, k kind, jobID int64) error {
+	pending := &pendingStore{InstanceStore: e.store, id: t.InstanceID, read: inst}
 	t.Status, t.UpdatedAt = dmsd.TaskExecuting, dmsd.Now()
 	for i, name := range k.stepNames() {
 		if t.Steps[i].Status == dmsd.StepSuccess {
@@ -65,15 +65,25 @@ type pendingStore struct {
 	dmsd.InstanceStore
 	id   string
 	inst *dmsd.Instance
+	// read is the task's instance as read with the task, which the steps
+	// start from: nothing the steps do to the instance is saved
+	// meanwhile.
+	read *dmsd.Instance
 }
 
-// FindInstance returns the task's instance as the steps saved it, or as the
-// store has it; other instances as the store has them. It returns the store's
-// errors.
+// FindInstance returns the task's instance as the steps saved it, or as it
+// was read with the task; other instances as the store has them. It returns
+// the store's errors.
 func (s *pendingStore) FindInstance(ctx context.Context, projectID, instanceID string) (*dmsd.Instance, error) {
-	if s.inst != nil && instanceID == s.id {
-		c := *s.inst
-		return &c, nil
+	if instanceID == s.id {
+		switch {
+		case s.inst != nil:
+			c := *s.inst
+			return &c, nil
+		case s.read != nil && projectID == s.read.ProjectID:
+			c := *s.read
+			return &c, nil
+		}
 	}
 	return s.InstanceStore.FindInstance(ctx, projectID, instanceID)
 }

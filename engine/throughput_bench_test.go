@@ -24,7 +24,8 @@ import (
 // cooldown and poll interval. The two alternate, in rounds of 20 tasks (jobs)
 // per instance (slot); each iteration is one round of each. It reports the
 // median ratio of the rounds with its min and max, the medians of both
-// rates, and on SQLite the write transactions per task, River's included
+// rates, and on SQLite the write transactions per task and the statements
+// on the one write connection per task and per bare job, River's included
 // (-v logs each round). Run it with:
 //
 //	go test ./engine/ -run '^$' -bench TaskThroughputRatio -benchtime 8x
@@ -38,7 +39,7 @@ func BenchmarkTaskThroughputRatio(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchThroughput(b, db, db.RiverDriver(), sqlite.PollInterval, db.Commits)
+		benchThroughput(b, db, db.RiverDriver(), sqlite.PollInterval, db.Commits, db.Statements)
 	})
 	b.Run("postgres", func(b *testing.B) {
 		url := storetest.PostgresURL(b)
@@ -47,16 +48,16 @@ func BenchmarkTaskThroughputRatio(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchThroughput(b, db, db.RiverDriver(), postgres.PollInterval, nil)
+		benchThroughput(b, db, db.RiverDriver(), postgres.PollInterval, nil, nil)
 	})
 }
 
-func benchThroughput[TTx any](b *testing.B, db enginebench.DB, driver riverdriver.Driver[TTx], poll time.Duration, writes func() uint64) {
+func benchThroughput[TTx any](b *testing.B, db enginebench.DB, driver riverdriver.Driver[TTx], poll time.Duration, writes, statements func() uint64) {
 	clusters := newGatedClusters()
 	clusters.release()
 	res, err := enginebench.Run(context.Background(), db, driver, enginebench.Config{
 		Clusters: clusters, Poll: poll, Instances: 20, PerRound: 20, Rounds: b.N, Wait: 30 * time.Second,
-		Writes: writes, Logf: b.Logf,
+		Writes: writes, Statements: statements, Logf: b.Logf,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -72,6 +73,10 @@ func benchThroughput[TTx any](b *testing.B, db enginebench.DB, driver riverdrive
 	b.ReportMetric(median(res.JobRates), "jobs/s")
 	if writes != nil {
 		b.ReportMetric(median(res.WritesPerTask), "writes/task")
+	}
+	if statements != nil {
+		b.ReportMetric(median(res.StatementsPerTask), "stmts/task")
+		b.ReportMetric(median(res.StatementsPerJob), "stmts/job")
 	}
 	b.ReportMetric(0, "ns/op")
 }

@@ -94,3 +94,13 @@ func TestReplicaIDIsExclusive(t *testing.T) {
 	require.NoError(t, second.StartQueue(ctx, "other", newQueue(t, second, "other")))
 	require.NoError(t, second.StopQueue(ctx))
 }
+
+// Two replicas of one database: what one writes while the other runs a task
+// is kept by the task's end.
+func TestTaskRunKeepsOtherWritesAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseTaskRunKeepsOtherWrites(t, func(t *testing.T) (dmsd.Store, dmsd.Store) {
+		url := storetest.PostgresURL(t)
+		return openTestDB(t, url, "replica-a"), openTestDB(t, url, "replica-b")
+	})
+}

@@ -49,6 +49,9 @@ type DB struct {
 	writeGen atomic.Uint64
 	// commits counts every write transaction committed, River's too (Commits).
 	commits atomic.Uint64
+	// statements counts the statements run on the write connection
+	// (Statements).
+	statements atomic.Uint64
 
 	secrets dmsd.SecretBox
 }
@@ -71,9 +74,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
 	db := &DB{path: path, logger: logger}
-	write := openPool(dsn+"&_txlock=immediate", &db.commits)
+	write := openPool(dsn+"&_txlock=immediate", &db.commits, &db.statements)
 	write.SetMaxOpenConns(1)
-	read := openPool(dsn+"&_pragma=query_only(1)", nil)
+	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil)
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
 

@@ -14,8 +14,9 @@ import (
 // every transaction they commit that changed a row: on the write pool, the
 // store's and River's own (its fetches, completions and maintenance), as they
 // share the connection. A transaction that changed no row (a poll that found
-// no job) wrote nothing to the database and is not counted.
-func openPool(dsn string, commits *atomic.Uint64) *sql.DB {
+// no job) wrote nothing to the database and is not counted. When statements
+// is set, its connections count in it every statement they run.
+func openPool(dsn string, commits, statements *atomic.Uint64) *sql.DB {
 	// A driver of its own, so that the hooks reach this pool's connections
 	// and no other.
 	d := &sqlite3.Driver{}
@@ -38,14 +39,15 @@ func openPool(dsn string, commits *atomic.Uint64) *sql.DB {
 		h.RegisterRollbackHook(func() { changed = false })
 		return nil
 	})
-	return sql.OpenDB(connector{dsn: dsn, d: d})
+	return sql.OpenDB(connector{dsn: dsn, d: d, statements: statements})
 }
 
 // connector opens connections on dsn with its own driver, each keeping its
 // statements prepared (cachedConn).
 type connector struct {
-	dsn string
-	d   *sqlite3.Driver
+	dsn        string
+	d          *sqlite3.Driver
+	statements *atomic.Uint64
 }
 
 func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
@@ -56,7 +58,7 @@ func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newCachedConn(conn)
+	return newCachedConn(conn, c.statements)
 }
 
 func (c connector) Driver() sqldriver.Driver { return c.d }

@@ -54,3 +54,12 @@ func TestSubmitRefusedBeforeQueueStarts(t *testing.T) {
 	_, err = db.FindInstance(context.Background(), inst.ProjectID, inst.ID)
 	require.Equal(t, dmsd.EINSTANCENOTFOUND, dmsd.ErrorCode(err), "a refused submission leaves nothing behind")
 }
+
+// SQLite has one writer, so one store is both.
+func TestTaskRunKeepsOtherWrites(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseTaskRunKeepsOtherWrites(t, func(t *testing.T) (dmsd.Store, dmsd.Store) {
+		db := openTestDB(t)
+		return db, db
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	sqldriver "database/sql/driver"
 	"errors"
+	"sync/atomic"
 )
 
 // maxCachedStmts bounds the statements a connection keeps prepared: dmsd's
@@ -19,6 +20,8 @@ const maxCachedStmts = 256
 type cachedConn struct {
 	conn  sqldriver.Conn
 	stmts map[string]sqldriver.Stmt
+	// statements, when set, counts the statements run (DB.Statements).
+	statements *atomic.Uint64
 }
 
 // the driver's connection has these; a cachedConn needs them to pass through.
@@ -31,11 +34,11 @@ type driverConn interface {
 	sqldriver.Validator
 }
 
-func newCachedConn(c sqldriver.Conn) (sqldriver.Conn, error) {
+func newCachedConn(c sqldriver.Conn, statements *atomic.Uint64) (sqldriver.Conn, error) {
 	if _, ok := c.(driverConn); !ok {
 		return nil, errors.New("sqlite: the driver's connection lacks an interface the statement cache needs")
 	}
-	return &cachedConn{conn: c, stmts: map[string]sqldriver.Stmt{}}, nil
+	return &cachedConn{conn: c, stmts: map[string]sqldriver.Stmt{}, statements: statements}, nil
 }
 
 func (c *cachedConn) raw() driverConn { return c.conn.(driverConn) }
@@ -71,6 +74,9 @@ func (c *cachedConn) Close() error {
 // take returns the statement of query, out of the cache, prepared if it was
 // not there.
 func (c *cachedConn) take(ctx context.Context, query string) (sqldriver.Stmt, error) {
+	if c.statements != nil {
+		c.statements.Add(1)
+	}
 	if s, ok := c.stmts[query]; ok {
 		delete(c.stmts, query)
 		return s, nil

@@ -85,6 +85,7 @@ func ScanReport(s Scanner) (*ReportRow, error) {
 // ErrNoRows.
 type Executor interface {
 	LogExecutor
+	HotQueries
 	// GetInstance reads an instance of a project, locking its row until
 	// the transaction ends when lock is set (where the backend has row
 	// locks).

@@ -70,6 +70,7 @@ func (s *Store) findInstance(ctx context.Context, ex Executor, projectID, instan
 	} else if err != nil {
 		return nil, err
 	}
+	s.know(r.ID, r.Status, r.Data)
 	return decodeInstance(r)
 }
 
@@ -90,7 +91,11 @@ func (s *Store) insertInstance(ctx context.Context, tx ExecutorTx, inst *dmsd.In
 	if err != nil {
 		return err
 	}
-	return tx.InsertInstance(ctx, &InstanceRow{ID: inst.ID, ProjectID: inst.ProjectID, Status: string(inst.Status), Data: data, CreatedMs: inst.CreatedAt.UnixMilli()})
+	if err := tx.InsertInstance(ctx, &InstanceRow{ID: inst.ID, ProjectID: inst.ProjectID, Status: string(inst.Status), Data: data, CreatedMs: inst.CreatedAt.UnixMilli()}); err != nil {
+		return err
+	}
+	s.know(inst.ID, string(inst.Status), data)
+	return nil
 }
 
 // updateInstance saves inst, sealing the secrets it holds in the clear, and
@@ -100,5 +105,9 @@ func (s *Store) updateInstance(ctx context.Context, tx ExecutorTx, inst *dmsd.In
 	if err != nil {
 		return 0, err
 	}
-	return tx.UpdateInstance(ctx, inst.ID, string(inst.Status), data)
+	n, err := tx.UpdateInstance(ctx, inst.ID, string(inst.Status), data)
+	if err == nil && n == 1 {
+		s.know(inst.ID, string(inst.Status), data)
+	}
+	return n, err
 }

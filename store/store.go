@@ -26,6 +26,9 @@ type Store struct {
 	queue   atomic.Pointer[Queue]
 	// tasks keeps finished tasks for FindTask (taskcache.go).
 	tasks taskCache
+	// instances keeps the rows of instances last read or written
+	// (hotpath.go).
+	instances instanceCache
 }
 
 // Option changes a store from its defaults.

@@ -21,36 +21,39 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 	if err != nil {
 		return err
 	}
+	var rs *runSave
+	if inst != nil || instanceStatus != "" {
+		if rs, err = s.prepareRunSave(t.ProjectID, t.InstanceID, inst, instanceStatus); err != nil {
+			return err
+		}
+	}
 	defer s.forgetTask(t.ID)
+	run := &TaskRunRow{
+		TaskID: t.ID, JobID: jobID, Status: string(t.Status), Reason: t.Reason, Steps: steps, UpdatedMs: t.UpdatedAt.UnixMilli(),
+		EndJobID: jobToEnd(t, jobID), InstanceID: t.InstanceID,
+	}
+	if rs != nil && rs.next != nil {
+		run.OldStatus, run.Old, run.NewStatus, run.Data = rs.old.status, rs.old.data, string(rs.next.Status), rs.data
+	}
 	return s.inTx(ctx, func(tx ExecutorTx) error {
-		n, err := tx.EndCreatedTask(ctx, t.ID, jobID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
+		ended, swapped, err := tx.EndTaskRun(ctx, run)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !ended {
 			return errTaskNotFound()
 		}
-		if inst != nil || instanceStatus != "" {
-			cur, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
-			if err != nil {
-				return err
-			}
-			next := cur
-			if inst != nil {
-				// Users and tags are managed while tasks run: the record's
-				// are the current ones, as stepStore keeps them.
-				c := *inst
-				c.UserNotes, c.Tags = cur.UserNotes, cur.Tags
-				next = &c
-			}
-			if instanceStatus != "" {
-				next.Status = instanceStatus
-			}
-			if _, err := s.updateInstance(ctx, tx, next); err != nil {
+		if swapped {
+			s.know(t.InstanceID, run.NewStatus, run.Data)
+		} else if rs != nil {
+			// Users and tags are managed while tasks run: the record's
+			// are the current ones, as stepStore keeps them.
+			rs.next = nil // Not the record last known: read it.
+			if err := s.saveRunInstance(ctx, tx, rs); err != nil {
 				return err
 			}
 		}
-		return endJob(ctx, tx, t, jobID)
+		return nil
 	})
 }
 
@@ -62,14 +65,19 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 // sequence), so a completion that River still holds cannot reach another job.
 // jobID is the job that ran the task, 0 for its recorded one.
 func endJob(ctx context.Context, tx ExecutorTx, t *dmsd.Task, jobID int64) error {
-	if !t.Status.Finished() {
+	if jobID = jobToEnd(t, jobID); jobID == 0 {
 		return nil
+	}
+	return tx.DeleteJob(ctx, jobID)
+}
+
+// jobToEnd returns the job that endJob deletes, 0 for none.
+func jobToEnd(t *dmsd.Task, jobID int64) int64 {
+	if !t.Status.Finished() {
+		return 0
 	}
 	if jobID == 0 {
 		jobID = t.JobID
 	}
-	if jobID == 0 {
-		return nil
-	}
-	return tx.DeleteJob(ctx, jobID)
+	return jobID
 }

@@ -19,6 +19,12 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		return err
 	}
 	t := sub.Task
+	// Encoded before the transaction, which the write connection waits
+	// for.
+	row, err := taskRow(t)
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		if sub.NewInstance != nil {
 			if err := s.insertInstance(ctx, tx, sub.NewInstance); err != nil {
@@ -26,7 +32,8 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 			}
 		}
 		// The row lock orders submissions to one instance across replicas.
-		inst, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
+		// Its unfinished tasks are counted in the same statement.
+		inst, running, err := s.findInstanceUnfinished(ctx, tx, t.ProjectID, t.InstanceID)
 		if err != nil {
 			return err
 		}
@@ -34,13 +41,8 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		// status itself, so it is reported first.
 		// A scheduled task neither counts as the instance's unfinished
 		// task until it starts nor waits for one to be accepted.
-		if !t.Scheduled() {
-			running, err := tx.CountUnfinished(ctx, t.InstanceID)
-			if err != nil {
-				return err
-			} else if running > 0 {
-				return errTaskRunning()
-			}
+		if !t.Scheduled() && running > 0 {
+			return errTaskRunning()
 		}
 		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
 			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
@@ -48,10 +50,6 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		// The refusals above answer a replayed request as any other; past
 		// here the operation changes something, which a replay may not.
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
-			return err
-		}
-		row, err := taskRow(t)
-		if err != nil {
 			return err
 		}
 		// The job first, so that the task's row is written once, with its
@@ -304,6 +302,12 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 	if err != nil {
 		return err
 	}
+	var rs *runSave
+	if instanceStatus != "" {
+		if rs, err = s.prepareRunSave(t.ProjectID, t.InstanceID, nil, instanceStatus); err != nil {
+			return err
+		}
+	}
 	defer s.forgetTask(t.ID)
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.UpdateTask(ctx, t.ID, string(t.Status), t.Reason, steps, t.UpdatedAt.UnixMilli())
@@ -316,16 +320,10 @@ func (s *Store) UpdateTask(ctx context.Context, t *dmsd.Task, instanceStatus dms
 		if err := endJob(ctx, tx, t, 0); err != nil {
 			return err
 		}
-		if instanceStatus == "" {
+		if rs == nil {
 			return nil
 		}
-		inst, err := s.findInstance(ctx, tx, t.ProjectID, t.InstanceID, true)
-		if err != nil {
-			return err
-		}
-		inst.Status = instanceStatus
-		_, err = s.updateInstance(ctx, tx, inst)
-		return err
+		return s.saveRunInstance(ctx, tx, rs)
 	})
 }
 

@@ -45,15 +45,21 @@ type Config struct {
 	Wait time.Duration
 	// Writes, when set, counts the database's write transactions.
 	Writes func() uint64
+	// Statements, when set, counts the statements on the database's one
+	// write connection (a SQLite database's), which every write waits for.
+	Statements func() uint64
 	// Logf, when set, is told each round's rates.
 	Logf func(format string, args ...any)
 }
 
 // Result holds each round's rates and, when Config.Writes is set, its
-// write transactions per task.
+// write transactions per task; when Config.Statements is set, its
+// statements on the write connection per task and per bare job.
 type Result struct {
 	TaskRates, JobRates []float64
 	WritesPerTask       []float64
+	StatementsPerTask   []float64
+	StatementsPerJob    []float64
 }
 
 // Run creates cfg.Instances instances through an engine on db and measures,
@@ -170,6 +176,15 @@ func Run[TTx any](ctx context.Context, db DB, driver riverdriver.Driver[TTx], cf
 		return err
 	}
 	res := &Result{}
+	// perUnit returns what count counted during measure, per task (job).
+	perUnit := func(count func() uint64, measure func() error) (float64, error) {
+		if count == nil {
+			return 0, measure()
+		}
+		before := count()
+		err := measure()
+		return float64(count()-before) / float64(cfg.Instances*cfg.PerRound), err
+	}
 	for round := range cfg.Rounds {
 		var tr, jr float64
 		measureTasks := func() error {
@@ -177,16 +192,28 @@ func Run[TTx any](ctx context.Context, db DB, driver riverdriver.Driver[TTx], cf
 			if cfg.Writes != nil {
 				before = cfg.Writes()
 			}
-			var err error
-			tr, err = run(task, func(slot int) chan struct{} { return fs.of(ids[slot]) })
+			stmts, err := perUnit(cfg.Statements, func() error {
+				var err error
+				tr, err = run(task, func(slot int) chan struct{} { return fs.of(ids[slot]) })
+				return err
+			})
 			if cfg.Writes != nil {
 				res.WritesPerTask = append(res.WritesPerTask, float64(cfg.Writes()-before)/float64(cfg.Instances*cfg.PerRound))
+			}
+			if cfg.Statements != nil {
+				res.StatementsPerTask = append(res.StatementsPerTask, stmts)
 			}
 			return err
 		}
 		measureJobs := func() error {
-			var err error
-			jr, err = run(job, func(slot int) chan struct{} { return noop.done[slot] })
+			stmts, err := perUnit(cfg.Statements, func() error {
+				var err error
+				jr, err = run(job, func(slot int) chan struct{} { return noop.done[slot] })
+				return err
+			})
+			if cfg.Statements != nil {
+				res.StatementsPerJob = append(res.StatementsPerJob, stmts)
+			}
 			return err
 		}
 		first, second := measureTasks, measureJobs

@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/dmsd/dmsd/store"
+)
+
+// getInstanceUnfinishedQuery is findInstanceQuery with CountUnfinished's
+// count of the instance's unfinished tasks, whose statuses are in the text
+// for the same reason.
+const getInstanceUnfinishedQuery = `SELECT id, project_id, status, data, created_ms,
+    (SELECT count(*) FROM tasks WHERE instance_id = instances.id AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0)))
+FROM instances WHERE id = ? AND project_id = ?`
+
+func (e *executor) GetInstanceUnfinished(ctx context.Context, projectID, instanceID string, _ bool) (*store.InstanceRow, int, error) {
+	// One writer holds the database for the whole transaction: no row lock
+	// is needed.
+	var n int
+	r, err := store.ScanInstance(store.ScanWith(e.q.QueryRowContext(ctx, getInstanceUnfinishedQuery, instanceID, projectID), &n))
+	return r, n, err
+}
+
+func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old []byte, status string, data []byte) (int64, error) {
+	return rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ?, status = ? WHERE id = ? AND status = ? AND data = ?`,
+		data, status, id, oldStatus, old))
+}
+
+// EndTaskRun runs its three statements one after the other: SQLite has no
+// statement that changes several tables, and the one connection makes each
+// a call, not a round trip.
+func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, swapped bool, err error) {
+	n, err := e.EndCreatedTask(ctx, r.TaskID, r.JobID, r.Status, r.Reason, r.Steps, r.UpdatedMs)
+	if err != nil || n == 0 {
+		return false, false, err
+	}
+	if r.Data != nil {
+		if n, err = e.SwapInstance(ctx, r.InstanceID, r.OldStatus, r.Old, r.NewStatus, r.Data); err != nil {
+			return false, false, err
+		}
+		swapped = n == 1
+	}
+	if r.EndJobID != 0 {
+		if err := e.DeleteJob(ctx, r.EndJobID); err != nil {
+			return false, false, err
+		}
+	}
+	return true, swapped, nil
+}
+
+// getTaskRunQuery reads the task, then its instance's columns beside it.
+const getTaskRunQuery = `WITH t AS (SELECT ` + store.TaskColumns + ` FROM tasks WHERE id = ?)
+SELECT t.*, i.id, i.project_id, i.status, i.data, i.created_ms FROM t JOIN instances i ON i.id = t.instance_id`
+
+func (e *executor) GetTaskRun(ctx context.Context, taskID string) (*store.TaskRow, *store.InstanceRow, error) {
+	var ir store.InstanceRow
+	tr, err := store.ScanTask(store.ScanWith(e.q.QueryRowContext(ctx, getTaskRunQuery, taskID), &ir.ID, &ir.ProjectID, &ir.Status, &ir.Data, &ir.CreatedMs))
+	return tr, &ir, err
+}
