@@ -10,7 +10,7 @@ import (
 // count of the instance's unfinished tasks, whose statuses are in the text
 // for the same reason.
 const getInstanceUnfinishedQuery = `SELECT id, project_id, status, data, created_ms,
-    (SELECT count(*) FROM tasks WHERE instance_id = instances.id AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0)))
+    (SELECT count(*) FROM tasks WHERE instance_seq = instances.seq AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0)))
 FROM instances WHERE id = ? AND project_id = ?`
 
 func (e *executor) GetInstanceUnfinished(ctx context.Context, projectID, instanceID string, _ bool) (*store.InstanceRow, int, error) {
@@ -49,11 +49,11 @@ func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, 
 }
 
 // getTaskRunQuery reads the task, then its instance's columns beside it.
-const getTaskRunQuery = `WITH t AS (SELECT ` + store.TaskColumns + ` FROM tasks WHERE id = ?)
-SELECT t.*, i.id, i.project_id, i.status, i.data, i.created_ms FROM t JOIN instances i ON i.id = t.instance_id`
+const getTaskRunQuery = `SELECT ` + taskColumns + `, i.id, i.project_id, i.status, i.data, i.created_ms
+FROM tasks t CROSS JOIN instances i ON i.seq = t.instance_seq WHERE t.id = ?`
 
 func (e *executor) GetTaskRun(ctx context.Context, taskID string) (*store.TaskRow, *store.InstanceRow, error) {
 	var ir store.InstanceRow
-	tr, err := store.ScanTask(store.ScanWith(e.q.QueryRowContext(ctx, getTaskRunQuery, taskID), &ir.ID, &ir.ProjectID, &ir.Status, &ir.Data, &ir.CreatedMs))
+	tr, err := scanTask(store.ScanWith(e.q.QueryRowContext(ctx, getTaskRunQuery, packID(taskID)), &ir.ID, &ir.ProjectID, &ir.Status, &ir.Data, &ir.CreatedMs))
 	return tr, &ir, err
 }
