@@ -380,26 +380,16 @@ func generations(ctx context.Context, logs dmsd.LogStore, log *dmsd.InstanceLog)
 	if err != nil || stored.ID != log.ID {
 		return gens, err
 	}
-	for _, raw := range stored.Entries {
-		var e dmsd.RebalanceEntry
-		if json.Unmarshal([]byte(raw), &e) == nil {
-			gens[e.Group] = max(gens[e.Group], e.Generation)
-		}
+	for _, e := range dmsd.DecodeRebalanceEntries(stored.Entries) {
+		gens[e.Group] = max(gens[e.Group], e.Generation)
 	}
 	return gens, nil
 }
 
 // rebalanceLog returns a stored rebalance log with its entries decoded.
 func rebalanceLog(l *dmsd.InstanceLog) *dmsd.RebalanceLog {
-	out := &dmsd.RebalanceLog{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
-		Entries: make([]dmsd.RebalanceEntry, 0, len(l.Entries))}
-	for _, raw := range l.Entries {
-		var e dmsd.RebalanceEntry
-		if json.Unmarshal([]byte(raw), &e) == nil {
-			out.Entries = append(out.Entries, e)
-		}
-	}
-	return out
+	return &dmsd.RebalanceLog{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+		Entries: dmsd.DecodeRebalanceEntries(l.Entries)}
 }
 
 // changes returns what differs from prev to cur, group by group in name
