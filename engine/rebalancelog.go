@@ -57,7 +57,7 @@ var (
 func startRebalanceLog(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *logParams) error {
 	obs, ok := d.cluster.(dmsd.GroupObserver)
 	if !ok {
-		return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
+		return errNoGroupObserver()
 	}
 	return d.logs.open(ctx, inst, dmsd.LogTypeRebalance, p.FileName, func(ctx context.Context, l *dmsd.InstanceLog) (func(context.Context), error) {
 		baseline, err := obs.GroupMembers(ctx, inst)
@@ -102,6 +102,10 @@ func newRebalanceLogs(store dmsd.InstanceStore, clusters dmsd.Clusters, logger *
 		collectors: map[string]*collector{}}
 	l.logs, _ = store.(dmsd.LogStore)
 	return l
+}
+
+func errNoGroupObserver() error {
+	return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
 }
 
 func errNoLogStore() error {
@@ -286,7 +290,7 @@ func (l *rebalanceLogs) resumeLog(ctx context.Context, log *dmsd.InstanceLog) er
 	case dmsd.LogTypeRebalance:
 		obs, ok := c.(dmsd.GroupObserver)
 		if !ok {
-			return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
+			return errNoGroupObserver()
 		}
 		// The groups as they are now are the resumed log's baseline; the
 		// generations go on from the stored entries.
