@@ -2,6 +2,7 @@ package dmsd
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -41,6 +42,20 @@ type RebalanceEntry struct {
 	Generation int `json:"generation"`
 	// Members is how many members the group has after the change.
 	Members int `json:"members"`
+}
+
+// DecodeRebalanceEntries returns the entries of a stored rebalance log
+// (InstanceLog.Entries, each a RebalanceEntry as JSON), oldest first; an
+// entry that does not decode is left out.
+func DecodeRebalanceEntries(raw []string) []RebalanceEntry {
+	out := make([]RebalanceEntry, 0, len(raw))
+	for _, r := range raw {
+		var e RebalanceEntry
+		if json.Unmarshal([]byte(r), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Rebalance log events.

@@ -25,10 +25,8 @@ func (e *Engine) StartLogTask(ctx context.Context, actor dmsd.Actor, instanceID,
 	if _, ok := c.(dmsd.BrokerLogSource); !ok {
 		return nil, errNoBrokerLog()
 	}
-	if on, err := e.logs.running(ctx, actor.ProjectID, instanceID, typ); err != nil {
+	if err := e.checkLogOff(ctx, actor.ProjectID, instanceID, typ); err != nil {
 		return nil, err
-	} else if on {
-		return nil, dmsd.Errorf(dmsd.ELOGRUNNING, "The instance's log of type %s is already on.", typ)
 	}
 	if fileName == "" {
 		fileName = defaultBrokerLogFile
@@ -63,13 +61,5 @@ func (e *Engine) StopLogTask(ctx context.Context, actor dmsd.Actor, instanceID, 
 	if typ == dmsd.LogTypeRebalance {
 		return e.StopRebalanceLog(ctx, actor, instanceID)
 	}
-	if _, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID); err != nil {
-		return nil, err
-	}
-	if on, err := e.logs.running(ctx, actor.ProjectID, instanceID, typ); err != nil {
-		return nil, err
-	} else if !on {
-		return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "The instance's log of type %s is not on.", typ)
-	}
-	return submit(ctx, e, kafkaTopicLogStop, actor, instanceID, instanceParams{InstanceID: instanceID})
+	return e.stopLog(ctx, actor, instanceID, typ, kafkaTopicLogStop)
 }

@@ -57,7 +57,7 @@ var (
 func startRebalanceLog(ctx context.Context, d *deps, _ *dmsd.Task, inst *dmsd.Instance, p *logParams) error {
 	obs, ok := d.cluster.(dmsd.GroupObserver)
 	if !ok {
-		return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
+		return errNoGroupObserver()
 	}
 	return d.logs.open(ctx, inst, dmsd.LogTypeRebalance, p.FileName, func(ctx context.Context, l *dmsd.InstanceLog) (func(context.Context), error) {
 		baseline, err := obs.GroupMembers(ctx, inst)
@@ -102,6 +102,10 @@ func newRebalanceLogs(store dmsd.InstanceStore, clusters dmsd.Clusters, logger *
 		collectors: map[string]*collector{}}
 	l.logs, _ = store.(dmsd.LogStore)
 	return l
+}
+
+func errNoGroupObserver() error {
+	return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
 }
 
 func errNoLogStore() error {
@@ -286,7 +290,7 @@ func (l *rebalanceLogs) resumeLog(ctx context.Context, log *dmsd.InstanceLog) er
 	case dmsd.LogTypeRebalance:
 		obs, ok := c.(dmsd.GroupObserver)
 		if !ok {
-			return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
+			return errNoGroupObserver()
 		}
 		// The groups as they are now are the resumed log's baseline; the
 		// generations go on from the stored entries.
@@ -380,26 +384,16 @@ func generations(ctx context.Context, logs dmsd.LogStore, log *dmsd.InstanceLog)
 	if err != nil || stored.ID != log.ID {
 		return gens, err
 	}
-	for _, raw := range stored.Entries {
-		var e dmsd.RebalanceEntry
-		if json.Unmarshal([]byte(raw), &e) == nil {
-			gens[e.Group] = max(gens[e.Group], e.Generation)
-		}
+	for _, e := range dmsd.DecodeRebalanceEntries(stored.Entries) {
+		gens[e.Group] = max(gens[e.Group], e.Generation)
 	}
 	return gens, nil
 }
 
 // rebalanceLog returns a stored rebalance log with its entries decoded.
 func rebalanceLog(l *dmsd.InstanceLog) *dmsd.RebalanceLog {
-	out := &dmsd.RebalanceLog{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
-		Entries: make([]dmsd.RebalanceEntry, 0, len(l.Entries))}
-	for _, raw := range l.Entries {
-		var e dmsd.RebalanceEntry
-		if json.Unmarshal([]byte(raw), &e) == nil {
-			out.Entries = append(out.Entries, e)
-		}
-	}
-	return out
+	return &dmsd.RebalanceLog{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+		Entries: dmsd.DecodeRebalanceEntries(l.Entries)}
 }
 
 // changes returns what differs from prev to cur, group by group in name
@@ -468,10 +462,8 @@ func (e *Engine) startRebalanceLog(ctx context.Context, actor dmsd.Actor, instan
 	if _, _, err := e.admin.RunningInstance(ctx, actor, instanceID, false); err != nil {
 		return nil, err
 	}
-	if on, err := e.logs.running(ctx, actor.ProjectID, instanceID, dmsd.LogTypeRebalance); err != nil {
+	if err := e.checkLogOff(ctx, actor.ProjectID, instanceID, dmsd.LogTypeRebalance); err != nil {
 		return nil, err
-	} else if on {
-		return nil, dmsd.Errorf(dmsd.ELOGRUNNING, "The instance's rebalance log is already on.")
 	}
 	return submit(ctx, e, kafkaRebalanceLogStart, actor, instanceID, logParams{InstanceID: instanceID, FileName: fileName})
 }
@@ -491,15 +483,41 @@ func (e *Engine) RebalanceLog(ctx context.Context, actor dmsd.Actor, instanceID 
 // StopRebalanceLog starts kafkaRebalanceLogStop. It returns ELOGNOTRUNNING
 // if the log is not on, EINSTANCENOTFOUND, or SubmitTask's errors.
 func (e *Engine) StopRebalanceLog(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.Task, error) {
+	return e.stopLog(ctx, actor, instanceID, dmsd.LogTypeRebalance, kafkaRebalanceLogStop)
+}
+
+// checkLogOff returns ELOGRUNNING if the instance's log of type typ is on,
+// or the store's error.
+func (e *Engine) checkLogOff(ctx context.Context, projectID, instanceID, typ string) error {
+	if on, err := e.logs.running(ctx, projectID, instanceID, typ); err != nil {
+		return err
+	} else if on {
+		return dmsd.Errorf(dmsd.ELOGRUNNING, "The instance's %s is already on.", logName(typ))
+	}
+	return nil
+}
+
+// stopLog starts kind, the task that turns the instance's log of type typ
+// off. It returns EINSTANCENOTFOUND, ELOGNOTRUNNING if the log is not on,
+// or SubmitTask's errors.
+func (e *Engine) stopLog(ctx context.Context, actor dmsd.Actor, instanceID, typ string, kind *Kind[instanceParams]) (*dmsd.Task, error) {
 	if _, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID); err != nil {
 		return nil, err
 	}
-	if on, err := e.logs.running(ctx, actor.ProjectID, instanceID, dmsd.LogTypeRebalance); err != nil {
+	if on, err := e.logs.running(ctx, actor.ProjectID, instanceID, typ); err != nil {
 		return nil, err
 	} else if !on {
-		return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "The instance's rebalance log is not on.")
+		return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "The instance's %s is not on.", logName(typ))
 	}
-	return submit(ctx, e, kafkaRebalanceLogStop, actor, instanceID, instanceParams{InstanceID: instanceID})
+	return submit(ctx, e, kind, actor, instanceID, instanceParams{InstanceID: instanceID})
+}
+
+// logName names the log of type typ in a message.
+func logName(typ string) string {
+	if typ == dmsd.LogTypeRebalance {
+		return "rebalance log"
+	}
+	return "log of type " + typ
 }
 
 // StopLogs stops every log collector of this process, leaving the logs on

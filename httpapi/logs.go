@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -149,12 +148,7 @@ func handleLogTaskShow(svc dmsd.LogService) http.Handler {
 			if l.Type == dmsd.LogTypeTopic {
 				j.Lines = append([]string{}, l.Entries...)
 			} else {
-				for _, raw := range l.Entries {
-					var e dmsd.RebalanceEntry
-					if json.Unmarshal([]byte(raw), &e) == nil {
-						j.Entries = append(j.Entries, e)
-					}
-				}
+				j.Entries = dmsd.DecodeRebalanceEntries(l.Entries)
 			}
 			out = append(out, j)
 		}
