@@ -60,15 +60,6 @@ func (e *executor) GetTaskCount(ctx context.Context, projectID, instanceID strin
 	return n, e.q.QueryRowContext(ctx, taskCountQuery, instanceID, projectID).Scan(&n)
 }
 
-func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int, error) {
-	var n int
-	// The statuses are in the text, not bound: SQLite prepares a statement
-	// again each time a parameter that chose its plan is bound, and these
-	// choose tasks_one_unfinished, whose condition they repeat.
-	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_seq = `+instanceSeqOfID+` AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0))`,
-		instanceID).Scan(&n)
-}
-
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 	// A task of an instance that is not the project's has no instance seq:
 	// the NOT NULL constraint refuses it.

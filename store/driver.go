@@ -105,9 +105,6 @@ type Executor interface {
 	// GetTaskCount returns an instance's count of task records.
 	GetTaskCount(ctx context.Context, projectID, instanceID string) (int, error)
 
-	// CountUnfinished returns how many tasks of an instance are EXECUTING,
-	// or CREATED and not scheduled.
-	CountUnfinished(ctx context.Context, instanceID string) (int, error)
 	// InsertTask adds a task; a second unfinished task of an instance is a
 	// unique violation.
 	InsertTask(ctx context.Context, r *TaskRow) error

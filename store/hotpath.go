@@ -14,7 +14,8 @@ import (
 type HotQueries interface {
 	// GetInstanceUnfinished reads an instance of a project as GetInstance
 	// does (locking its row when lock is set) and, in the same statement,
-	// counts its unfinished tasks as CountUnfinished does.
+	// counts its unfinished tasks: those EXECUTING, or CREATED and not
+	// scheduled.
 	GetInstanceUnfinished(ctx context.Context, projectID, instanceID string, lock bool) (*InstanceRow, int, error)
 	// SwapInstance saves an instance's record and status if they are still
 	// old and oldStatus, and returns how many rows it changed.
@@ -182,7 +183,8 @@ func (s *Store) saveRunInstance(ctx context.Context, tx ExecutorTx, rs *runSave)
 }
 
 // findInstanceUnfinished reads an instance in its stored form, locking its
-// row, and counts its unfinished tasks (CountUnfinished), in one statement.
+// row, and counts its unfinished tasks (GetInstanceUnfinished), in one
+// statement.
 // It returns EINSTANCENOTFOUND if the instance does not exist in the
 // project.
 func (s *Store) findInstanceUnfinished(ctx context.Context, tx ExecutorTx, projectID, instanceID string) (*dmsd.Instance, int, error) {
