@@ -20,11 +20,12 @@ type HotQueries interface {
 	// SwapInstance saves an instance's record and status if they are still
 	// old and oldStatus, and returns how many rows it changed.
 	SwapInstance(ctx context.Context, id, oldStatus string, old []byte, status string, data []byte) (int64, error)
-	// EndTaskRun saves a task's run as EndCreatedTask does and, only if it
-	// did, swaps its instance's record as SwapInstance does (when r.Data is
-	// set) and deletes the job r.EndJobID (when set) as DeleteJob does. It
-	// returns whether the task was saved and whether the instance was. A
-	// backend that can runs it as one statement.
+	// EndTaskRun saves the status, reason, steps and update time of a
+	// CREATED task whose job is r.JobID (as StartTask matches it) and, only
+	// if it did, swaps its instance's record as SwapInstance does (when
+	// r.Data is set) and deletes the job r.EndJobID (when set) as DeleteJob
+	// does. It returns whether the task was saved and whether the instance
+	// was. A backend that can runs it as one statement.
 	EndTaskRun(ctx context.Context, r *TaskRunRow) (ended, swapped bool, err error)
 	// GetTaskRun reads a task by id alone, as GetTaskByID does, and its
 	// instance, in one statement.
