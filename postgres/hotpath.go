@@ -31,7 +31,7 @@ func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old [
 		data, status, id, oldStatus, old))
 }
 
-// endTaskRunQuery is EndCreatedTask, SwapInstance and DeleteJob in one
+// endTaskRunQuery is the task's update, SwapInstance and DeleteJob in one
 // statement, one round trip: the instance and the job change only if the
 // task did.
 const endTaskRunQuery = `WITH t AS (

@@ -54,12 +54,6 @@ func (e *executor) GetTaskCount(ctx context.Context, projectID, instanceID strin
 	return n, e.q.QueryRow(ctx, `SELECT task_count FROM instances WHERE id = $1 AND project_id = $2`, instanceID, projectID).Scan(&n)
 }
 
-func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int, error) {
-	var n int
-	return n, e.q.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE instance_id = $1 AND (status = $2 OR (status = $3 AND execute_ms = 0))`,
-		instanceID, dmsd.TaskExecuting, dmsd.TaskCreated).Scan(&n)
-}
-
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 	_, err := e.q.Exec(ctx, `INSERT INTO tasks (`+store.TaskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, r.ProjectID, r.InstanceID, r.Name, r.UserID, r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)

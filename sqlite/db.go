@@ -41,10 +41,6 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 
-	// Statements of the hot read paths, prepared once: parsing SQL costs
-	// more than running these lookups.
-	findTaskStmt, findInstanceStmt, countStmt, pageStmt *sql.Stmt
-
 	// writeGen counts the write transactions committed (driver.WriteGeneration).
 	writeGen atomic.Uint64
 	// commits counts every write transaction committed, River's too (Commits).
@@ -88,21 +84,6 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
-	}
-	for _, p := range []struct {
-		stmt  **sql.Stmt
-		query string
-	}{
-		{&db.findTaskStmt, findTaskQuery},
-		{&db.findInstanceStmt, findInstanceQuery},
-		{&db.countStmt, taskCountQuery},
-		{&db.pageStmt, taskPageQuery},
-	} {
-		var err error
-		if *p.stmt, err = read.PrepareContext(ctx, p.query); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
 	}
 	return db, nil
 }
@@ -194,11 +175,6 @@ func (db *DB) SealSecrets(ctx context.Context) (int, error) {
 
 // Close closes the database. Call StopQueue first.
 func (db *DB) Close() error {
-	for _, stmt := range []*sql.Stmt{db.findTaskStmt, db.findInstanceStmt, db.countStmt, db.pageStmt} {
-		if stmt != nil {
-			stmt.Close()
-		}
-	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

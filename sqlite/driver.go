@@ -91,25 +91,6 @@ func (e *executor) Commit(context.Context) error {
 }
 func (e *executor) Rollback(context.Context) error { return e.tx.Rollback() }
 
-// stmt returns a statement prepared on the read pool, in e's transaction if
-// it has one; nil on the write connection, where the query is parsed anew.
-func (e *executor) stmt(ctx context.Context, s *sql.Stmt) *sql.Stmt {
-	switch {
-	case !e.read:
-		return nil
-	case e.tx != nil:
-		return e.tx.StmtContext(ctx, s)
-	}
-	return s
-}
-
-func (e *executor) queryRow(ctx context.Context, s *sql.Stmt, query string, args ...any) *sql.Row {
-	if st := e.stmt(ctx, s); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return e.q.QueryRowContext(ctx, query, args...)
-}
-
 func rowsAffected(res sql.Result, err error) (int64, error) {
 	if err != nil {
 		return 0, err

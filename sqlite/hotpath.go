@@ -6,9 +6,11 @@ import (
 	"github.com/dmsd/dmsd/store"
 )
 
-// getInstanceUnfinishedQuery is findInstanceQuery with CountUnfinished's
-// count of the instance's unfinished tasks, whose statuses are in the text
-// for the same reason.
+// getInstanceUnfinishedQuery is findInstanceQuery with the count of the
+// instance's unfinished tasks. The statuses are in the text, not bound:
+// SQLite prepares a statement again each time a parameter that chose its
+// plan is bound, and these choose tasks_one_unfinished, whose condition they
+// repeat.
 const getInstanceUnfinishedQuery = `SELECT id, project_id, status, data, created_ms,
     (SELECT count(*) FROM tasks WHERE instance_seq = instances.seq AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0)))
 FROM instances WHERE id = ? AND project_id = ?`

@@ -179,7 +179,7 @@ func TestUpgradeKeepsTaskRecords(t *testing.T) {
 		require.Equal(t, string(dmsd.TaskCreated), r.Status)
 		require.NotZero(t, r.ExecuteMs)
 	}
-	unfinished, err := e.CountUnfinished(ctx, instances[0].ID)
+	_, unfinished, err := e.GetInstanceUnfinished(ctx, instances[0].ProjectID, instances[0].ID, false)
 	require.NoError(t, err)
 	require.Equal(t, 1, unfinished, "the executing task")
 

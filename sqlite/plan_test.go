@@ -65,7 +65,7 @@ func TestTaskQueriesUseIndexes(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = e.GetTaskVersion(ctx, task.ProjectID, task.InstanceID, id)
 	require.NoError(t, err)
-	_, err = e.CountUnfinished(ctx, inst.ID)
+	_, _, err = e.GetInstanceUnfinished(ctx, inst.ProjectID, inst.ID, false)
 	require.NoError(t, err)
 	for _, scheduled := range []bool{false, true} {
 		_, err = e.CountTasks(ctx, inst.ID, 0, f.Newest.UnixMilli(), scheduled)

@@ -19,7 +19,7 @@ const (
 func (e *executor) GetInstance(ctx context.Context, projectID, instanceID string, _ bool) (*store.InstanceRow, error) {
 	// One writer holds the database for the whole transaction: no row lock
 	// is needed.
-	return store.ScanInstance(e.queryRow(ctx, e.db.findInstanceStmt, findInstanceQuery, instanceID, projectID))
+	return store.ScanInstance(e.q.QueryRowContext(ctx, findInstanceQuery, instanceID, projectID))
 }
 
 func (e *executor) ListInstances(ctx context.Context, projectID string) ([]*store.InstanceRow, error) {
@@ -57,16 +57,7 @@ func (e *executor) AddTaskCount(ctx context.Context, instanceID string, delta in
 
 func (e *executor) GetTaskCount(ctx context.Context, projectID, instanceID string) (int, error) {
 	var n int
-	return n, e.queryRow(ctx, e.db.countStmt, taskCountQuery, instanceID, projectID).Scan(&n)
-}
-
-func (e *executor) CountUnfinished(ctx context.Context, instanceID string) (int, error) {
-	var n int
-	// The statuses are in the text, not bound: SQLite prepares a statement
-	// again each time a parameter that chose its plan is bound, and these
-	// choose tasks_one_unfinished, whose condition they repeat.
-	return n, e.q.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE instance_seq = `+instanceSeqOfID+` AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0))`,
-		instanceID).Scan(&n)
+	return n, e.q.QueryRowContext(ctx, taskCountQuery, instanceID, projectID).Scan(&n)
 }
 
 func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
@@ -79,7 +70,7 @@ func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 }
 
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, _ bool) (*store.TaskRow, error) {
-	return scanTask(e.queryRow(ctx, e.db.findTaskStmt, findTaskQuery, packID(taskID), instanceID, projectID))
+	return scanTask(e.q.QueryRowContext(ctx, findTaskQuery, packID(taskID), instanceID, projectID))
 }
 
 func (e *executor) GetTaskVersion(ctx context.Context, projectID, instanceID, taskID string) (status string, updatedMs int64, err error) {
@@ -137,8 +128,6 @@ func (e *executor) ListTasks(ctx context.Context, instanceID string, begin, end 
 	var err error
 	if scheduled {
 		rows, err = e.q.QueryContext(ctx, scheduledPageQuery, instanceID, begin, end, limit, offset)
-	} else if st := e.stmt(ctx, e.db.pageStmt); st != nil {
-		rows, err = st.QueryContext(ctx, instanceID, begin, end, limit, offset)
 	} else {
 		rows, err = e.q.QueryContext(ctx, taskPageQuery, instanceID, begin, end, limit, offset)
 	}

@@ -2,6 +2,9 @@ package sqlite
 
 import "context"
 
+// EndCreatedTask saves the status, reason, steps and update time of a
+// CREATED task whose job is jobID (as StartTask matches it), and returns how
+// many rows it changed: the first statement of EndTaskRun.
 func (e *executor) EndCreatedTask(ctx context.Context, taskID string, jobID int64, status, reason string, steps []byte, updatedMs int64) (int64, error) {
 	return rowsAffected(e.q.ExecContext(ctx, `UPDATE tasks SET status = ?, reason = ?, steps = ?, updated_ms = ? WHERE id = ? AND status = 'CREATED' AND (? = 0 OR job_id IN (0, ?))`,
 		status, reason, steps, updatedMs, packID(taskID), jobID, jobID))

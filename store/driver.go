@@ -105,9 +105,6 @@ type Executor interface {
 	// GetTaskCount returns an instance's count of task records.
 	GetTaskCount(ctx context.Context, projectID, instanceID string) (int, error)
 
-	// CountUnfinished returns how many tasks of an instance are EXECUTING,
-	// or CREATED and not scheduled.
-	CountUnfinished(ctx context.Context, instanceID string) (int, error)
 	// InsertTask adds a task; a second unfinished task of an instance is a
 	// unique violation.
 	InsertTask(ctx context.Context, r *TaskRow) error
@@ -133,10 +130,6 @@ type Executor interface {
 	RescheduleTask(ctx context.Context, taskID string, executeMs, jobID, updatedMs int64) error
 	// DeleteTask deletes a task, whatever its status: the caller decides.
 	DeleteTask(ctx context.Context, taskID string) error
-	// EndCreatedTask saves the status, reason, steps and update time of a
-	// CREATED task whose job is jobID (as StartTask matches it), and
-	// returns how many rows it changed.
-	EndCreatedTask(ctx context.Context, taskID string, jobID int64, status, reason string, steps []byte, updatedMs int64) (int64, error)
 	// DeleteJob deletes a queue job, whatever its state, as its task
 	// ends; a job that is gone is fine.
 	DeleteJob(ctx context.Context, jobID int64) error

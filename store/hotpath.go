@@ -14,16 +14,18 @@ import (
 type HotQueries interface {
 	// GetInstanceUnfinished reads an instance of a project as GetInstance
 	// does (locking its row when lock is set) and, in the same statement,
-	// counts its unfinished tasks as CountUnfinished does.
+	// counts its unfinished tasks: those EXECUTING, or CREATED and not
+	// scheduled.
 	GetInstanceUnfinished(ctx context.Context, projectID, instanceID string, lock bool) (*InstanceRow, int, error)
 	// SwapInstance saves an instance's record and status if they are still
 	// old and oldStatus, and returns how many rows it changed.
 	SwapInstance(ctx context.Context, id, oldStatus string, old []byte, status string, data []byte) (int64, error)
-	// EndTaskRun saves a task's run as EndCreatedTask does and, only if it
-	// did, swaps its instance's record as SwapInstance does (when r.Data is
-	// set) and deletes the job r.EndJobID (when set) as DeleteJob does. It
-	// returns whether the task was saved and whether the instance was. A
-	// backend that can runs it as one statement.
+	// EndTaskRun saves the status, reason, steps and update time of a
+	// CREATED task whose job is r.JobID (as StartTask matches it) and, only
+	// if it did, swaps its instance's record as SwapInstance does (when
+	// r.Data is set) and deletes the job r.EndJobID (when set) as DeleteJob
+	// does. It returns whether the task was saved and whether the instance
+	// was. A backend that can runs it as one statement.
 	EndTaskRun(ctx context.Context, r *TaskRunRow) (ended, swapped bool, err error)
 	// GetTaskRun reads a task by id alone, as GetTaskByID does, and its
 	// instance, in one statement.
@@ -182,7 +184,8 @@ func (s *Store) saveRunInstance(ctx context.Context, tx ExecutorTx, rs *runSave)
 }
 
 // findInstanceUnfinished reads an instance in its stored form, locking its
-// row, and counts its unfinished tasks (CountUnfinished), in one statement.
+// row, and counts its unfinished tasks (GetInstanceUnfinished), in one
+// statement.
 // It returns EINSTANCENOTFOUND if the instance does not exist in the
 // project.
 func (s *Store) findInstanceUnfinished(ctx context.Context, tx ExecutorTx, projectID, instanceID string) (*dmsd.Instance, int, error) {

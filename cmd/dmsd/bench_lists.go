@@ -47,8 +47,8 @@ func benchLists(ctx context.Context, cfg benchConfig, dir string, progress func(
 
 // benchListRatio builds two fixtures of instances instances, with small and
 // large records on each, and times the windowed first page of the first
-// instance of each, one after the other, for cfg.duration in each of
-// cfg.rounds rounds. Its row is the median of the ratios of the pairs, with
+// instance of each, one after the other, for cfg.duration per side (twice
+// it in all) in each of cfg.rounds rounds. Its row is the median of the ratios of the pairs, with
 // their 10th and 90th percentiles.
 func benchListRatio(ctx context.Context, cfg benchConfig, dir, name string, instances, small, large int) (benchRow, error) {
 	sf, err := sqlite.BuildTaskFixture(ctx, filepath.Join(dir, name+"-small.db"), instances, small)

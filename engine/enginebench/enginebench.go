@@ -176,45 +176,34 @@ func Run[TTx any](ctx context.Context, db DB, driver riverdriver.Driver[TTx], cf
 		return err
 	}
 	res := &Result{}
-	// perUnit returns what count counted during measure, per task (job).
-	perUnit := func(count func() uint64, measure func() error) (float64, error) {
+	// perUnit runs measure and, when count is set, adds to into what count
+	// counted meanwhile, per task (job).
+	perUnit := func(count func() uint64, into *[]float64, measure func() error) error {
 		if count == nil {
-			return 0, measure()
+			return measure()
 		}
 		before := count()
 		err := measure()
-		return float64(count()-before) / float64(cfg.Instances*cfg.PerRound), err
+		*into = append(*into, float64(count()-before)/float64(cfg.Instances*cfg.PerRound))
+		return err
 	}
 	for round := range cfg.Rounds {
 		var tr, jr float64
 		measureTasks := func() error {
-			var before uint64
-			if cfg.Writes != nil {
-				before = cfg.Writes()
-			}
-			stmts, err := perUnit(cfg.Statements, func() error {
-				var err error
-				tr, err = run(task, func(slot int) chan struct{} { return fs.of(ids[slot]) })
-				return err
+			return perUnit(cfg.Writes, &res.WritesPerTask, func() error {
+				return perUnit(cfg.Statements, &res.StatementsPerTask, func() error {
+					var err error
+					tr, err = run(task, func(slot int) chan struct{} { return fs.of(ids[slot]) })
+					return err
+				})
 			})
-			if cfg.Writes != nil {
-				res.WritesPerTask = append(res.WritesPerTask, float64(cfg.Writes()-before)/float64(cfg.Instances*cfg.PerRound))
-			}
-			if cfg.Statements != nil {
-				res.StatementsPerTask = append(res.StatementsPerTask, stmts)
-			}
-			return err
 		}
 		measureJobs := func() error {
-			stmts, err := perUnit(cfg.Statements, func() error {
+			return perUnit(cfg.Statements, &res.StatementsPerJob, func() error {
 				var err error
 				jr, err = run(job, func(slot int) chan struct{} { return noop.done[slot] })
 				return err
 			})
-			if cfg.Statements != nil {
-				res.StatementsPerJob = append(res.StatementsPerJob, stmts)
-			}
-			return err
 		}
 		first, second := measureTasks, measureJobs
 		if round%2 == 1 {
