@@ -39,6 +39,10 @@ const (
 // dmsd does not have and are refused with ECONNECTTYPE.
 const KafkaReplicatorSource = "KAFKA_REPLICATOR_SOURCE"
 
+// MaxConnectTaskNum is the largest task_num a replication task may have: the
+// number of consumer-producer loops each of its flows runs.
+const MaxConnectTaskNum = 20
+
 // ProvenanceHeader is the record header a replication task adds, when asked,
 // naming the cluster a record was first written to; a task does not copy a
 // record back to the cluster its header names, so two-way tasks do not loop.
@@ -148,8 +152,8 @@ func (t *ConnectTask) Validate() error {
 	if p.TaskNum == 0 {
 		p.TaskNum = 1
 	}
-	if p.TaskNum < 1 || p.TaskNum > 20 {
-		return Errorf(EINVALID, "Invalid request parameter: task_num must be 1-20.")
+	if p.TaskNum < 1 || p.TaskNum > MaxConnectTaskNum {
+		return Errorf(EINVALID, "Invalid request parameter: task_num must be 1-%d.", MaxConnectTaskNum)
 	}
 	if p.ReplicationFactor == 0 {
 		p.ReplicationFactor = 3

@@ -1,9 +1,6 @@
 package dmsd
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // ConnectTaskChange is what ModifyConnectorTask changes in a replication
 // task: each field that is set (not nil) replaces the task's, the others
@@ -61,7 +58,7 @@ func (c *ConnectTaskChange) Apply(t *ConnectTask) (*ConnectTask, error) {
 	}
 	p, q := &n.Peer, c.Peer
 	if q.InstanceID != nil && *q.InstanceID != p.InstanceID ||
-		q.BootstrapServers != nil && strings.Join(*q.BootstrapServers, ",") != strings.Join(p.BootstrapServers, ",") {
+		q.BootstrapServers != nil && !slices.Equal(*q.BootstrapServers, p.BootstrapServers) {
 		return nil, Errorf(EINVALID, "Invalid request parameter: the peer of a task (instance_id, bootstrap_servers) cannot change, as its saved offsets are the old peer's; create another task.")
 	}
 	p.BootstrapServers = slices.Clone(p.BootstrapServers)

@@ -75,14 +75,8 @@ func peerOf(p *connectPeerJSON) (dmsd.ConnectPeer, error) {
 	if p == nil {
 		return dmsd.ConnectPeer{}, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: source_task is required.")
 	}
-	var servers []string
-	for _, s := range strings.Split(p.BootstrapServers, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			servers = append(servers, s)
-		}
-	}
 	return dmsd.ConnectPeer{
-		CurrentClusterName: p.CurrentClusterName, ClusterName: p.ClusterName, InstanceID: p.InstanceID, BootstrapServers: servers,
+		CurrentClusterName: p.CurrentClusterName, ClusterName: p.ClusterName, InstanceID: p.InstanceID, BootstrapServers: splitList(p.BootstrapServers),
 		SecurityProtocol: p.SecurityProtocol, Direction: p.Direction, SyncConsumerOffsets: p.SyncConsumerOffsetsEnabled,
 		ReplicationFactor: int(p.ReplicationFactor), TaskNum: int(p.TaskNum), RenameTopic: p.RenameTopicEnabled,
 		ProvenanceHeader: p.ProvenanceHeaderEnabled, ConsumerStrategy: p.ConsumerStrategy, CompressionType: p.CompressionType,
@@ -201,12 +195,7 @@ func handleConnectTaskCreate(svc dmsd.ConnectTaskService) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		t := &dmsd.ConnectTask{InstanceID: instanceID, Name: req.TaskName, TopicsRegex: req.TopicsRegex, Peer: peer}
-		for _, s := range strings.Split(req.Topics, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				t.Topics = append(t.Topics, s)
-			}
-		}
+		t := &dmsd.ConnectTask{InstanceID: instanceID, Name: req.TaskName, Topics: splitList(req.Topics), TopicsRegex: req.TopicsRegex, Peer: peer}
 		if err := svc.CreateConnectTask(r.Context(), actorFrom(r), t, req.StartLater); err != nil {
 			writeError(w, r, err)
 			return

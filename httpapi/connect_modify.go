@@ -58,7 +58,8 @@ func splitList(s string) []string {
 
 // changeOf returns the change a ModifyConnectorTask body asks for. It
 // returns ECONNECTTYPE for a source or sink other than the Kafka
-// replicator's, EINVALID for another task's id or a SASL login (as create).
+// replicator's, EINVALID for another task's id or a SASL login: a task keeps
+// the login it was created with (ConnectPeerChange has no field for it).
 func changeOf(taskID string, req *modifyConnectTaskRequest) (*dmsd.ConnectTaskChange, error) {
 	if req.SourceType != nil && *req.SourceType != dmsd.KafkaReplicatorSource {
 		return nil, dmsd.ConnectTypeRefused("source_type", *req.SourceType)
@@ -82,7 +83,7 @@ func changeOf(taskID string, req *modifyConnectTaskRequest) (*dmsd.ConnectTaskCh
 		return c, nil
 	}
 	if given(p.UserName) || given(p.Password) || given(p.SASLMechanism) {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a SASL login to a peer given by bootstrap_servers is not supported; name a peer instance by instance_id.")
+		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the SASL login of a task (user_name, password, sasl_mechanism) cannot be modified; create another task.")
 	}
 	q := &c.Peer
 	q.CurrentClusterName, q.ClusterName, q.InstanceID = p.CurrentClusterName, p.ClusterName, p.InstanceID

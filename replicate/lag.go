@@ -2,7 +2,8 @@ package replicate
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/dmsd/dmsd"
@@ -36,6 +37,7 @@ func (s *Service) lag(ctx context.Context, t *dmsd.ConnectTask) []dmsd.ConnectLa
 		if len(topics) == 0 {
 			continue
 		}
+		names := slices.Sorted(maps.Keys(topics))
 		var opts []kgo.Opt
 		if f.FromPeer {
 			opts, err = peerOpts(ctx, s.store, s.open, t)
@@ -45,7 +47,7 @@ func (s *Service) lag(ctx context.Context, t *dmsd.ConnectTask) []dmsd.ConnectLa
 		if err != nil {
 			continue
 		}
-		ends, err := endOffsets(ctx, opts, topics)
+		ends, err := endOffsets(ctx, opts, names)
 		if err != nil {
 			continue
 		}
@@ -55,11 +57,6 @@ func (s *Service) lag(ctx context.Context, t *dmsd.ConnectTask) []dmsd.ConnectLa
 				sum[l.Topic] += max(0, l.Offset-n)
 			}
 		})
-		names := make([]string, 0, len(topics))
-		for name := range topics {
-			names = append(names, name)
-		}
-		sort.Strings(names)
 		for _, name := range names {
 			out = append(out, dmsd.ConnectLag{Flow: f.Name, Topic: name, Lag: sum[name]})
 		}
@@ -69,7 +66,7 @@ func (s *Service) lag(ctx context.Context, t *dmsd.ConnectTask) []dmsd.ConnectLa
 
 // endOffsets lists the end offsets of topics on the cluster opts reach,
 // within 5 seconds.
-func endOffsets(ctx context.Context, opts []kgo.Opt, topics map[string]bool) (kadm.ListedOffsets, error) {
+func endOffsets(ctx context.Context, opts []kgo.Opt, topics []string) (kadm.ListedOffsets, error) {
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, err
@@ -77,11 +74,7 @@ func endOffsets(ctx context.Context, opts []kgo.Opt, topics map[string]bool) (ka
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	names := make([]string, 0, len(topics))
-	for name := range topics {
-		names = append(names, name)
-	}
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, names...)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topics...)
 	if err != nil {
 		return nil, err
 	}

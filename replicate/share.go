@@ -9,9 +9,6 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// maxTaskNum is the largest task_num Validate accepts.
-const maxTaskNum = 20
-
 // A share is the part of a flow's source partitions that one of its
 // task_num loops copies: each loop has its own source consumer and its own
 // count of unacknowledged records; the target producer's records of one
@@ -67,7 +64,7 @@ func (w *Worker) recoverBatches(ctx context.Context, t *dmsd.ConnectTask, f *dms
 	if sh.index != 0 {
 		return nil
 	}
-	for i := sh.of; i < maxTaskNum; i++ {
+	for i := sh.of; i < dmsd.MaxConnectTaskNum; i++ {
 		if err := w.store.RecoverConnectBatch(ctx, t.ID, (share{index: i}).batchKey(f.Name)); err != nil {
 			return err
 		}

@@ -333,7 +333,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 		return nil, err
 	}
 	starts := map[string]map[int32]kgo.Offset{}
-	have := map[[2]any]bool{}
+	have := map[topicPartition]bool{}
 	for _, o := range saved {
 		if o.Flow != f.Name || !t.Selects(o.Topic) || !sh.owns(o.Topic, o.Partition) {
 			continue
@@ -342,7 +342,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 			starts[o.Topic] = map[int32]kgo.Offset{}
 		}
 		starts[o.Topic][o.Partition] = kgo.NewOffset().At(o.Next)
-		have[[2]any{o.Topic, o.Partition}] = true
+		have[topicPartition{o.Topic, o.Partition}] = true
 	}
 	var list kadm.ListedOffsets
 	if f.Strategy == "earliest" {
@@ -355,7 +355,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 	}
 	var fresh []dmsd.ConnectOffset
 	list.Each(func(l kadm.ListedOffset) {
-		if have[[2]any{l.Topic, l.Partition}] || l.Err != nil || !sh.owns(l.Topic, l.Partition) {
+		if have[topicPartition{l.Topic, l.Partition}] || l.Err != nil || !sh.owns(l.Topic, l.Partition) {
 			return
 		}
 		if starts[l.Topic] == nil {

@@ -40,6 +40,12 @@ func errConnectTaskNotFound() error {
 	return dmsd.Errorf(dmsd.ECONNECTTASKNOTFOUND, "The Smart Connect task does not exist.")
 }
 
+// errConnectTaskNameTaken is the error of a task given a name another task
+// of its instance has.
+func errConnectTaskNameTaken(name string) error {
+	return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a Smart Connect task named %s exists already.", name)
+}
+
 func decodeConnectTask(r *ConnectTaskRow) (*dmsd.ConnectTask, error) {
 	var rec connectRecord
 	if err := json.Unmarshal(r.Data, &rec); err != nil {
@@ -70,7 +76,7 @@ func (s *Store) CreateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err
 		err := tx.InsertConnectTask(ctx, &ConnectTaskRow{ID: t.ID, ProjectID: t.ProjectID, InstanceID: t.InstanceID, Name: t.Name,
 			Status: t.Status, Reason: t.Reason, Data: data, CreatedMs: t.CreatedAt.UnixMilli()})
 		if s.isUnique(err) {
-			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a Smart Connect task named %s exists already.", t.Name)
+			return errConnectTaskNameTaken(t.Name)
 		}
 		return err
 	})

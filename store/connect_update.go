@@ -19,7 +19,7 @@ func (s *Store) UpdateConnectTask(ctx context.Context, t *dmsd.ConnectTask) (err
 	return s.inTx(ctx, func(tx ExecutorTx) error {
 		n, err := tx.UpdateConnectTask(ctx, t.ID, t.Name, data)
 		if s.isUnique(err) {
-			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a Smart Connect task named %s exists already.", t.Name)
+			return errConnectTaskNameTaken(t.Name)
 		}
 		if err == nil && n == 0 {
 			return errConnectTaskNotFound()
