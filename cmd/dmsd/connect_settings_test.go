@@ -197,4 +197,9 @@ func TestConnectTaskNumLagAndModify(t *testing.T) {
 		_, err = c.ModifyConnectorTask(&model.ModifyConnectorTaskRequest{InstanceId: *here.InstanceId, TaskId: id, Body: &model.SmartConnectTaskEntity{SourceTask: bad}})
 		requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
 	}
+	// The peer instance is checked as at creation: its listeners speak
+	// PLAINTEXT, not SASL_SSL.
+	_, err = c.ModifyConnectorTask(&model.ModifyConnectorTaskRequest{InstanceId: *here.InstanceId, TaskId: id, Body: &model.SmartConnectTaskEntity{
+		SourceTask: &model.SmartConnectTaskRespSourceConfig{SecurityProtocol: ptr("SASL_SSL")}}})
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.ECONNECTPEER)
 }
