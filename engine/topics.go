@@ -27,11 +27,13 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 	return t, dynamic, static, nil
 }
 
-// UpdateInstance validates the update as creation would. It refuses it with
-// ETASKRUNNING while a task of the instance is unfinished, so that no step
-// writes an older copy of the instance over it; then it saves the name,
-// description and maintenance window in place and, if the retention policy
-// changes, starts changeRetentionPolicy.
+// UpdateInstance validates the update as creation would. A change of the
+// name, description or maintenance window is refused with ETASKRUNNING while
+// a task of the instance is unfinished, so that no step writes an older copy
+// of the instance over it, and is saved in place; then, if the retention
+// policy changes, it starts changeRetentionPolicy, which the submission
+// refuses with ETASKRUNNING or EINSTANCESTATUS as any task's. It returns the
+// task, nil when the policy does not change.
 func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {
@@ -44,17 +46,19 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	if err != nil {
 		return nil, err
 	}
-	if latest, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 1}); err != nil {
-		return nil, err
-	} else if len(latest) > 0 && !latest[0].Status.Finished() {
-		return nil, dmsd.Errorf(dmsd.ETASKRUNNING, "A background task of this instance is running.")
-	}
 	changesPolicy := updated.RetentionPolicy != inst.RetentionPolicy
-	if inst.Status != dmsd.InstanceRunning && (changesPolicy || inst.Status != dmsd.InstanceError) {
-		return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
-	}
 	updated.RetentionPolicy = inst.RetentionPolicy // The task changes it.
 	if updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd {
+		// Saved before the task is submitted, so checked before either:
+		// nothing of the update is saved when its task would be refused.
+		if latest, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 1}); err != nil {
+			return nil, err
+		} else if len(latest) > 0 && !latest[0].Status.Finished() {
+			return nil, dmsd.Errorf(dmsd.ETASKRUNNING, "A background task of this instance is running.")
+		}
+		if inst.Status != dmsd.InstanceRunning && (changesPolicy || inst.Status != dmsd.InstanceError) {
+			return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
+		}
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sort"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,9 @@ type DB struct {
 	// statements counts the statements run on the write connection
 	// (Statements).
 	statements atomic.Uint64
+	// ckpt copies the WAL into the database; checkpoints counts its copies.
+	ckpt        *checkpointer
+	checkpoints atomic.Uint64
 
 	secrets dmsd.SecretBox
 }
@@ -58,8 +62,10 @@ type Option func(*DB)
 // Secrets makes the database seal instances' secrets with box.
 func Secrets(box dmsd.SecretBox) Option { return func(db *DB) { db.secrets = box } }
 
-// PollInterval is how often the queue should look for due jobs: River's
-// SQLite driver has no notifications.
+// PollInterval is how often the queue should look for due jobs. River's
+// SQLite driver tells of inserted jobs through a table it reads every 50 ms;
+// the poll finds the jobs whose telling River's limit of one per queue per
+// fetch cooldown left out.
 const PollInterval = 200 * time.Millisecond
 
 // Open opens (creating if needed) the database at path, applies dmsd's and
@@ -70,7 +76,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
 	db := &DB{path: path, logger: logger}
-	write := openPool(dsn+"&_txlock=immediate", &db.commits, &db.statements)
+	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", &db.commits, &db.statements)
 	write.SetMaxOpenConns(1)
 	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil)
 	read.SetMaxOpenConns(4)
@@ -81,6 +87,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 		opt(db)
 	}
 	db.Store = store.New(driver{db}, store.Secrets(db.secrets))
+	db.startCheckpointer(dsn)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -175,7 +182,7 @@ func (db *DB) SealSecrets(ctx context.Context) (int, error) {
 
 // Close closes the database. Call StopQueue first.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.ckpt.close(), db.read.Close(), db.write.Close())
 }
 
 // LockReplica does nothing: the data dir's lock, taken before the database
