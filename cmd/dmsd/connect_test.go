@@ -65,6 +65,27 @@ func readAll(t *testing.T, inst *model.ShowInstanceResponse, topic string, want 
 	return out
 }
 
+// readKeys reads topic from the start on inst until it has seen want
+// distinct keys, or within passes. It returns the records read, duplicates
+// included, and how many times it read each key: unlike readAll, a record
+// copied twice does not take the place of one not read yet.
+func readKeys(t *testing.T, inst *model.ShowInstanceResponse, topic string, want int, within time.Duration) ([]*kgo.Record, map[string]int) {
+	t.Helper()
+	cl := connectClient(t, inst, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	var out []*kgo.Record
+	seen := map[string]int{}
+	for len(seen) < want && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			out = append(out, r)
+			seen[string(r.Key)]++
+		})
+	}
+	return out, seen
+}
+
 func newReplicationTask(name, peer, direction string, startLater bool) *model.CreateConnectorTaskRequest {
 	return &model.CreateConnectorTaskRequest{Body: &model.CreateSmartConnectTaskReq{
 		TaskName:   ptr(name),
@@ -283,11 +304,7 @@ func TestConnectSurvivesSIGKILL(t *testing.T) {
 
 	p = startProcess(t, bin, dir)
 	c = newSDKClient(t, p.url, seed.creds[0])
-	got := readAll(t, here, "there.orders", total, 60*time.Second)
-	seen := map[string]int{}
-	for _, r := range got {
-		seen[string(r.Key)]++
-	}
+	got, seen := readKeys(t, here, "there.orders", total, 60*time.Second)
 	require.Len(t, seen, total, "every source record is on the target")
 	var duplicates struct {
 		Duplicates int64 `json:"duplicates"`
