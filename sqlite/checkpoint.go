@@ -7,10 +7,9 @@ import (
 )
 
 const (
-	// checkpointEvery is how often the checkpointer copies the WAL's
-	// committed pages into the database, when something was committed since
-	// its last copy.
-	checkpointEvery = 50 * time.Millisecond
+	// checkpointAfter is how long the checkpointer lets commits gather after
+	// the first one it is told of before it copies them all.
+	checkpointAfter = 50 * time.Millisecond
 	// walBackstopPages is the WAL size past which a commit checkpoints
 	// itself, as every commit past 1,000 pages does by SQLite's default:
 	// only when the checkpointer falls that far behind.
@@ -24,11 +23,24 @@ const (
 // submission and end, and River's fetches, wait for (milliseconds, where a
 // commit takes tens of microseconds). A PASSIVE checkpoint copies beside the
 // writer and readers, and the next write transaction after a complete one
-// starts the WAL over, which keeps it small.
+// starts the WAL over, which keeps it small. An idle database costs it
+// nothing: it waits for a commit.
 type checkpointer struct {
 	conn *sql.DB
-	stop context.CancelFunc
-	done chan struct{}
+	// dirty holds a signal when a commit has not been copied yet.
+	dirty chan struct{}
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+// committed tells the checkpointer of a commit, and counts it (Commits). The
+// write connection calls it after each commit that changed a row.
+func (db *DB) committed() {
+	db.commits.Add(1)
+	select {
+	case db.ckpt.dirty <- struct{}{}:
+	default: // Already told.
+	}
 }
 
 // startCheckpointer starts the checkpointer of db on its own connection to
@@ -37,34 +49,34 @@ func (db *DB) startCheckpointer(dsn string) {
 	conn := openPool(dsn, nil, nil)
 	conn.SetMaxOpenConns(1)
 	ctx, stop := context.WithCancel(context.Background())
-	db.ckpt = &checkpointer{conn: conn, stop: stop, done: make(chan struct{})}
+	db.ckpt = &checkpointer{conn: conn, dirty: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
 	go db.checkpointLoop(ctx)
 }
 
 func (db *DB) checkpointLoop(ctx context.Context) {
 	defer close(db.ckpt.done)
-	tick := time.NewTicker(checkpointEvery)
-	defer tick.Stop()
-	var copied uint64
+	gather := time.NewTimer(checkpointAfter)
+	gather.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-db.ckpt.dirty:
 		}
-		n := db.commits.Load()
-		if n == copied {
-			continue
+		gather.Reset(checkpointAfter)
+		select {
+		case <-ctx.Done():
+			return
+		case <-gather.C:
 		}
 		// A checkpoint that fails (the disk, a busy lock) leaves the pages
-		// in the WAL for the next one, or for the backstop.
+		// in the WAL for the next commit's, or for the backstop.
 		if _, err := db.ckpt.conn.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 			if ctx.Err() == nil {
 				db.logger.Debug("WAL checkpoint failed; the next one retries", "error", err)
 			}
 			continue
 		}
-		copied = n
 		db.checkpoints.Add(1)
 	}
 }

@@ -49,7 +49,8 @@ type DB struct {
 	// statements counts the statements run on the write connection
 	// (Statements).
 	statements atomic.Uint64
-	// ckpt copies the WAL into the database; checkpoints counts its copies.
+	// ckpt copies the WAL into the database; checkpoints counts its
+	// copies.
 	ckpt        *checkpointer
 	checkpoints atomic.Uint64
 
@@ -73,10 +74,11 @@ const PollInterval = 200 * time.Millisecond
 // be opened or a migration fails.
 func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db := &DB{path: path, logger: logger}
+	db.startCheckpointer(dsn) // Before the first commit, which tells it.
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
-	db := &DB{path: path, logger: logger}
-	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", &db.commits, &db.statements)
+	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", db.committed, &db.statements)
 	write.SetMaxOpenConns(1)
 	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil)
 	read.SetMaxOpenConns(4)
@@ -87,7 +89,6 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 		opt(db)
 	}
 	db.Store = store.New(driver{db}, store.Secrets(db.secrets))
-	db.startCheckpointer(dsn)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)

@@ -10,19 +10,19 @@ import (
 )
 
 // openPool returns a pool of connections on dsn that keep their statements
-// prepared (cachedConn). When commits is set, its connections count in it
+// prepared (cachedConn). When committed is set, its connections call it after
 // every transaction they commit that changed a row: on the write pool, the
 // store's and River's own (its fetches, completions and maintenance), as they
 // share the connection. A transaction that changed no row (a poll that found
-// no job) wrote nothing to the database and is not counted. When statements
-// is set, its connections count in it every statement they run.
-func openPool(dsn string, commits, statements *atomic.Uint64) *sql.DB {
+// no job) wrote nothing to the database and is not told. When statements is
+// set, its connections count in it every statement they run.
+func openPool(dsn string, committed func(), statements *atomic.Uint64) *sql.DB {
 	// A driver of its own, so that the hooks reach this pool's connections
 	// and no other.
 	d := &sqlite3.Driver{}
 	d.RegisterConnectionHook(func(conn sqlite3.ExecQuerierContext, _ string) error {
 		h, ok := conn.(sqlite3.HookRegisterer)
-		if !ok || commits == nil {
+		if !ok || committed == nil {
 			return nil
 		}
 		// A connection is used by one goroutine at a time, and the hooks
@@ -31,7 +31,7 @@ func openPool(dsn string, commits, statements *atomic.Uint64) *sql.DB {
 		h.RegisterPreUpdateHook(func(sqlite3.SQLitePreUpdateData) { changed = true })
 		h.RegisterCommitHook(func() int32 {
 			if changed {
-				commits.Add(1)
+				committed()
 			}
 			changed = false
 			return 0
