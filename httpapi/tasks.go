@@ -79,54 +79,51 @@ func taskFilterOf(r *http.Request) (dmsd.TaskFilter, error) {
 }
 
 func handleTaskList(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		f, err := taskFilterOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		tasks, count, err := store.ListTasks(r.Context(), f)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := taskListJSON{TaskCount: strconv.Itoa(count), Tasks: make([]taskJSON, len(tasks))}
 		for i, t := range tasks {
 			out.Tasks[i] = toTaskJSON(t)
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 func handleTaskShow(store dmsd.TaskStore) http.Handler {
 	var bodies taskBodyCache
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		t, err := findTask(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		body, err := bodies.body(t)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, body)
+		return nil
 	})
 }
 
 func handleTaskDelete(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		projectID, instanceID, taskID, err := taskPath(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := store.DeleteTask(r.Context(), projectID, instanceID, taskID); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -147,17 +144,17 @@ type progressJSON struct {
 }
 
 func handleTaskProgress(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		t, err := findTask(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := progressJSON{ProgressPercentage: t.Progress(), RemainTime: remainSeconds(t, time.Now()), StepList: make([]stepJSON, len(t.Steps))}
 		for i, s := range t.Steps {
 			out.StepList[i] = stepJSON{Name: s.Name, Statue: s.Status.Wire(), StartTime: dmsd.FormatTime(s.StartedAt), EndTime: dmsd.FormatTime(s.EndedAt)}
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
