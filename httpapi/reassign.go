@@ -209,15 +209,5 @@ func handleScheduledUpdate(store dmsd.TaskStore) http.Handler {
 }
 
 func handleScheduledDelete(store dmsd.TaskStore) http.Handler {
-	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		projectID, instanceID, taskID, err := taskPath(r)
-		if err != nil {
-			return err
-		}
-		if err := store.DeleteScheduledTask(r.Context(), projectID, instanceID, taskID); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	return handleDeleteBy(store, dmsd.TaskStore.DeleteScheduledTask)
 }

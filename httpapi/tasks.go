@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -114,12 +115,20 @@ func handleTaskShow(store dmsd.TaskStore) http.Handler {
 }
 
 func handleTaskDelete(store dmsd.TaskStore) http.Handler {
+	return handleDeleteBy(store, dmsd.TaskStore.DeleteTask)
+}
+
+// handleDeleteBy answers a task route by deleting its task with del, a
+// method of store: 204, or the error of the ids or of del. del is a method
+// expression because a method value would dereference store when the routes
+// are built, and some route tables are built without stores.
+func handleDeleteBy(store dmsd.TaskStore, del func(s dmsd.TaskStore, ctx context.Context, projectID, instanceID, taskID string) error) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		projectID, instanceID, taskID, err := taskPath(r)
 		if err != nil {
 			return err
 		}
-		if err := store.DeleteTask(r.Context(), projectID, instanceID, taskID); err != nil {
+		if err := del(store, r.Context(), projectID, instanceID, taskID); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
