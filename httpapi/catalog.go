@@ -142,11 +142,7 @@ func toTagsJSON(tags []dmsd.Tag) []tagJSON {
 // (SDK ShowKafkaTags): the tags the instance was created with.
 func handleInstanceTags(store dmsd.InstanceStore) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), id)
+		inst, err := findInstance(r, store)
 		if err != nil {
 			return err
 		}

@@ -157,11 +157,7 @@ func handleConnectorDelete(svc dmsd.ConnectorService) http.Handler {
 // is never sold out here.
 func handleConnectorResources(store dmsd.InstanceStore) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		instanceID, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		if _, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID); err != nil {
+		if _, err := findInstance(r, store); err != nil {
 			return err
 		}
 		encode(w, http.StatusOK, map[string]bool{"soldOut": false})

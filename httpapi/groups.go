@@ -53,6 +53,17 @@ func groupRoute(r *http.Request) (string, string, error) {
 	return id, g, nil
 }
 
+// findGroup returns the group of r's path, by the name the path gives, and
+// its instance, or the error of groupRoute or of svc.
+func findGroup(r *http.Request, svc dmsd.GroupService) (string, *dmsd.Group, *dmsd.Instance, error) {
+	id, name, err := groupRoute(r)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	g, inst, err := svc.Group(r.Context(), actorFrom(r), id, name)
+	return name, g, inst, err
+}
+
 type groupSimpleJSON struct {
 	CreatedAt     int64  `json:"createdAt"`
 	GroupID       string `json:"group_id"`
@@ -105,11 +116,7 @@ type groupJSON struct {
 // handleGroupShow serves ShowGroup and ListInstanceConsumerGroup.
 func handleGroupShow(svc dmsd.GroupService) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, name, err := groupRoute(r)
-		if err != nil {
-			return err
-		}
-		g, inst, err := svc.Group(r.Context(), actorFrom(r), id, name)
+		name, g, inst, err := findGroup(r, svc)
 		if err != nil {
 			return err
 		}
@@ -152,11 +159,7 @@ type groupDetailJSON struct {
 // committed offset, end offset and lag.
 func handleGroupDetail(svc dmsd.GroupService) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, name, err := groupRoute(r)
-		if err != nil {
-			return err
-		}
-		g, _, err := svc.Group(r.Context(), actorFrom(r), id, name)
+		name, g, _, err := findGroup(r, svc)
 		if err != nil {
 			return err
 		}
@@ -186,11 +189,7 @@ type memberEntityJSON struct {
 // handleGroupMembers serves ListInstanceConsumerGroupMembers.
 func handleGroupMembers(svc dmsd.GroupService) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, name, err := groupRoute(r)
-		if err != nil {
-			return err
-		}
-		g, _, err := svc.Group(r.Context(), actorFrom(r), id, name)
+		_, g, _, err := findGroup(r, svc)
 		if err != nil {
 			return err
 		}

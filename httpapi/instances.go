@@ -420,15 +420,7 @@ func parseInstanceQuery(q url.Values) (match func(*dmsd.Instance) bool, offset, 
 
 func handleInstanceShow(store dmsd.Store) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		instanceID, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
-		if err == nil && inst.Recycled() {
-			// In the recycle bin: ShowRecycleInstances shows it.
-			err = dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
-		}
+		inst, err := visibleInstance(r, store)
 		if err != nil {
 			return err
 		}

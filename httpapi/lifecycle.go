@@ -259,21 +259,25 @@ func handleCrossVpc(svc dmsd.LifecycleService) http.Handler {
 	})
 }
 
-// visibleInstance returns the instance of r's path, or the error of its id,
-// of the store, or EINSTANCENOTFOUND for one in the recycle bin.
-func visibleInstance(r *http.Request, store dmsd.InstanceStore) (*dmsd.Instance, error) {
+// findInstance returns the instance of r's path, in the recycle bin or not,
+// or the error of its id or of the store.
+func findInstance(r *http.Request, store dmsd.InstanceStore) (*dmsd.Instance, error) {
 	instanceID, err := instanceIDOf(r)
 	if err != nil {
 		return nil, err
 	}
-	inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
+	return store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
+}
+
+// visibleInstance returns the instance of r's path, or the error of
+// findInstance, or EINSTANCENOTFOUND for one in the recycle bin (which
+// ShowRecycleInstances shows).
+func visibleInstance(r *http.Request, store dmsd.InstanceStore) (*dmsd.Instance, error) {
+	inst, err := findInstance(r, store)
 	if err == nil && inst.Recycled() {
-		err = dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
+		return nil, dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return inst, nil
+	return inst, err
 }
 
 // handleRefuse answers, for an instance that exists, refusal: the

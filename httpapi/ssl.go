@@ -71,11 +71,7 @@ func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
 // certificate of an instance whose listeners use TLS.
 func handleSSLCertificate(store dmsd.InstanceStore) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		instanceID, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
+		inst, err := findInstance(r, store)
 		if err != nil {
 			return err
 		}
@@ -93,11 +89,7 @@ func handleSSLCertificate(store dmsd.InstanceStore) http.Handler {
 // (ModifyKafkaPublicIpAccessSwitch) with a refusal: no task is created.
 func handlePublicAccess(store dmsd.InstanceStore) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		instanceID, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		if _, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID); err != nil {
+		if _, err := findInstance(r, store); err != nil {
 			return err
 		}
 		return errPublicAccess()

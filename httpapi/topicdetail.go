@@ -16,6 +16,16 @@ import (
 // clamp32 returns n within int32's range, as the SDK's int32 fields need.
 func clamp32(n int64) int32 { return int32(max(math.MinInt32, min(n, math.MaxInt32))) }
 
+// topicDetailOf returns the detail of the topic of r's path, or the error of
+// the instance id or of svc.
+func topicDetailOf(r *http.Request, svc dmsd.InspectService) (*dmsd.TopicDetail, error) {
+	id, err := instanceIDOf(r)
+	if err != nil {
+		return nil, err
+	}
+	return svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
+}
+
 // maxPartitionPage bounds a page of ListTopicPartitions and
 // ListTopicProducers.
 const maxPartitionPage = 1000
@@ -45,11 +55,7 @@ type partitionDetailJSON struct {
 // ShowInstanceTopicDetail).
 func handleTopicDetail(svc dmsd.InspectService) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		d, err := svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
+		d, err := topicDetailOf(r, svc)
 		if err != nil {
 			return err
 		}
@@ -93,11 +99,7 @@ func handleKafkaTopicDetail(svc dmsd.InspectService) http.Handler {
 		Partitions []partitionJSON `json:"partitions"`
 	}
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := instanceIDOf(r)
-		if err != nil {
-			return err
-		}
-		d, err := svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
+		d, err := topicDetailOf(r, svc)
 		if err != nil {
 			return err
 		}
