@@ -106,16 +106,14 @@ func handleKafkaCluster(svc dmsd.BrokerService) http.Handler {
 		BrokerID string `json:"broker_id"`
 		Health   bool   `json:"health"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		brokers, _, err := svc.Brokers(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]brokerJSON, 0, len(brokers))
 		for _, b := range brokers {
@@ -123,6 +121,7 @@ func handleKafkaCluster(svc dmsd.BrokerService) http.Handler {
 			out = append(out, brokerJSON{Host: b.Host, Port: b.Port, BrokerID: strconv.Itoa(int(b.ID)), Health: true})
 		}
 		encode(w, http.StatusOK, map[string]any{"cluster": map[string]any{"brokers": out}})
+		return nil
 	})
 }
 
@@ -142,18 +141,13 @@ func toTagsJSON(tags []dmsd.Tag) []tagJSON {
 // handleInstanceTags answers GET /v2/{project_id}/kafka/{instance_id}/tags
 // (SDK ShowKafkaTags): the tags the instance was created with.
 func handleInstanceTags(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceIDOf(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := findInstance(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), id)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]any{"tags": toTagsJSON(inst.Tags)})
+		return nil
 	})
 }
 
@@ -191,21 +185,20 @@ func handleTagsChange(svc dmsd.TagService) http.Handler {
 		Action string    `json:"action"`
 		Tags   []tagJSON `json:"tags"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[request](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		tags := make([]dmsd.Tag, 0, len(req.Tags))
 		for _, t := range req.Tags {
 			tags = append(tags, dmsd.Tag(t))
 		}
 		if err := svc.ChangeTags(r.Context(), actorFrom(r), id, req.Action, tags); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -217,17 +210,17 @@ func handleProjectTags(svc dmsd.TagService) http.Handler {
 		Key    string   `json:"key"`
 		Values []string `json:"values"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		tags, err := svc.ProjectTags(r.Context(), actorFrom(r))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]tagValuesJSON, 0, len(tags))
 		for _, t := range tags {
 			out = append(out, tagValuesJSON(t))
 		}
 		encode(w, http.StatusOK, map[string]any{"tags": out})
+		return nil
 	})
 }
 
@@ -253,13 +246,13 @@ func handleMaintainWindows() http.Handler {
 // ShowKafkaProductCores): the vCPUs of broker_num brokers of product_id, and
 // the storage an instance may be extended to in all.
 func handleProductCores() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		cores, err := dmsd.ProductCores(q.Get("product_id"), q.Get("broker_num"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]int{"core_num": cores, "total_extend_storage_space": dmsd.MaxStorageSpace})
+		return nil
 	})
 }

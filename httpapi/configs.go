@@ -16,16 +16,14 @@ type instanceConfigJSON struct {
 }
 
 func handleConfigsShow(svc dmsd.TopicService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		values, err := svc.ShowConfigs(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			KafkaConfigs []instanceConfigJSON `json:"kafka_configs"`
@@ -37,6 +35,7 @@ func handleConfigsShow(svc dmsd.TopicService) http.Handler {
 			})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -51,26 +50,24 @@ type modifyConfigsJSON struct {
 }
 
 func handleConfigsModify(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[modifyConfigsRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		settings := make([]dmsd.ConfigSetting, 0, len(req.KafkaConfigs))
 		for _, c := range req.KafkaConfigs {
 			if c.Name == nil || c.Value == nil {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALIDCONFIG, "Invalid configuration parameter: every config needs a name and a value."))
-				return
+				return dmsd.Errorf(dmsd.EINVALIDCONFIG, "Invalid configuration parameter: every config needs a name and a value.")
 			}
 			settings = append(settings, dmsd.ConfigSetting{Name: *c.Name, Value: *c.Value})
 		}
 		t, dynamic, static, err := svc.ModifyConfigs(r.Context(), actorFrom(r), instanceID, settings)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, modifyConfigsJSON{JobID: t.ID, DynamicConfig: dynamic, StaticConfig: static})
+		return nil
 	})
 }
 
@@ -87,28 +84,25 @@ type updateInstanceRequest struct {
 }
 
 func handleInstanceUpdate(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[updateInstanceRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		switch {
 		case req.SecurityGroupID != nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: security_group_id is not supported by this service."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: security_group_id is not supported by this service.")
 		case req.EnterpriseProjectID != nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enterprise_project_id is not supported by this service."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enterprise_project_id is not supported by this service.")
 		}
 		u := &dmsd.InstanceUpdate{
 			Name: req.Name, Description: req.Description, MaintainBegin: req.MaintainBegin,
 			MaintainEnd: req.MaintainEnd, RetentionPolicy: req.RetentionPolicy,
 		}
 		if _, err := svc.UpdateInstance(r.Context(), actorFrom(r), instanceID, u); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }

@@ -116,59 +116,52 @@ func lagOf(lag []dmsd.ConnectLag) []connectLagJSON {
 // runs the replicator in its own process. It answers the task as job_id
 // and the connector's id.
 func handleConnectorCreate(svc dmsd.ConnectorService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, _, err := decodeForInstance[struct {
 			NodeCnt  string `json:"node_cnt"`
 			SpecCode string `json:"spec_code"`
 		}](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.EnableConnector(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var p struct {
 			ConnectorID string `json:"connector_id"`
 		}
 		_ = json.Unmarshal([]byte(t.Params), &p) // written by the engine
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID, "connector_id": p.ConnectorID})
+		return nil
 	})
 }
 
 // handleConnectorDelete disables Smart Connect (DeleteConnector).
 func handleConnectorDelete(svc dmsd.ConnectorService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.DisableConnector(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+		return nil
 	})
 }
 
 // handleConnectorResources answers ShowConnectorResourceInfo: Smart Connect
 // is never sold out here.
 func handleConnectorResources(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID, err := instanceIDOf(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if _, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID); err != nil {
-			writeError(w, r, err)
-			return
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := findInstance(r, store); err != nil {
+			return err
 		}
 		encode(w, http.StatusOK, map[string]bool{"soldOut": false})
+		return nil
 	})
 }
 
@@ -176,46 +169,40 @@ func handleConnectorResources(store dmsd.InstanceStore) http.Handler {
 // Source and sink types other than the Kafka replicator are refused with
 // ECONNECTTYPE.
 func handleConnectTaskCreate(svc dmsd.ConnectTaskService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[createConnectTaskRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.SourceType != dmsd.KafkaReplicatorSource {
-			writeError(w, r, dmsd.ConnectTypeRefused("source_type", req.SourceType))
-			return
+			return dmsd.ConnectTypeRefused("source_type", req.SourceType)
 		}
 		if req.SinkType != "" && req.SinkType != "NONE" {
-			writeError(w, r, dmsd.ConnectTypeRefused("sink_type", req.SinkType))
-			return
+			return dmsd.ConnectTypeRefused("sink_type", req.SinkType)
 		}
 		peer, err := peerOf(req.SourceTask)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t := &dmsd.ConnectTask{InstanceID: instanceID, Name: req.TaskName, Topics: splitList(req.Topics), TopicsRegex: req.TopicsRegex, Peer: peer}
 		if err := svc.CreateConnectTask(r.Context(), actorFrom(r), t, req.StartLater); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, connectTaskOf(t))
+		return nil
 	})
 }
 
 // handleConnectTaskList answers ListConnectorTasks.
 func handleConnectTaskList(svc dmsd.ConnectTaskService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		tasks, err := svc.ListConnectTasks(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Tasks       []connectTaskJSON `json:"tasks"`
@@ -227,6 +214,7 @@ func handleConnectTaskList(svc dmsd.ConnectTaskService) http.Handler {
 			out.Tasks = append(out.Tasks, connectTaskOf(t))
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -245,87 +233,81 @@ func connectTaskIDs(r *http.Request) (string, string, error) {
 
 // handleConnectTaskShow answers ShowConnectorTask.
 func handleConnectTaskShow(svc dmsd.ConnectTaskService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, taskID, err := connectTaskIDs(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.ShowConnectTask(r.Context(), actorFrom(r), instanceID, taskID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, connectTaskOf(t))
+		return nil
 	})
 }
 
 // handleConnectTaskRun pauses (run false) or resumes/restarts a task,
 // answering 204 as the reference does.
 func handleConnectTaskRun(svc dmsd.ConnectTaskService, run bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, taskID, err := connectTaskIDs(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := svc.SetConnectRunning(r.Context(), actorFrom(r), instanceID, taskID, run); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 // handleConnectTaskDelete answers DeleteConnectorTask with 204.
 func handleConnectTaskDelete(svc dmsd.ConnectTaskService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, taskID, err := connectTaskIDs(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := svc.DeleteConnectTask(r.Context(), actorFrom(r), instanceID, taskID); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 // handleConnectValidate answers ValidateConnectorConnectivity: 204 if the
 // peer's brokers answer.
 func handleConnectValidate(svc dmsd.ConnectTaskService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[struct {
 			Type string           `json:"type"`
 			Task *connectPeerJSON `json:"task"`
 		}](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Type != dmsd.KafkaReplicatorSource {
-			writeError(w, r, dmsd.ConnectTypeRefused("type", req.Type))
-			return
+			return dmsd.ConnectTypeRefused("type", req.Type)
 		}
 		peer, err := peerOf(req.Task)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := svc.ValidatePeer(r.Context(), actorFrom(r), instanceID, &peer); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 // handleObsBuckets refuses ListObsBuckets: dumps to OBS need a service dmsd
 // does not run.
 func handleObsBuckets() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, dmsd.ConnectTypeRefused("OBS", "buckets"))
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return dmsd.ConnectTypeRefused("OBS", "buckets")
 	})
 }

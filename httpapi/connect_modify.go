@@ -113,27 +113,24 @@ func intOf(v *int32) *int {
 // task as saved; a running task restarts with its new settings within a
 // second.
 func handleConnectTaskModify(svc dmsd.ConnectTaskService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, taskID, err := connectTaskIDs(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[modifyConnectTaskRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		change, err := changeOf(taskID, &req)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.ModifyConnectTask(r.Context(), actorFrom(r), instanceID, taskID, change)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, connectTaskOf(t))
+		return nil
 	})
 }

@@ -45,72 +45,65 @@ const maxReportsPerDelete = 100
 // handleDiagnosisPreCheck serves ShowDiagnosisPreCheck: the answer's body is
 // the list of checks itself.
 func handleDiagnosisPreCheck(svc dmsd.DiagnosisService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		checks, err := svc.PreCheck(r.Context(), actorFrom(r), instanceID, q.Get("group"), q.Get("topic"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, checks)
+		return nil
 	})
 }
 
 // handleDiagnosisCreate serves CreateMessageDiagnosisTask.
 func handleDiagnosisCreate(svc dmsd.DiagnosisService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, body, err := decodeForInstance[diagnosisRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if body.GroupName == "" || body.TopicName == "" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group_name and topic_name are required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group_name and topic_name are required.")
 		}
 		rep, err := svc.Diagnose(r.Context(), actorFrom(r), instanceID, body.GroupName, body.TopicName)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, struct {
 			ReportID string `json:"report_id"`
 		}{rep.ID})
+		return nil
 	})
 }
 
 // handleDiagnosisList serves ListMessageDiagnosisReports, newest first.
 func handleDiagnosisList(reports dmsd.DiagnosisStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		limit, offset := 10, 0
 		if q.Has("limit") {
 			if limit, err = parseInt(q, "limit", 1, 50, dmsd.ELIMIT); err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 		}
 		if q.Has("offset") {
 			if offset, err = parseInt(q, "offset", 0, 1<<20, dmsd.EOFFSET); err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 		}
 		a := actorFrom(r)
 		list, total, err := reports.ListReports(r.Context(), a.ProjectID, instanceID, limit, offset)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			ReportList []reportInfoJSON `json:"report_list"`
@@ -126,21 +119,20 @@ func handleDiagnosisList(reports dmsd.DiagnosisStore) http.Handler {
 			out.ReportList[i] = j
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 // handleDiagnosisShow serves ShowMessageDiagnosisReport.
 func handleDiagnosisShow(reports dmsd.DiagnosisStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		rep, err := reports.FindReport(r.Context(), actorFrom(r).ProjectID, instanceID, r.PathValue("report_id"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := reportJSON{Dimensions: rep.Dimensions}
 		if out.Dimensions == nil {
@@ -148,23 +140,22 @@ func handleDiagnosisShow(reports dmsd.DiagnosisStore) http.Handler {
 		}
 		out.NormalItemNum, out.AbnormalItemNum, out.FailedItemNum = rep.ItemCounts()
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 // handleDiagnosisDelete serves BatchDeleteMessageDiagnosisReports: each id's
 // result says whether a report of that id was deleted.
 func handleDiagnosisDelete(reports dmsd.DiagnosisStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, body, err := decodeForInstance[struct {
 			ReportIDList []string `json:"report_id_list"`
 		}](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if len(body.ReportIDList) == 0 || len(body.ReportIDList) > maxReportsPerDelete {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: report_id_list must list 1 to %d reports.", maxReportsPerDelete))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: report_id_list must list 1 to %d reports.", maxReportsPerDelete)
 		}
 		ctx, projectID := r.Context(), actorFrom(r).ProjectID
 		if dmsd.Replayed(ctx) {
@@ -176,8 +167,7 @@ func handleDiagnosisDelete(reports dmsd.DiagnosisStore) http.Handler {
 					err = dmsd.CheckNotReplayed(ctx)
 				}
 				if dmsd.ErrorCode(err) != dmsd.EREPORTNOTFOUND {
-					writeError(w, r, err)
-					return
+					return err
 				}
 			}
 		}
@@ -187,11 +177,11 @@ func handleDiagnosisDelete(reports dmsd.DiagnosisStore) http.Handler {
 		for _, id := range body.ReportIDList {
 			ok, err := reports.DeleteReport(ctx, projectID, instanceID, id)
 			if err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 			out.Results = append(out.Results, deleteResultJSON{Result: ok, ID: id})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }

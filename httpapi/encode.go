@@ -150,6 +150,18 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	encode(w, status, errorResponse{Code: code, Message: dmsd.ErrorMessage(err)})
 }
 
+// handlerFunc is a handler that returns its failure instead of answering it:
+// ServeHTTP answers a returned error with writeError, so that the handlers'
+// every early exit is one return. A handler returns an error only before it
+// has written anything.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (h handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		writeError(w, r, err)
+	}
+}
+
 // encode answers v as JSON with the given status.
 func encode[T any](w http.ResponseWriter, status int, v T) {
 	body, err := json.Marshal(v)

@@ -23,29 +23,23 @@ type extendRequest struct {
 // the older /v2/{project_id}/kafka/instances/{instance_id}/extend. It
 // answers the extendInstance task's id as job_id.
 func handleExtend(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if e := r.PathValue("engine"); e != "" && e != "kafka" {
-			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
-			return
+			return dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka.")
 		}
 		instanceID, req, err := decodeForInstance[extendRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		switch {
 		case req.OperType == "":
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: oper_type is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: oper_type is required.")
 		case req.OperType == "storage" && req.NewStorageSpace == nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_storage_space is required for oper_type storage."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_storage_space is required for oper_type storage.")
 		case req.OperType == "horizontal" && req.NewBrokerNum == nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num is required for oper_type horizontal."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_broker_num is required for oper_type horizontal.")
 		case len(req.TenantIPs) > 0 || req.SecondSubnetID != "":
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: tenant_ips and second_tenant_subnet_id are not supported by this service."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: tenant_ips and second_tenant_subnet_id are not supported by this service.")
 		}
 		ext := dmsd.Extension{OperType: req.OperType}
 		if req.NewStorageSpace != nil {
@@ -56,10 +50,10 @@ func handleExtend(svc dmsd.InstanceService) http.Handler {
 		}
 		t, err := svc.ExtendInstance(r.Context(), actorFrom(r), instanceID, ext)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+		return nil
 	})
 }
 
@@ -69,11 +63,10 @@ func handleExtend(svc dmsd.InstanceService) http.Handler {
 // not, the refusal extend would answer as the reason. An instance that does
 // not exist is an error, not a failed check.
 func handleScalePreCheck(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		err = svc.CheckExtendable(r.Context(), actorFrom(r), id)
 		switch dmsd.ErrorCode(err) {
@@ -82,7 +75,8 @@ func handleScalePreCheck(svc dmsd.InstanceService) http.Handler {
 		case dmsd.EINSTANCESTATUS, dmsd.EEXTERNAL:
 			encode(w, http.StatusOK, map[string]any{"name": "extend", "success": false, "reason": dmsd.ErrorCode(err) + ": " + dmsd.ErrorMessage(err), "risk": ""})
 		default:
-			writeError(w, r, err)
+			return err
 		}
+		return nil
 	})
 }

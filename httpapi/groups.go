@@ -53,6 +53,17 @@ func groupRoute(r *http.Request) (string, string, error) {
 	return id, g, nil
 }
 
+// findGroup returns the group of r's path, by the name the path gives, and
+// its instance, or the error of groupRoute or of svc.
+func findGroup(r *http.Request, svc dmsd.GroupService) (string, *dmsd.Group, *dmsd.Instance, error) {
+	id, name, err := groupRoute(r)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	g, inst, err := svc.Group(r.Context(), actorFrom(r), id, name)
+	return name, g, inst, err
+}
+
 type groupSimpleJSON struct {
 	CreatedAt     int64  `json:"createdAt"`
 	GroupID       string `json:"group_id"`
@@ -64,24 +75,21 @@ type groupSimpleJSON struct {
 
 // handleGroupList serves ListInstanceConsumerGroups.
 func handleGroupList(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		groups, inst, err := svc.Groups(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if f := r.URL.Query().Get("group"); f != "" {
 			groups = slices.DeleteFunc(groups, func(g *dmsd.Group) bool { return !strings.Contains(g.Name, f) })
 		}
 		from, to, err := groupPage(r.URL.Query(), len(groups), maxGroupLimit)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]groupSimpleJSON, 0, to-from)
 		for _, g := range groups[from:to] {
@@ -92,6 +100,7 @@ func handleGroupList(svc dmsd.GroupService) http.Handler {
 			Groups []groupSimpleJSON `json:"groups"`
 			Total  int               `json:"total"`
 		}{out, len(groups)})
+		return nil
 	})
 }
 
@@ -106,19 +115,14 @@ type groupJSON struct {
 
 // handleGroupShow serves ShowGroup and ListInstanceConsumerGroup.
 func handleGroupShow(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, name, err := groupRoute(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		name, g, inst, err := findGroup(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		g, inst, err := svc.Group(r.Context(), actorFrom(r), id, name)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]groupJSON{"group": {State: g.State, CreatedAt: createdMs(inst, name), GroupID: name,
 			CoordinatorID: g.Coordinator, AssignmentStrategy: g.Protocol, GroupDesc: inst.GroupNotes[name].Description}})
+		return nil
 	})
 }
 
@@ -154,16 +158,10 @@ type groupDetailJSON struct {
 // handleGroupDetail serves ShowGroups: the members and, per partition, the
 // committed offset, end offset and lag.
 func handleGroupDetail(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, name, err := groupRoute(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		name, g, _, err := findGroup(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		g, _, err := svc.Group(r.Context(), actorFrom(r), id, name)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := groupDetailJSON{GroupID: name, State: g.State, CoordinatorID: g.Coordinator, AssignmentStrategy: g.Protocol,
 			Members: []memberJSON{}, GroupMessageOffsets: []groupOffsetJSON{}}
@@ -179,6 +177,7 @@ func handleGroupDetail(svc dmsd.GroupService) http.Handler {
 				Topic: o.Topic, MessageCurrentOffset: o.Committed, MessageLogEndOffset: o.End})
 		}
 		encode(w, http.StatusOK, map[string]groupDetailJSON{"group": out})
+		return nil
 	})
 }
 
@@ -189,16 +188,10 @@ type memberEntityJSON struct {
 
 // handleGroupMembers serves ListInstanceConsumerGroupMembers.
 func handleGroupMembers(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, name, err := groupRoute(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		_, g, _, err := findGroup(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		g, _, err := svc.Group(r.Context(), actorFrom(r), id, name)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		members := slices.DeleteFunc(slices.Clone(g.Members), func(m dmsd.GroupMember) bool {
@@ -207,8 +200,7 @@ func handleGroupMembers(svc dmsd.GroupService) http.Handler {
 		})
 		from, to, err := groupPage(q, len(members), maxGroupPageLimit)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]memberEntityJSON, 0, to-from)
 		for _, m := range members[from:to] {
@@ -218,6 +210,7 @@ func handleGroupMembers(svc dmsd.GroupService) http.Handler {
 			Members []memberEntityJSON `json:"members"`
 			Total   int                `json:"total"`
 		}{out, len(members)})
+		return nil
 	})
 }
 
@@ -237,53 +230,45 @@ type offsetDetailJSON struct {
 // the group's partitions of one topic (the SDK's types: partition and
 // current offset as strings, the others int32).
 func handleGroupMessageOffsets(svc dmsd.GroupService, topics dmsd.TopicService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, err := groupRoute(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		topic := q.Get("topic")
 		if topic == "" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required.")
 		}
 		partition := int32(-1)
 		if q.Get("partition") != "" {
 			p, err := strconv.ParseInt(q.Get("partition"), 10, 32)
 			if err != nil || p < 0 {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition must be a partition number."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition must be a partition number.")
 			}
 			partition = int32(p)
 		}
 		g, _, err := svc.Group(r.Context(), actorFrom(r), id, name)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		all, _, err := topics.ListTopics(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		i := slices.IndexFunc(all, func(t *dmsd.Topic) bool { return t.Name == topic })
 		switch {
 		case i < 0:
-			writeError(w, r, dmsd.Errorf(dmsd.ENOTOPIC, "The topic %s does not exist.", topic))
-			return
+			return dmsd.Errorf(dmsd.ENOTOPIC, "The topic %s does not exist.", topic)
 		case partition >= int32(all[i].Partitions):
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the topic %s has no partition %d.", topic, partition))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the topic %s has no partition %d.", topic, partition)
 		}
 		offsets := slices.DeleteFunc(slices.Clone(g.Offsets), func(o dmsd.GroupOffset) bool {
 			return o.Topic != topic || (partition >= 0 && o.Partition != partition)
 		})
 		from, to, err := groupPage(q, len(offsets), maxGroupPageLimit)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]offsetDetailJSON, 0, to-from)
 		for _, o := range offsets[from:to] {
@@ -295,6 +280,7 @@ func handleGroupMessageOffsets(svc dmsd.GroupService, topics dmsd.TopicService) 
 			GroupMessageOffsets []offsetDetailJSON `json:"group_message_offsets"`
 			Total               int                `json:"total"`
 		}{out, len(offsets)})
+		return nil
 	})
 }
 
@@ -307,22 +293,19 @@ type groupTopicJSON struct {
 // handleGroupTopics serves ListInstanceConsumerGroupTopics: per topic the
 // group has offsets or assignments on, its partitions and their total lag.
 func handleGroupTopics(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, err := groupRoute(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		key, dir := cmp.Or(q.Get("sort_key"), "topic"), cmp.Or(q.Get("sort_dir"), "asc")
 		if !slices.Contains([]string{"topic", "partitions", "lag"}, key) || !slices.Contains([]string{"asc", "desc"}, dir) {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: sort_key is topic, partitions or lag, and sort_dir asc or desc."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: sort_key is topic, partitions or lag, and sort_dir asc or desc.")
 		}
 		g, _, err := svc.Group(r.Context(), actorFrom(r), id, name)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var topics []groupTopicJSON
 		lags := map[string]int64{}
@@ -354,13 +337,13 @@ func handleGroupTopics(svc dmsd.GroupService) http.Handler {
 		})
 		from, to, err := groupPage(q, len(topics), maxGroupPageLimit)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, struct {
 			Topics []groupTopicJSON `json:"topics"`
 			Total  int              `json:"total"`
 		}{append([]groupTopicJSON{}, topics[from:to]...), len(topics)})
+		return nil
 	})
 }
 
@@ -373,22 +356,20 @@ type groupDescJSON struct {
 // handleGroupCreate serves CreateKafkaConsumerGroup, answering the
 // reference's bare "success".
 func handleGroupCreate(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[groupDescJSON](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.GroupName == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EGROUPNAME, "The group ID format is invalid: group_name is required."))
-			return
+			return dmsd.Errorf(dmsd.EGROUPNAME, "The group ID format is invalid: group_name is required.")
 		}
 		if err := svc.CreateGroup(r.Context(), actorFrom(r), id, *req.GroupName, derefString(req.GroupDesc)); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
 		_, _ = w.Write([]byte("success"))
+		return nil
 	})
 }
 
@@ -402,81 +383,73 @@ func derefString(s *string) string {
 // handleGroupUpdate serves UpdateInstanceConsumerGroup: one group's
 // description.
 func handleGroupUpdate(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, err := groupRoute(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[groupDescJSON](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		switch {
 		case req.GroupName != nil && *req.GroupName != name:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group_name differs from the path's group, and groups cannot be renamed."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group_name differs from the path's group, and groups cannot be renamed.")
 		case req.GroupDesc == nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group_desc is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group_desc is required.")
 		}
 		if err := svc.DescribeGroups(r.Context(), actorFrom(r), id, map[string]string{name: *req.GroupDesc}); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 // handleGroupsUpdate serves UpdateInstanceGroup: several groups'
 // descriptions at once, all or none.
 func handleGroupsUpdate(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[struct {
 			Groups []groupDescJSON `json:"groups"`
 		}](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		descs := map[string]string{}
 		for _, g := range req.Groups {
 			if g.GroupName == nil || g.GroupDesc == nil {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: every group needs group_name and group_desc."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: every group needs group_name and group_desc.")
 			}
 			if _, dup := descs[*g.GroupName]; dup {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group %s is given twice.", *g.GroupName))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: group %s is given twice.", *g.GroupName)
 			}
 			descs[*g.GroupName] = *g.GroupDesc
 		}
 		if err := svc.DescribeGroups(r.Context(), actorFrom(r), id, descs); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 // handleGroupDelete serves DeleteGroup and DeleteInstanceConsumerGroup.
 func handleGroupDelete(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, err := groupRoute(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		res, err := svc.DeleteGroups(r.Context(), actorFrom(r), id, []string{name})
 		if err == nil {
 			err = res[name]
 		}
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -488,18 +461,16 @@ type failedGroupJSON struct {
 // handleGroupBatchDelete serves BatchDeleteGroup: each group that was not
 // deleted is listed with Kafka's reason.
 func handleGroupBatchDelete(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[struct {
 			GroupIDs []string `json:"group_ids"`
 		}](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		res, err := svc.DeleteGroups(r.Context(), actorFrom(r), id, req.GroupIDs)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		failed := []failedGroupJSON{}
 		for _, n := range slices.Sorted(maps.Keys(res)) {
@@ -511,6 +482,7 @@ func handleGroupBatchDelete(svc dmsd.GroupService) http.Handler {
 			FailedGroups []failedGroupJSON `json:"failed_groups"`
 			Total        int               `json:"total"`
 		}{failed, len(failed)})
+		return nil
 	})
 }
 
@@ -532,23 +504,20 @@ type offsetDeletionJSON struct {
 
 // handleGroupOffsetsDelete serves DeleteConsumerGroupOffsets.
 func handleGroupOffsetsDelete(svc dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, err := groupRoute(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[struct {
 			Topics []string `json:"topics"`
 		}](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		res, err := svc.DeleteGroupOffsets(r.Context(), actorFrom(r), id, name, req.Topics)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := []offsetDeletionJSON{}
 		for _, t := range slices.Sorted(maps.Keys(res)) {
@@ -564,5 +533,6 @@ func handleGroupOffsetsDelete(svc dmsd.GroupService) http.Handler {
 			out = append(out, d)
 		}
 		encode(w, http.StatusOK, map[string][]offsetDeletionJSON{"topics": out})
+		return nil
 	})
 }

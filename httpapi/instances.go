@@ -292,33 +292,27 @@ func int32Of(n int) int {
 }
 
 func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if e := r.PathValue("engine"); e != "" && e != "kafka" {
-			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
-			return
+			return dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka.")
 		}
 		req, err := decode[createInstanceRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.EnablePublicip {
-			writeError(w, r, errPublicAccess())
-			return
+			return errPublicAccess()
 		}
 		if f := req.unsupported(); f != "" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", f))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", f)
 		}
 		zones, err := dmsd.ResolveZones(req.AvailableZones, req.AvailabilityZones)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		tls, err := req.security()
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		inst := &dmsd.Instance{
 			Name:            req.Name,
@@ -349,10 +343,10 @@ func handleInstanceCreate(svc dmsd.InstanceService) http.Handler {
 			inst.External = &dmsd.ExternalCluster{BootstrapServers: x.BootstrapServers, SASLMechanism: x.SASLMechanism, Username: x.Username, Password: x.Password}
 		}
 		if _, err := svc.CreateInstance(r.Context(), actorFrom(r), inst); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"instance_id": inst.ID})
+		return nil
 	})
 }
 
@@ -362,16 +356,14 @@ type instanceListJSON struct {
 }
 
 func handleInstanceList(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		match, offset, limit, err := parseInstanceQuery(r.URL.Query())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		instances, err := store.ListInstances(r.Context(), r.PathValue("project_id"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := instanceListJSON{Instances: []instanceJSON{}}
 		for _, inst := range instances {
@@ -384,6 +376,7 @@ func handleInstanceList(store dmsd.InstanceStore) http.Handler {
 			out.InstanceNum++
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -426,47 +419,36 @@ func parseInstanceQuery(q url.Values) (match func(*dmsd.Instance) bool, offset, 
 }
 
 func handleInstanceShow(store dmsd.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID, err := instanceIDOf(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := visibleInstance(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
-		if err == nil && inst.Recycled() {
-			// In the recycle bin: ShowRecycleInstances shows it.
-			err = dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := toInstanceJSON(inst)
 		tasks, _, err := store.ListTasks(r.Context(), dmsd.TaskFilter{ProjectID: inst.ProjectID, InstanceID: inst.ID, Limit: 1})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if len(tasks) > 0 {
 			t := tasks[0]
 			out.Task = &instanceTaskJSON{ID: t.ID, Name: t.Name, Status: string(t.Status), CreatedAt: strconv.FormatInt(t.CreatedAt.UnixMilli(), 10)}
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 func handleInstanceDelete(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if _, err := svc.DeleteInstance(r.Context(), actorFrom(r), instanceID); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -488,11 +470,10 @@ type actionResultJSON struct {
 const maxActionInstances = 50
 
 func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[instanceActionRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var act func(id string) error
 		switch req.Action {
@@ -501,12 +482,10 @@ func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
 		case "delete":
 			act = func(id string) error { _, err := svc.DeleteInstance(r.Context(), actorFrom(r), id); return err }
 		default:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDACTION, "The action parameter in the request must be delete or restart."))
-			return
+			return dmsd.Errorf(dmsd.EINVALIDACTION, "The action parameter in the request must be delete or restart.")
 		}
 		if err := checkInstanceBatch(req.Instances); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Results []actionResultJSON `json:"results"`
@@ -517,14 +496,14 @@ func handleInstanceAction(svc dmsd.InstanceService) http.Handler {
 				// A fault of the service fails the call; a refusal of this
 				// instance fails only its result.
 				if status := statusOf[dmsd.ErrorCode(err)]; status == 0 || status >= 500 {
-					writeError(w, r, err)
-					return
+					return err
 				}
 				res.Result, res.ErrorCode, res.ErrorMsg = "failed", dmsd.ErrorCode(err), dmsd.ErrorMessage(err)
 			}
 			out.Results = append(out.Results, res)
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -533,21 +512,19 @@ type autoTopicRequest struct {
 }
 
 func handleAutoTopic(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[autoTopicRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.EnableAutoTopic == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable_auto_topic is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable_auto_topic is required.")
 		}
 		if _, err := svc.SetAutoTopic(r.Context(), actorFrom(r), instanceID, *req.EnableAutoTopic); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, struct{}{})
+		return nil
 	})
 }
 

@@ -34,12 +34,12 @@ type recycleInstanceJSON struct {
 	ProductID      string  `json:"product_id"`
 }
 
-// writeRecycle answers the project's policy and its recycle bin.
-func writeRecycle(w http.ResponseWriter, r *http.Request, svc dmsd.LifecycleService, p dmsd.RecyclePolicy) {
+// writeRecycle answers the project's policy and its recycle bin, or returns
+// the error of listing the bin, having written nothing.
+func writeRecycle(w http.ResponseWriter, r *http.Request, svc dmsd.LifecycleService, p dmsd.RecyclePolicy) error {
 	instances, err := svc.RecycledInstances(r.Context(), actorFrom(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	out := recycleJSON{RetentionDays: int32(p.RetentionDays), DefaultUseRecycle: p.Enabled, RecycleInstances: []recycleInstanceJSON{}}
 	for _, inst := range instances {
@@ -54,6 +54,7 @@ func writeRecycle(w http.ResponseWriter, r *http.Request, svc dmsd.LifecycleServ
 		})
 	}
 	encode(w, http.StatusOK, out)
+	return nil
 }
 
 func cmpOr(s, def string) string {
@@ -66,29 +67,26 @@ func cmpOr(s, def string) string {
 // handleRecycleShow serves ShowRecycleInstances: the project's policy and
 // the instances its recycle bin keeps.
 func handleRecycleShow(svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := svc.RecyclePolicy(r.Context(), actorFrom(r))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		writeRecycle(w, r, svc, p)
+		return writeRecycle(w, r, svc, p)
 	})
 }
 
 // handleRecyclePolicy serves ModifyRecyclePolicy: a field left out keeps its
 // value.
 func handleRecyclePolicy(svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[recyclePolicyRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		p, err := svc.RecyclePolicy(r.Context(), actorFrom(r))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.RetentionDays != nil {
 			p.RetentionDays = int(*req.RetentionDays)
@@ -97,10 +95,9 @@ func handleRecyclePolicy(svc dmsd.LifecycleService) http.Handler {
 			p.Enabled = *req.DefaultUseRecycle
 		}
 		if err := svc.SetRecyclePolicy(r.Context(), actorFrom(r), p); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		writeRecycle(w, r, svc, p)
+		return writeRecycle(w, r, svc, p)
 	})
 }
 
@@ -120,15 +117,13 @@ type restoreResultJSON struct {
 // for each instance, whose id is its job_id; an instance refused says why
 // in its error_msg.
 func handleRecycleRestore(svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[restoreRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := checkInstanceBatch(req.Instances); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Results []restoreResultJSON `json:"results"`
@@ -138,8 +133,7 @@ func handleRecycleRestore(svc dmsd.LifecycleService) http.Handler {
 			t, err := svc.RestoreInstance(r.Context(), actorFrom(r), id)
 			if err != nil {
 				if status := statusOf[dmsd.ErrorCode(err)]; status == 0 || status >= 500 {
-					writeError(w, r, err)
-					return
+					return err
 				}
 				res.ErrorMsg = dmsd.ErrorCode(err) + ": " + dmsd.ErrorMessage(err)
 			} else {
@@ -148,6 +142,7 @@ func handleRecycleRestore(svc dmsd.LifecycleService) http.Handler {
 			out.Results = append(out.Results, res)
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -160,17 +155,16 @@ type resetPasswordRequest struct {
 // in effect (brokers restarted) when it answers 204, as the SDK's answer
 // carries no job.
 func handleResetPassword(svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[resetPasswordRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := svc.ResetPassword(r.Context(), actorFrom(r), instanceID, req.NewPassword); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -184,50 +178,47 @@ type upgradeRequest struct {
 // execute_at, whose id the answer's job_id is. The SDK takes the answer's
 // body as a string.
 func handleUpgrade(svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[upgradeRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var when time.Time
 		schedule := req.IsSchedule != nil && *req.IsSchedule
 		switch {
 		case schedule && req.ExecuteAt == nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a scheduled upgrade (is_schedule) needs execute_at."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: a scheduled upgrade (is_schedule) needs execute_at.")
 		case !schedule && req.ExecuteAt != nil:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: execute_at is given without is_schedule: true."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: execute_at is given without is_schedule: true.")
 		case schedule && (*req.ExecuteAt <= 0 || *req.ExecuteAt > maxUnixMilli):
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDTIME, "Timestamp is invalid: execute_at must be a Unix time in milliseconds."))
-			return
+			return dmsd.Errorf(dmsd.EINVALIDTIME, "Timestamp is invalid: execute_at must be a Unix time in milliseconds.")
 		case schedule:
 			when = time.UnixMilli(*req.ExecuteAt).UTC()
 		}
 		t, err := svc.UpgradeInstance(r.Context(), actorFrom(r), instanceID, when)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, struct {
 			JobID string `json:"job_id"`
 		}{t.ID})
+		return nil
 	})
 }
 
 // handleUpgradeVersion serves ShowUpgradeInstanceVersion: the instance's
 // engine version label and the newest dmsd offers.
 func handleUpgradeVersion(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inst, ok := visibleInstance(w, r, store)
-		if !ok {
-			return
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := visibleInstance(r, store)
+		if err != nil {
+			return err
 		}
 		encode(w, http.StatusOK, struct {
 			CurrentVersion string `json:"current_version"`
 			LatestVersion  string `json:"latest_version"`
 		}{inst.EngineVersion, dmsd.LatestEngineVersion()})
+		return nil
 	})
 }
 
@@ -247,16 +238,14 @@ type crossVpcResultJSON struct {
 // are kept and shown in cross_vpc_info; the brokers keep listening on
 // 127.0.0.1, the only address embedded brokers are reachable at.
 func handleCrossVpc(svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[crossVpcRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		ips, err := svc.SetAdvertisedIPs(r.Context(), actorFrom(r), instanceID, req.AdvertisedIPContents)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Success bool                 `json:"success"`
@@ -266,36 +255,39 @@ func handleCrossVpc(svc dmsd.LifecycleService) http.Handler {
 			out.Results = append(out.Results, crossVpcResultJSON{AdvertisedIP: ip.Advertised, Success: true, IP: ip.Listener})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
-// visibleInstance returns the instance of r's path unless it is not found or
-// in the recycle bin, having answered the error then.
-func visibleInstance(w http.ResponseWriter, r *http.Request, store dmsd.InstanceStore) (*dmsd.Instance, bool) {
+// findInstance returns the instance of r's path, in the recycle bin or not,
+// or the error of its id or of the store.
+func findInstance(r *http.Request, store dmsd.InstanceStore) (*dmsd.Instance, error) {
 	instanceID, err := instanceIDOf(r)
 	if err != nil {
-		writeError(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
-	if err == nil && inst.Recycled() {
-		err = dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return nil, false
-	}
-	return inst, true
+	return store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
 }
 
-// handleRefuse answers, for an instance that exists, the refusal err: the
+// visibleInstance returns the instance of r's path, or the error of
+// findInstance, or EINSTANCENOTFOUND for one in the recycle bin (which
+// ShowRecycleInstances shows).
+func visibleInstance(r *http.Request, store dmsd.InstanceStore) (*dmsd.Instance, error) {
+	inst, err := findInstance(r, store)
+	if err == nil && inst.Recycled() {
+		return nil, dmsd.Errorf(dmsd.EINSTANCENOTFOUND, "This instance does not exist.")
+	}
+	return inst, err
+}
+
+// handleRefuse answers, for an instance that exists, refusal: the
 // operations of things dmsd does not have.
-func handleRefuse(store dmsd.InstanceStore, err error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := visibleInstance(w, r, store); !ok {
-			return
+func handleRefuse(store dmsd.InstanceStore, refusal error) http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := visibleInstance(r, store); err != nil {
+			return err
 		}
-		writeError(w, r, err)
+		return refusal
 	})
 }
 

@@ -30,33 +30,30 @@ type jobJSON struct {
 // handleRebalanceLogStart serves CreateKafkaRebalanceLogTask: job_id is the
 // task that turns the log on.
 func handleRebalanceLogStart(svc dmsd.LogService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.StartRebalanceLog(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, jobJSON{JobID: t.ID})
+		return nil
 	})
 }
 
 // handleRebalanceLogShow serves ShowKafkaRebalanceLog.
 func handleRebalanceLogShow(svc dmsd.LogService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		l, err := svc.RebalanceLog(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := rebalanceLogJSON{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, LogStreamID: l.ID, LogGroupID: l.InstanceID,
 			CreateAt: strconv.FormatInt(l.CreatedAt.UnixMilli(), 10), UpdateAt: strconv.FormatInt(l.UpdatedAt.UnixMilli(), 10),
@@ -65,24 +62,24 @@ func handleRebalanceLogShow(svc dmsd.LogService) http.Handler {
 			out.Entries = []dmsd.RebalanceEntry{}
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 // handleRebalanceLogStop serves StopKafkaRebalanceLogTask: job_id is the
 // task that turns the log off.
 func handleRebalanceLogStop(svc dmsd.LogService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.StopRebalanceLog(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, jobJSON{JobID: t.ID})
+		return nil
 	})
 }
 
@@ -130,16 +127,14 @@ func logTaskOf(r *http.Request) (string, string, error) {
 // handleLogTaskShow serves ShowKafkaLogTask: the instance's log of that
 // type, if it ever had one, with what it collected.
 func handleLogTaskShow(svc dmsd.LogService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, typ, err := logTaskOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		logs, err := svc.LogTasks(r.Context(), actorFrom(r), id, typ)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]logTaskJSON, 0, len(logs))
 		for _, l := range logs {
@@ -153,6 +148,7 @@ func handleLogTaskShow(svc dmsd.LogService) http.Handler {
 			out = append(out, j)
 		}
 		encode(w, http.StatusOK, map[string]any{"log_response_list": out})
+		return nil
 	})
 }
 
@@ -168,16 +164,14 @@ func handleLogTaskStart(svc dmsd.LogService) http.Handler {
 			LogStreamName string `json:"log_stream_name"`
 		} `json:"log_task_list"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		_, req, err := decodeForInstance[request](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		id, typ, err := logTaskOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var fileName string
 		if len(req.LogTaskList) > 0 {
@@ -185,27 +179,26 @@ func handleLogTaskStart(svc dmsd.LogService) http.Handler {
 		}
 		t, err := svc.StartLogTask(r.Context(), actorFrom(r), id, typ, fileName)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, jobJSON{JobID: t.ID})
+		return nil
 	})
 }
 
 // handleLogTaskStop serves StopKafkaLogTask: job_id is the task that turns
 // the log off.
 func handleLogTaskStop(svc dmsd.LogService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, typ, err := logTaskOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.StopLogTask(r.Context(), actorFrom(r), id, typ)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, jobJSON{JobID: t.ID})
+		return nil
 	})
 }

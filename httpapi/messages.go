@@ -139,28 +139,24 @@ type instanceMessagesJSON struct {
 // partition and message_offset when those are given without a time window,
 // otherwise a page of the window, filtered by keyword and key.
 func handleInstanceMessages(svc dmsd.MessageService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		topic := q.Get("topic")
 		if topic == "" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required.")
 		}
 		for _, name := range []string{"include", "exclude"} {
 			if q.Get(name) != "" {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", name))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s is not supported by this service.", name)
 			}
 		}
 		for _, name := range []string{"asc", "download"} {
 			if s := q.Get(name); s != "" && s != "true" && s != "false" {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s must be true or false.", name))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %s must be true or false.", name)
 			}
 		}
 		download := q.Get("download") == "true"
@@ -172,47 +168,41 @@ func handleInstanceMessages(svc dmsd.MessageService) http.Handler {
 			}
 			p, err := strconv.ParseInt(q.Get("partition"), 10, 32)
 			if err != nil || p < 0 {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required with message_offset and must be a partition number."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required with message_offset and must be a partition number.")
 			}
 			mq.Partition = int32(p)
 			if mq.Offset, err = strconv.ParseInt(q.Get("message_offset"), 10, 64); err != nil || mq.Offset < 0 {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: message_offset must be a non-negative integer."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: message_offset must be a non-negative integer.")
 			}
 			m, err := svc.MessageAt(r.Context(), actorFrom(r), instanceID, mq)
 			if err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 			encode(w, http.StatusOK, instanceMessagesJSON{Messages: []messageJSON{entityOf(m)}, Total: 1, Size: 1})
-			return
+			return nil
 		}
 		if download {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: download applies to one message, given by partition and message_offset."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: download applies to one message, given by partition and message_offset.")
 		}
 		mq, err := parseWindow(q, topic)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		mq.Desc = q.Get("asc") == "false"
 		mq.Keyword, mq.Key = q.Get("keyword"), q.Get("key")
 		if utf8.RuneCountInString(mq.Keyword) > 50 {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: keyword is longer than 50 characters."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: keyword is longer than 50 characters.")
 		}
 		page, err := svc.QueryMessages(r.Context(), actorFrom(r), instanceID, mq)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := instanceMessagesJSON{Messages: make([]messageJSON, 0, len(page.Messages)), Total: int64(page.Total), Size: int64(len(page.Messages))}
 		for _, m := range page.Messages {
 			out.Messages = append(out.Messages, entityOf(m))
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -228,22 +218,19 @@ type topicMessagesJSON struct {
 // time window, without their keys and values. offsets_count is the number
 // of pages and offset the page answered.
 func handleTopicMessages(svc dmsd.MessageService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		mq, err := parseWindow(q, r.PathValue("topic"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		page, err := svc.QueryMessages(r.Context(), actorFrom(r), instanceID, mq)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := topicMessagesJSON{
 			Messages:      make([]messageJSON, 0, len(page.Messages)),
@@ -257,6 +244,7 @@ func handleTopicMessages(svc dmsd.MessageService) http.Handler {
 			})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -268,32 +256,29 @@ type partitionMessageJSON struct {
 // handlePartitionMessage serves ShowPartitionMessage: the message at
 // message_offset.
 func handlePartitionMessage(svc dmsd.MessageService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		p, err := pathPartition(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		off, err := strconv.ParseInt(r.URL.Query().Get("message_offset"), 10, 64)
 		if err != nil || off < 0 {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: message_offset is required and must be a non-negative integer."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: message_offset is required and must be a non-negative integer.")
 		}
 		m, err := svc.MessageAt(r.Context(), actorFrom(r), instanceID, &dmsd.MessageQuery{
 			Topic: r.PathValue("topic"), Partition: p, Offset: off, ValueCap: dmsd.MessageValueCap,
 		})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		e := entityOf(m)
 		e.HugeMessage, e.MessageID, e.AppID, e.Tag = nil, nil, nil, nil
 		encode(w, http.StatusOK, partitionMessageJSON{Message: []messageJSON{e}})
+		return nil
 	})
 }
 
@@ -309,25 +294,23 @@ type partitionEdgeJSON struct {
 // handlePartitionEdge serves ShowPartitionBeginningMessage and (last)
 // ShowPartitionEndMessage.
 func handlePartitionEdge(svc dmsd.MessageService, last bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		p, err := pathPartition(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		m, err := svc.PartitionEdge(r.Context(), actorFrom(r), instanceID, r.PathValue("topic"), p, last)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		// The SDK reads an int32; a larger offset is shown at its bound
 		// rather than failing the SDK's whole decode.
 		encode(w, http.StatusOK, partitionEdgeJSON{Topic: m.Topic, Partition: m.Partition, Offset: min(m.Offset, math.MaxInt32), Timestamp: m.Timestamp})
+		return nil
 	})
 }
 
@@ -351,31 +334,26 @@ type sendMessageJSON struct {
 // list is the request's with the partition written and the record's
 // OFFSET.
 func handleSendMessage(svc dmsd.MessageService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if r.URL.Query().Get("action_id") != "send" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALIDACTION, "The action_id parameter in the request must be send."))
-			return
+			return dmsd.Errorf(dmsd.EINVALIDACTION, "The action_id parameter in the request must be send.")
 		}
 		req, err := decode[sendMessageRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Topic == "" || req.Body == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic and body are required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic and body are required.")
 		}
 		m := &dmsd.Message{Topic: req.Topic, Partition: -1, Value: []byte(*req.Body)}
 		props := make([]any, 0, len(req.PropertyList)+2)
 		for _, p := range req.PropertyList {
 			if p.Name == nil || *p.Name == "" || p.Value == nil {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: every property needs a name and a value."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: every property needs a name and a value.")
 			}
 			switch strings.ToUpper(*p.Name) {
 			case "KEY":
@@ -383,8 +361,7 @@ func handleSendMessage(svc dmsd.MessageService) http.Handler {
 			case "PARTITION":
 				n, err := strconv.ParseInt(*p.Value, 10, 32)
 				if err != nil || n < 0 {
-					writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the PARTITION property must be a partition number."))
-					return
+					return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the PARTITION property must be a partition number.")
 				}
 				m.Partition = int32(n)
 				continue
@@ -395,13 +372,13 @@ func handleSendMessage(svc dmsd.MessageService) http.Handler {
 		}
 		sent, err := svc.SendMessage(r.Context(), actorFrom(r), instanceID, m)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		props = append(props,
 			map[string]string{"name": "PARTITION", "value": strconv.Itoa(int(sent.Partition))},
 			map[string]string{"name": "OFFSET", "value": strconv.FormatInt(sent.Offset, 10)})
 		encode(w, http.StatusOK, sendMessageJSON{Topic: sent.Topic, Body: *req.Body, PropertyList: props})
+		return nil
 	})
 }
 
@@ -423,28 +400,24 @@ type partitionRespJSON struct {
 // handleDeleteMessages serves DeleteKafkaTopicMessages: the records of each
 // partition before its offset are deleted (Kafka's DeleteRecords).
 func handleDeleteMessages(svc dmsd.MessageService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[deleteMessagesRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		before := map[int32]int64{}
 		for _, p := range req.Partitions {
 			if p.Partition == nil || p.Offset == nil || *p.Partition < 0 {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: every entry of partitions needs a partition and an offset."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: every entry of partitions needs a partition and an offset.")
 			}
 			if _, dup := before[*p.Partition]; dup {
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition %d is given twice.", *p.Partition))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition %d is given twice.", *p.Partition)
 			}
 			before[*p.Partition] = *p.Offset
 		}
 		results, err := svc.DeleteMessages(r.Context(), actorFrom(r), instanceID, r.PathValue("topic"), before)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Partitions []partitionRespJSON `json:"partitions"`
@@ -457,6 +430,7 @@ func handleDeleteMessages(svc dmsd.MessageService) http.Handler {
 			out.Partitions = append(out.Partitions, pr)
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 

@@ -42,23 +42,21 @@ type userClientQuotaJSON struct {
 // CreateKafkaTopicQuota, ModifyKafkaTopicQuota, DeleteKafkaTopicQuota) with
 // the kafkaTopicQuota task's id as job_id.
 func handleTopicQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[topicQuotaJSON](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Topic == "" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required.")
 		}
 		q := dmsd.ClientQuota{Topic: req.Topic, ProducerByteRate: int64(req.ProducerByteRate), ConsumerByteRate: int64(req.ConsumerByteRate)}
 		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+		return nil
 	})
 }
 
@@ -67,11 +65,10 @@ func handleTopicQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http
 // keyword when given, a page of them by offset and limit (strings in the
 // SDK), and their count before paging.
 func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		held, offset, limit, err := clientQuotasPage(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		keyword := r.URL.Query().Get("keyword")
 		all := []topicQuotaJSON{}
@@ -82,6 +79,7 @@ func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
 			all = append(all, topicQuotaJSON{Topic: q.Topic, ProducerByteRate: int32(min(q.ProducerByteRate, 1<<31-1)), ConsumerByteRate: int32(min(q.ConsumerByteRate, 1<<31-1))})
 		}
 		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
+		return nil
 	})
 }
 
@@ -91,20 +89,19 @@ func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
 // DeleteKafkaUserClientQuotaTask) with the kafkaUserClientQuota task's id as
 // job_id.
 func handleUserClientQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[userClientQuotaRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := dmsd.ClientQuota{User: req.User, Client: req.Client, UserDefault: req.UserDefault, ClientDefault: req.ClientDefault,
 			ProducerByteRate: req.ProducerByteRate, ConsumerByteRate: req.ConsumerByteRate}
 		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+		return nil
 	})
 }
 
@@ -112,11 +109,10 @@ func handleUserClientQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange)
 // ShowKafkaUserClientQuota): the user and client quotas, a page of them by
 // offset and limit, and their count before paging.
 func handleUserClientQuotaShow(svc dmsd.QuotaService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		held, offset, limit, err := clientQuotasPage(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		all := []userClientQuotaJSON{}
 		for _, q := range held {
@@ -127,6 +123,7 @@ func handleUserClientQuotaShow(svc dmsd.QuotaService) http.Handler {
 				ProducerByteRate: q.ProducerByteRate, ConsumerByteRate: q.ConsumerByteRate})
 		}
 		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
+		return nil
 	})
 }
 
@@ -147,11 +144,10 @@ func handleProjectQuotas(svc dmsd.QuotaService) http.Handler {
 		}
 		return n
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		q, u, err := svc.ProjectQuota(r.Context(), actorFrom(r))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		res := []resourceJSON{
 			{Type: "kafkaInstance", Quota: limit(q.MaxInstances), Used: u.Instances},
@@ -161,6 +157,7 @@ func handleProjectQuotas(svc dmsd.QuotaService) http.Handler {
 			res = append(res, resourceJSON{Type: "tags", Quota: dmsd.MaxTags})
 		}
 		encode(w, http.StatusOK, map[string]any{"quotas": map[string]any{"resources": res}})
+		return nil
 	})
 }
 

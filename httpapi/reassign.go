@@ -38,42 +38,37 @@ type reassignJSON struct {
 // /v2/{project_id}/kafka/instances/{instance_id}/reassign and the reference's
 // /v2/{engine}/{project_id}/instances/{instance_id}/reassign.
 func handleReassign(svc dmsd.ReassignService, tasks dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if e := r.PathValue("engine"); e != "" && e != "kafka" {
-			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
-			return
+			return dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka.")
 		}
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		body, err := decode[reassignRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := reassignOf(&body)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if body.TimeEstimate != nil && *body.TimeEstimate {
 			// An estimate, as the SDK describes time_estimate: no task.
 			secs, err := svc.EstimateReassignment(r.Context(), actorFrom(r), instanceID, req)
 			if err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 			encode(w, http.StatusOK, reassignJSON{ReassignmentTime: &secs})
-			return
+			return nil
 		}
 		t, err := tasks.Reassign(r.Context(), actorFrom(r), instanceID, req)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, reassignJSON{JobID: t.ID})
+		return nil
 	})
 }
 
@@ -142,16 +137,14 @@ type scheduledListJSON struct {
 }
 
 func handleScheduledList(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		f, err := taskFilterOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		tasks, count, err := store.ListScheduledTasks(r.Context(), f)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := scheduledListJSON{JobCount: strconv.Itoa(count), Jobs: make([]scheduledJSON, len(tasks))}
 		for i, t := range tasks {
@@ -162,6 +155,7 @@ func handleScheduledList(store dmsd.TaskStore) http.Handler {
 			}
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -183,11 +177,10 @@ func parseExecuteAt(s string) (time.Time, error) {
 }
 
 func handleScheduledUpdate(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		projectID, instanceID, taskID, err := taskPath(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		switch {
@@ -208,24 +201,13 @@ func handleScheduledUpdate(store dmsd.TaskStore) http.Handler {
 			err = dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: give execute_at or status=CANCELLED.")
 		}
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 func handleScheduledDelete(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		projectID, instanceID, taskID, err := taskPath(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if err := store.DeleteScheduledTask(r.Context(), projectID, instanceID, taskID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+	return handleDeleteBy(store, dmsd.TaskStore.DeleteScheduledTask)
 }

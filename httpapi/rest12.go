@@ -54,20 +54,17 @@ func handleExtendProductInfo(store dmsd.InstanceStore) http.Handler {
 		AvailableZones   []string          `json:"available_zones"`
 		UnavailableZones []string          `json:"unavailable_zones"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if t := r.URL.Query().Get("type"); t != "advanced" {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: type must be advanced."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: type must be advanced.")
 		}
 		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		typ := "cluster"
 		if p, ok := dmsd.ProductByID(inst.ProductID); ok {
@@ -98,6 +95,7 @@ func handleExtendProductInfo(store dmsd.InstanceStore) http.Handler {
 			out = append(out, pj)
 		}
 		encode(w, http.StatusOK, map[string]any{"engine": "kafka", "versions": dmsd.EngineVersions, "products": out})
+		return nil
 	})
 }
 
@@ -133,26 +131,22 @@ type cesQueueJSON struct {
 // consumer groups with the partitions they committed offsets on. It answers
 // the services' errors (EINSTANCENOTFOUND, an unreachable cluster ...).
 func handleCesHierarchy(brokers dmsd.BrokerService, topics dmsd.TopicService, groups dmsd.GroupService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		bs, _, err := brokers.Brokers(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		ts, _, err := topics.ListTopics(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		gs, _, err := groups.Groups(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		nodes := make([]cesNameJSON, 0, len(bs))
 		for _, b := range bs {
@@ -191,5 +185,6 @@ func handleCesHierarchy(brokers dmsd.BrokerService, topics dmsd.TopicService, gr
 			"queues":       queues,
 			"groups":       outGroups,
 		})
+		return nil
 	})
 }

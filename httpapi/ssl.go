@@ -36,80 +36,62 @@ func errPublicAccess() error {
 // between private_sasl_ssl_enable and private_sasl_plaintext_enable. It
 // answers the kafkaSslSwitch task's id as job_id.
 func handleSSLSwitch(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if r.PathValue("engine") != "kafka" {
-			writeError(w, r, dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka."))
-			return
+			return dmsd.Errorf(dmsd.EUNSUPPORTEDENGINE, "Unsupported type: the engine must be kafka.")
 		}
 		instanceID, req, err := decodeForInstance[sslSwitchRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Enable == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enable is required.")
 		}
 		switch req.Protocol {
 		case "public_plain_enable", "public_sasl_ssl_enable", "public_sasl_plaintext_enable":
-			writeError(w, r, errPublicAccess())
-			return
+			return errPublicAccess()
 		case "":
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: protocol is required.")
 		}
 		if req.UserName != "" || req.PassWord != "" || len(req.SaslEnabledMechanisms) > 0 {
 			// They serve to turn SASL on after creation, which dmsd does
 			// not offer.
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name, pass_word and sasl_enabled_mechanisms are not supported by this service: SASL is chosen when the instance is created (ssl_enable)."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name, pass_word and sasl_enabled_mechanisms are not supported by this service: SASL is chosen when the instance is created (ssl_enable).")
 		}
 		t, err := svc.SetSSL(r.Context(), actorFrom(r), instanceID, req.Protocol, *req.Enable)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, sslSwitchResponse{JobID: t.ID, Protocol: req.Protocol, Enable: *req.Enable})
+		return nil
 	})
 }
 
 // handleSSLCertificate serves the PEM of the CA that signed the brokers'
 // certificate of an instance whose listeners use TLS.
 func handleSSLCertificate(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID, err := instanceIDOf(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := findInstance(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		inst, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if !inst.SSLEnabled || inst.SSLCACert == "" {
-			writeError(w, r, dmsd.Errorf(dmsd.ESSLDISABLED, "SSL is not enabled for this instance, or its brokers have not started with TLS yet."))
-			return
+			return dmsd.Errorf(dmsd.ESSLDISABLED, "SSL is not enabled for this instance, or its brokers have not started with TLS yet.")
 		}
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		w.Header().Set("Content-Disposition", `attachment; filename="ca.pem"`)
 		_, _ = w.Write([]byte(inst.SSLCACert))
+		return nil
 	})
 }
 
 // handlePublicAccess serves the SDK's public-access switch
 // (ModifyKafkaPublicIpAccessSwitch) with a refusal: no task is created.
 func handlePublicAccess(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceID, err := instanceIDOf(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := findInstance(r, store); err != nil {
+			return err
 		}
-		if _, err := store.FindInstance(r.Context(), r.PathValue("project_id"), instanceID); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		writeError(w, r, errPublicAccess())
+		return errPublicAccess()
 	})
 }

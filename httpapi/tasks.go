@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -79,54 +80,59 @@ func taskFilterOf(r *http.Request) (dmsd.TaskFilter, error) {
 }
 
 func handleTaskList(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		f, err := taskFilterOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		tasks, count, err := store.ListTasks(r.Context(), f)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := taskListJSON{TaskCount: strconv.Itoa(count), Tasks: make([]taskJSON, len(tasks))}
 		for i, t := range tasks {
 			out.Tasks[i] = toTaskJSON(t)
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 func handleTaskShow(store dmsd.TaskStore) http.Handler {
 	var bodies taskBodyCache
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		t, err := findTask(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		body, err := bodies.body(t)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, body)
+		return nil
 	})
 }
 
 func handleTaskDelete(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handleDeleteBy(store, dmsd.TaskStore.DeleteTask)
+}
+
+// handleDeleteBy answers a task route by deleting its task with del, a
+// method of store: 204, or the error of the ids or of del. del is a method
+// expression because a method value would dereference store when the routes
+// are built, and some route tables are built without stores.
+func handleDeleteBy(store dmsd.TaskStore, del func(s dmsd.TaskStore, ctx context.Context, projectID, instanceID, taskID string) error) http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		projectID, instanceID, taskID, err := taskPath(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		if err := store.DeleteTask(r.Context(), projectID, instanceID, taskID); err != nil {
-			writeError(w, r, err)
-			return
+		if err := del(store, r.Context(), projectID, instanceID, taskID); err != nil {
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -147,17 +153,17 @@ type progressJSON struct {
 }
 
 func handleTaskProgress(store dmsd.TaskStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		t, err := findTask(r, store)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := progressJSON{ProgressPercentage: t.Progress(), RemainTime: remainSeconds(t, time.Now()), StepList: make([]stepJSON, len(t.Steps))}
 		for i, s := range t.Steps {
 			out.StepList[i] = stepJSON{Name: s.Name, Statue: s.Status.Wire(), StartTime: dmsd.FormatTime(s.StartedAt), EndTime: dmsd.FormatTime(s.EndedAt)}
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 

@@ -16,6 +16,16 @@ import (
 // clamp32 returns n within int32's range, as the SDK's int32 fields need.
 func clamp32(n int64) int32 { return int32(max(math.MinInt32, min(n, math.MaxInt32))) }
 
+// topicDetailOf returns the detail of the topic of r's path, or the error of
+// the instance id or of svc.
+func topicDetailOf(r *http.Request, svc dmsd.InspectService) (*dmsd.TopicDetail, error) {
+	id, err := instanceIDOf(r)
+	if err != nil {
+		return nil, err
+	}
+	return svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
+}
+
 // maxPartitionPage bounds a page of ListTopicPartitions and
 // ListTopicProducers.
 const maxPartitionPage = 1000
@@ -44,16 +54,10 @@ type partitionDetailJSON struct {
 // handleTopicDetail answers GET .../management/topics/{topic} (SDK
 // ShowInstanceTopicDetail).
 func handleTopicDetail(svc dmsd.InspectService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceIDOf(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		d, err := topicDetailOf(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		d, err := svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		parts := make([]partitionDetailJSON, 0, len(d.Partitions))
 		for _, p := range d.Partitions {
@@ -76,6 +80,7 @@ func handleTopicDetail(svc dmsd.InspectService) http.Handler {
 			parts = append(parts, pj)
 		}
 		encode(w, http.StatusOK, map[string]any{"topic": d.Name, "partitions": parts, "group_subscribed": d.Groups})
+		return nil
 	})
 }
 
@@ -93,22 +98,17 @@ func handleKafkaTopicDetail(svc dmsd.InspectService) http.Handler {
 		Topic      string          `json:"topic"`
 		Partitions []partitionJSON `json:"partitions"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := instanceIDOf(r)
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		d, err := topicDetailOf(r, svc)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		d, err := svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t := topicJSON{Topic: d.Name, Partitions: make([]partitionJSON, 0, len(d.Partitions))}
 		for _, p := range d.Partitions {
 			t.Partitions = append(t.Partitions, partitionJSON{Partition: p.Partition, Leader: p.Leader, Replicas: p.Replicas})
 		}
 		encode(w, http.StatusOK, []topicJSON{t})
+		return nil
 	})
 }
 
@@ -123,21 +123,18 @@ func handleTopicPartitions(svc dmsd.InspectService) http.Handler {
 		MessageCount   int64  `json:"message_count"`
 		LastUpdateTime *int64 `json:"last_update_time,omitempty"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		offset, limit, err := pageOf(r.URL.Query(), maxPartitionPage, maxPartitionPage)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		d, err := svc.TopicDetail(r.Context(), actorFrom(r), id, r.PathValue("topic"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := []partitionJSON{}
 		for _, p := range page(d.Partitions, offset, limit) {
@@ -148,6 +145,7 @@ func handleTopicPartitions(svc dmsd.InspectService) http.Handler {
 			out = append(out, pj)
 		}
 		encode(w, http.StatusOK, map[string]any{"total": len(d.Partitions), "partitions": out})
+		return nil
 	})
 }
 
@@ -160,21 +158,18 @@ func handleTopicProducers(svc dmsd.InspectService) http.Handler {
 	type producerJSON struct {
 		BrokerAddress string `json:"broker_address"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		offset, limit, err := pageOf(r.URL.Query(), maxPartitionPage, maxPartitionPage)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		ps, err := svc.TopicProducers(r.Context(), actorFrom(r), id, r.PathValue("topic"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		type key struct {
 			id     int64
@@ -191,6 +186,7 @@ func handleTopicProducers(svc dmsd.InspectService) http.Handler {
 			all = append(all, producerJSON{BrokerAddress: net.JoinHostPort(p.Leader.Host, strconv.Itoa(p.Leader.Port))})
 		}
 		encode(w, http.StatusOK, map[string]any{"total": len(all), "producers": page(all, offset, limit)})
+		return nil
 	})
 }
 
@@ -283,21 +279,18 @@ func handleDiskUsage(svc dmsd.InspectService) http.Handler {
 		Status                string      `json:"status"`
 		TopicList             []topicJSON `json:"topic_list"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		f, err := parseDiskFilter(r.URL.Query())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		disks, err := svc.DiskUsage(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]brokerJSON, 0, len(disks))
 		for _, d := range disks {
@@ -317,6 +310,7 @@ func handleDiskUsage(svc dmsd.InspectService) http.Handler {
 			out = append(out, b)
 		}
 		encode(w, http.StatusOK, map[string]any{"broker_list": out})
+		return nil
 	})
 }
 
@@ -328,21 +322,19 @@ func handleCreatePartition(svc dmsd.InspectService) http.Handler {
 	type request struct {
 		Partition *int `json:"partition"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, req, err := decodeForInstance[request](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Partition == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required.")
 		}
 		if err := svc.CreatePartitions(r.Context(), actorFrom(r), id, r.PathValue("topic"), *req.Partition); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, struct{}{})
+		return nil
 	})
 }
 
@@ -369,16 +361,14 @@ func handleCluster(svc dmsd.InspectService) http.Handler {
 		IsrReplicasCount      int          `json:"isr_replicas_count"`
 		ConsumersCount        int          `json:"consumers_count"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		c, err := svc.ClusterInfo(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := clusterJSON{
 			Controller: strconv.Itoa(int(c.Controller)), Brokers: []brokerJSON{},
@@ -389,6 +379,7 @@ func handleCluster(svc dmsd.InspectService) http.Handler {
 			out.Brokers = append(out.Brokers, brokerJSON{Host: b.Host, Port: b.Port, BrokerID: strconv.Itoa(int(b.ID)), IsController: b.ID == c.Controller, IsHealth: true})
 		}
 		encode(w, http.StatusOK, map[string]any{"cluster": out})
+		return nil
 	})
 }
 
@@ -401,21 +392,20 @@ func handleCoordinators(svc dmsd.InspectService) http.Handler {
 		Host    string `json:"host"`
 		Port    int    `json:"port"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		cs, err := svc.Coordinators(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]coordinatorJSON, 0, len(cs))
 		for _, c := range cs {
 			out = append(out, coordinatorJSON{GroupID: c.Group, ID: c.Broker.ID, Host: c.Broker.Host, Port: c.Broker.Port})
 		}
 		encode(w, http.StatusOK, map[string]any{"coordinators": out})
+		return nil
 	})
 }

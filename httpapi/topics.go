@@ -41,16 +41,14 @@ type createTopicRequest struct {
 }
 
 func handleTopicCreate(svc dmsd.TopicService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[createTopicRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.TopicDesc != "" {
 			// Kafka has no place for it; refused rather than dropped.
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic_desc is not supported by this service."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic_desc is not supported by this service.")
 		}
 		t := &dmsd.Topic{Name: req.ID, SyncReplication: req.SyncReplication, SyncMessageFlush: req.SyncMessageFlush}
 		// An explicit 0 is out of range, not "the default".
@@ -70,14 +68,13 @@ func handleTopicCreate(svc dmsd.TopicService) http.Handler {
 			}
 		}
 		if t.Configs, err = configsOf(req.TopicOtherConfigs); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := svc.CreateTopic(r.Context(), actorFrom(r), instanceID, t); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"name": t.Name})
+		return nil
 	})
 }
 
@@ -140,30 +137,26 @@ func toTopicJSON(t *dmsd.Topic) topicJSON {
 const maxTopicPage = 200
 
 func handleTopicList(svc dmsd.TopicService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := r.URL.Query()
 		offset, limit := 0, 10
 		if q.Has("offset") {
 			if offset, err = parseInt(q, "offset", 0, maxTaskOffset, dmsd.EOFFSET); err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 		}
 		if q.Has("limit") {
 			if limit, err = parseInt(q, "limit", 1, maxTopicPage, dmsd.ELIMIT); err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 		}
 		topics, inst, err := svc.ListTopics(r.Context(), actorFrom(r), instanceID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := topicListJSON{
 			Total:              len(topics),
@@ -181,6 +174,7 @@ func handleTopicList(svc dmsd.TopicService) http.Handler {
 		}
 		out.RemainPartitions = max(0, out.MaxPartitions-used)
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -199,38 +193,34 @@ type updateTopicRequest struct {
 }
 
 func handleTopicUpdate(svc dmsd.TopicService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[updateTopicRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		updates := make([]*dmsd.TopicUpdate, 0, len(req.Topics))
 		for _, t := range req.Topics {
 			switch {
 			case len(t.NewPartitionBrokers) > 0:
 				// The embedded brokers cannot place partitions.
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_partition_brokers is not supported by this service."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: new_partition_brokers is not supported by this service.")
 			case t.TopicDesc != nil && *t.TopicDesc != "":
-				writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic_desc is not supported by this service."))
-				return
+				return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic_desc is not supported by this service.")
 			}
 			u := &dmsd.TopicUpdate{
 				Name: t.ID, RetentionHours: t.RetentionTime, SyncReplication: t.SyncReplication,
 				SyncMessageFlush: t.SyncMessageFlush, NewPartitions: t.NewPartitionNumbers,
 			}
 			if u.Configs, err = configsOf(t.TopicOtherConfigs); err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 			updates = append(updates, u)
 		}
 		if err := svc.UpdateTopics(r.Context(), actorFrom(r), instanceID, updates); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -244,16 +234,14 @@ type topicDeletionJSON struct {
 }
 
 func handleTopicDelete(svc dmsd.TopicService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, req, err := decodeForInstance[deleteTopicsRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		results, err := svc.DeleteTopics(r.Context(), actorFrom(r), instanceID, req.Topics)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Topics []topicDeletionJSON `json:"topics"`
@@ -262,5 +250,6 @@ func handleTopicDelete(svc dmsd.TopicService) http.Handler {
 			out.Topics = append(out.Topics, topicDeletionJSON{ID: d.Name, Success: d.Success})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }

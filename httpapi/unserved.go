@@ -18,5 +18,5 @@ func handleNotOffered(store dmsd.InstanceStore, op string) http.Handler {
 	if store != nil {
 		return handleRefuse(store, err)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, err) })
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error { return err })
 }

@@ -21,37 +21,33 @@ type userJSON struct {
 }
 
 func handleUserCreate(svc dmsd.UserService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[createUserRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		user := dmsd.User{Name: req.UserName, Description: req.UserDesc}
 		if err := svc.CreateUser(r.Context(), actorFrom(r), id, user, req.Password); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 func handleUserList(svc dmsd.UserService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		users, err := svc.ListUsers(r.Context(), actorFrom(r), id)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Users []userJSON `json:"users"`
@@ -65,6 +61,7 @@ func handleUserList(svc dmsd.UserService) http.Handler {
 				DefaultApp: u.Default, CreatedTime: u.CreatedAt.UnixMilli()})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -74,30 +71,26 @@ type deleteUsersRequest struct {
 }
 
 func handleUsersDelete(svc dmsd.UserService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[deleteUsersRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		switch {
 		case req.Action != "delete":
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: action must be delete."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: action must be delete.")
 		case len(req.Users) == 0:
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: users is empty."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: users is empty.")
 		}
 		if err := svc.DeleteUsers(r.Context(), actorFrom(r), id, req.Users); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -106,17 +99,16 @@ type resetUserPasswordRequest struct {
 }
 
 func handleUserPassword(svc dmsd.UserService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, req, err := decodeForUser[resetUserPasswordRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := svc.ResetUserPassword(r.Context(), actorFrom(r), id, name, req.NewPassword); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -125,23 +117,21 @@ type topicPoliciesRequest struct {
 }
 
 func handleTopicPoliciesUpdate(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[topicPoliciesRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, err := svc.UpdateTopicPolicies(r.Context(), actorFrom(r), id, req.Topics)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, map[string]string{"job_id": t.ID})
+		return nil
 	})
 }
 
@@ -152,17 +142,15 @@ type policyJSON struct {
 }
 
 func handleTopicPoliciesShow(svc dmsd.UserService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		topic := r.PathValue("topic_name")
 		policies, err := svc.TopicPolicies(r.Context(), actorFrom(r), id, topic)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		out := struct {
 			Name      string       `json:"name"`
@@ -173,6 +161,7 @@ func handleTopicPoliciesShow(svc dmsd.UserService) http.Handler {
 			out.Policies = append(out.Policies, policyJSON{UserName: p.UserName, AccessPolicy: p.Policy})
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
@@ -186,28 +175,25 @@ type resetOffsetRequest struct {
 }
 
 func handleResetOffset(svc dmsd.InstanceService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := instanceIDOf(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		req, err := decode[resetOffsetRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Partition == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required (-1 for all partitions)."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: partition is required (-1 for all partitions).")
 		}
 		reset := dmsd.OffsetReset{Group: r.PathValue("group"), Topic: req.Topic, Partition: *req.Partition,
 			MessageOffset: req.MessageOffset, Timestamp: req.Timestamp}
 		if _, err := svc.ResetOffsets(r.Context(), actorFrom(r), id, reset); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -220,21 +206,19 @@ type updateUserRequest struct {
 }
 
 func handleUserUpdate(svc dmsd.UserService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, name, req, err := decodeForUser[updateUserRequest](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.UserName != nil && *req.UserName != name {
 			// The SDK may repeat the name; a user cannot be renamed.
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name differs from the path's user, and users cannot be renamed."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: user_name differs from the path's user, and users cannot be renamed.")
 		}
 		if err := svc.UpdateUser(r.Context(), actorFrom(r), id, name, req.UserDesc, req.NewPassword); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }

@@ -28,32 +28,31 @@ func volumeExpandOf(inst *dmsd.Instance) dmsd.VolumeExpand {
 
 // handleVolumeExpandShow serves ShowVolumeExpandConfig.
 func handleVolumeExpandShow(store dmsd.InstanceStore) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inst, ok := visibleInstance(w, r, store)
-		if !ok {
-			return
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := visibleInstance(r, store)
+		if err != nil {
+			return err
 		}
 		v := volumeExpandOf(inst)
 		encode(w, http.StatusOK, volumeExpandJSON{AutoVolumeExpandEnable: &v.Enabled, ExpandThreshold: &v.Threshold, MaxVolumeSize: &v.MaxSize, ExpandIncrement: &v.Increment})
+		return nil
 	})
 }
 
 // handleVolumeExpandUpdate serves UpdateVolumeExpansionConfig: a field left
 // out keeps its current value.
 func handleVolumeExpandUpdate(store dmsd.InstanceStore, svc dmsd.LifecycleService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		_, req, err := decodeForInstance[volumeExpandJSON](r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if req.AutoVolumeExpandEnable == nil {
-			writeError(w, r, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: auto_volume_expand_enable is required."))
-			return
+			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: auto_volume_expand_enable is required.")
 		}
-		inst, ok := visibleInstance(w, r, store)
-		if !ok {
-			return
+		inst, err := visibleInstance(r, store)
+		if err != nil {
+			return err
 		}
 		v := volumeExpandOf(inst)
 		v.Enabled = *req.AutoVolumeExpandEnable
@@ -67,9 +66,9 @@ func handleVolumeExpandUpdate(store dmsd.InstanceStore, svc dmsd.LifecycleServic
 			v.Increment = *req.ExpandIncrement
 		}
 		if err := svc.SetVolumeExpand(r.Context(), actorFrom(r), inst.ID, v); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, struct{}{})
+		return nil
 	})
 }
