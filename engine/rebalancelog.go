@@ -97,26 +97,17 @@ type collector struct {
 	done   chan struct{}
 }
 
-func newRebalanceLogs(store dmsd.InstanceStore, clusters dmsd.Clusters, logger *slog.Logger) *rebalanceLogs {
-	l := &rebalanceLogs{store: store, clusters: clusters, logger: logger, replica: dmsd.DefaultReplica, poll: defaultRebalancePoll,
+func newRebalanceLogs(store dmsd.InstanceStore, logs dmsd.LogStore, clusters dmsd.Clusters, logger *slog.Logger) *rebalanceLogs {
+	return &rebalanceLogs{store: store, logs: logs, clusters: clusters, logger: logger, replica: dmsd.DefaultReplica, poll: defaultRebalancePoll,
 		collectors: map[string]*collector{}}
-	l.logs, _ = store.(dmsd.LogStore)
-	return l
 }
 
 func errNoGroupObserver() error {
 	return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
 }
 
-func errNoLogStore() error {
-	return dmsd.Errorf(dmsd.EUNAVAILABLE, "This store keeps no logs.")
-}
-
 // find returns the instance's log of type typ from the store.
 func (l *rebalanceLogs) find(ctx context.Context, projectID, instanceID, typ string) (*dmsd.InstanceLog, error) {
-	if l.logs == nil {
-		return nil, errNoLogStore()
-	}
 	return l.logs.FindLog(ctx, projectID, instanceID, typ)
 }
 
@@ -259,9 +250,6 @@ func (l *rebalanceLogs) collecting(logID string) bool {
 // as a restarted engine does. It returns the store's error; a log whose
 // instance or cluster cannot be read now is logged and skipped.
 func (l *rebalanceLogs) resume(ctx context.Context) error {
-	if l.logs == nil {
-		return nil
-	}
 	logs, err := l.logs.ListRunningLogs(ctx)
 	if err != nil {
 		return err

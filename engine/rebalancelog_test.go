@@ -112,9 +112,8 @@ func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	store := &observedStore{inst: inst}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
-	logs := newRebalanceLogs(store, cluster, slog.New(slog.DiscardHandler))
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs.logs = mem
+	logs := newRebalanceLogs(store, mem, cluster, slog.New(slog.DiscardHandler))
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
@@ -141,9 +140,8 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	t.Parallel()
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
-	logs := newRebalanceLogs(&observedStore{inst: inst}, cluster, slog.New(slog.DiscardHandler))
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs.logs = mem
+	logs := newRebalanceLogs(&observedStore{inst: inst}, mem, cluster, slog.New(slog.DiscardHandler))
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()

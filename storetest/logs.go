@@ -20,8 +20,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	t.Run("InstanceLogLifecycle", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)
-		logs, ok := b.store.(dmsd.LogStore)
-		require.True(t, ok, "the store keeps instances' logs")
+		logs := b.store
 		p, i := b.inst.ProjectID, b.inst.ID
 
 		_, err := logs.FindLog(b.ctx, p, i, dmsd.LogTypeTopic)
@@ -100,7 +99,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	t.Run("InstanceLogIsBounded", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)
-		logs := b.store.(dmsd.LogStore)
+		logs := b.store
 		l := newLog(b, dmsd.LogTypeRebalance)
 		require.NoError(t, logs.OpenLog(b.ctx, l))
 		const max = 5
