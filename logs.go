@@ -122,8 +122,8 @@ type InstanceLog struct {
 	Replica              string
 	CreatedAt, UpdatedAt time.Time
 	// Entries are what was collected, oldest first, as recorded: a
-	// RebalanceEntry as JSON, or a broker's line. ListRunningLogs leaves
-	// them out.
+	// RebalanceEntry as JSON, or a broker's line. ListRunningLogs and
+	// FindLogHeader leave them out.
 	Entries []string
 }
 
@@ -138,6 +138,10 @@ type LogStore interface {
 	// oldest first. It returns EINSTANCENOTFOUND, or ELOGNOTRUNNING if the
 	// instance never had one.
 	FindLog(ctx context.Context, projectID, instanceID, typ string) (*InstanceLog, error)
+	// FindLogHeader returns the instance's log of type typ without its
+	// entries, for what needs only its id, status or replica. It returns
+	// FindLog's errors.
+	FindLogHeader(ctx context.Context, projectID, instanceID, typ string) (*InstanceLog, error)
 	// AppendLog adds entries, observed at at, to a RUNNING log, keeping only
 	// its newest max, and reports whether the log is still RUNNING: a log
 	// stopped or gone meanwhile gets nothing. With no entries it only

@@ -41,7 +41,7 @@ func (e *Engine) LogTasks(ctx context.Context, actor dmsd.Actor, instanceID, typ
 	if err := dmsd.CheckLogType(typ); err != nil {
 		return nil, err
 	}
-	l, err := e.logs.find(ctx, actor.ProjectID, instanceID, typ)
+	l, err := e.store.FindLog(ctx, actor.ProjectID, instanceID, typ)
 	switch dmsd.ErrorCode(err) {
 	case "":
 		return []*dmsd.InstanceLog{l}, nil

@@ -106,15 +106,10 @@ func errNoGroupObserver() error {
 	return dmsd.Errorf(dmsd.EEXTERNAL, "This cluster's groups cannot be observed.")
 }
 
-// find returns the instance's log of type typ from the store.
-func (l *rebalanceLogs) find(ctx context.Context, projectID, instanceID, typ string) (*dmsd.InstanceLog, error) {
-	return l.logs.FindLog(ctx, projectID, instanceID, typ)
-}
-
 // running reports whether the instance's log of type typ is on, as the
 // store says.
 func (l *rebalanceLogs) running(ctx context.Context, projectID, instanceID, typ string) (bool, error) {
-	log, err := l.find(ctx, projectID, instanceID, typ)
+	log, err := l.logs.FindLogHeader(ctx, projectID, instanceID, typ)
 	switch dmsd.ErrorCode(err) {
 	case "":
 		return log.Status == dmsd.LogRunning, nil
@@ -129,7 +124,7 @@ func (l *rebalanceLogs) running(ctx context.Context, projectID, instanceID, typ 
 // from before the log is recorded). A log that is on already is left as it
 // is, its collector resumed here if this replica collects it and it stopped.
 func (l *rebalanceLogs) open(ctx context.Context, inst *dmsd.Instance, typ, fileName string, prepare func(context.Context, *dmsd.InstanceLog) (func(context.Context), error)) error {
-	cur, err := l.find(ctx, inst.ProjectID, inst.ID, typ)
+	cur, err := l.logs.FindLogHeader(ctx, inst.ProjectID, inst.ID, typ)
 	if err == nil && cur.Status == dmsd.LogRunning {
 		if cur.Replica == l.replica && !l.collecting(cur.ID) {
 			run, err := prepare(ctx, cur)
@@ -169,7 +164,7 @@ func discard(run func(context.Context)) {
 // writes past, and stops its collector here if it runs here. A log that is
 // off already is fine.
 func (l *rebalanceLogs) close(ctx context.Context, inst *dmsd.Instance, typ string) error {
-	log, err := l.find(ctx, inst.ProjectID, inst.ID, typ)
+	log, err := l.logs.FindLogHeader(ctx, inst.ProjectID, inst.ID, typ)
 	if dmsd.ErrorCode(err) == dmsd.ELOGNOTRUNNING {
 		return nil
 	} else if err != nil {
@@ -459,7 +454,7 @@ func (e *Engine) startRebalanceLog(ctx context.Context, actor dmsd.Actor, instan
 // RebalanceLog returns the instance's rebalance log as the store keeps it,
 // ELOGNOTRUNNING if it was never started, or EINSTANCENOTFOUND.
 func (e *Engine) RebalanceLog(ctx context.Context, actor dmsd.Actor, instanceID string) (*dmsd.RebalanceLog, error) {
-	l, err := e.logs.find(ctx, actor.ProjectID, instanceID, dmsd.LogTypeRebalance)
+	l, err := e.store.FindLog(ctx, actor.ProjectID, instanceID, dmsd.LogTypeRebalance)
 	if dmsd.ErrorCode(err) == dmsd.ELOGNOTRUNNING {
 		return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "The instance has no rebalance log: start one first.")
 	} else if err != nil {

@@ -82,6 +82,14 @@ func (m *memLogs) FindLog(_ context.Context, _, instanceID, typ string) (*dmsd.I
 	return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "none")
 }
 
+func (m *memLogs) FindLogHeader(ctx context.Context, projectID, instanceID, typ string) (*dmsd.InstanceLog, error) {
+	l, err := m.FindLog(ctx, projectID, instanceID, typ)
+	if l != nil {
+		l.Entries = nil
+	}
+	return l, err
+}
+
 func (m *memLogs) AppendLog(_ context.Context, id string, _ time.Time, entries []string, max int) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -96,6 +96,36 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.False(t, running)
 	})
 
+	t.Run("InstanceLogHeaderLeavesEntriesOut", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		p, i := b.inst.ProjectID, b.inst.ID
+		_, err := b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
+		requireCode(t, err, dmsd.ELOGNOTRUNNING)
+		_, err = b.store.FindLogHeader(b.ctx, "other", i, dmsd.LogTypeRebalance)
+		requireCode(t, err, dmsd.EINSTANCENOTFOUND)
+
+		l := newLog(b, dmsd.LogTypeRebalance)
+		require.NoError(t, b.store.OpenLog(b.ctx, l))
+		later := dmsd.Now().Add(time.Second)
+		_, err = b.store.AppendLog(b.ctx, l.ID, later, []string{"a", "b"}, 10)
+		require.NoError(t, err)
+		got, err := b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		require.Empty(t, got.Entries)
+		full, err := b.store.FindLog(b.ctx, p, i, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		require.Len(t, full.Entries, 2)
+		full.Entries = nil
+		require.Equal(t, full, got, "the log as FindLog reads it, but its entries")
+
+		require.NoError(t, b.store.CloseLog(b.ctx, l.ID, later.Add(time.Second)))
+		got, err = b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		require.Equal(t, dmsd.LogStopped, got.Status)
+		require.Equal(t, later.Add(time.Second).UnixMilli(), got.UpdatedAt.UnixMilli())
+	})
+
 	t.Run("InstanceLogIsBounded", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)
