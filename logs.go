@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Rebalance log statuses.
+// Log statuses, of an instance's log of either type.
 const (
 	// LogRunning: the log collects while its task is on.
 	LogRunning = "RUNNING"
@@ -65,7 +65,8 @@ const (
 	EventStateChanged = "STATE_CHANGED"
 )
 
-// LogService starts, shows and stops instances' rebalance logs.
+// LogService starts, shows and stops instances' logs: the rebalance log and
+// the log of the brokers' lines.
 type LogService interface {
 	// StartRebalanceLog starts the task that turns the instance's
 	// rebalance log on. It returns the task, EINSTANCESTATUS unless the

@@ -44,8 +44,9 @@ type Engine struct {
 	// reports keeps diagnosis reports; and diagnosisInterval is how far apart a diagnosis samples offsets.
 	reports           dmsd.DiagnosisStore
 	diagnosisInterval time.Duration
-	// logs are the rebalance logs this process collects.
-	logs *rebalanceLogs
+	// logs are the instances' logs this process collects (rebalance logs
+	// and the brokers' lines).
+	logs *instanceLogs
 }
 
 // Option changes an engine from its defaults.
@@ -76,7 +77,7 @@ func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prom
 	}
 	e.reports = store
 	e.diagnosisInterval = defaultDiagnosisInterval
-	e.logs = newRebalanceLogs(store, store, clusters, logger)
+	e.logs = newInstanceLogs(store, store, clusters, logger)
 	for _, opt := range opts {
 		opt(e)
 	}

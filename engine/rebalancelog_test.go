@@ -121,7 +121,7 @@ func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	store := &observedStore{inst: inst}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs := newRebalanceLogs(store, mem, cluster, slog.New(slog.DiscardHandler))
+	logs := newInstanceLogs(store, mem, cluster, slog.New(slog.DiscardHandler))
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
@@ -149,7 +149,7 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs := newRebalanceLogs(&observedStore{inst: inst}, mem, cluster, slog.New(slog.DiscardHandler))
+	logs := newInstanceLogs(&observedStore{inst: inst}, mem, cluster, slog.New(slog.DiscardHandler))
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
