@@ -36,7 +36,9 @@ type logParams struct {
 // another replica), until its instance is gone, or until the engine stops;
 // the store keeps the log, so that it answers the same after a restart and
 // from every replica, and a restarted engine resumes the RUNNING logs its
-// replica collects.
+// replica collects. On a database that replicas share, the logs of
+// external instances, which any replica reaches, are taken over by a live
+// replica when theirs stops working (logtakeover.go).
 type instanceLogs struct {
 	store    dmsd.InstanceStore
 	logs     dmsd.LogStore
@@ -45,8 +47,13 @@ type instanceLogs struct {
 	poll     time.Duration
 	logger   *slog.Logger
 
+	// takeover is how often takeOverLogs runs; 0 leaves it off.
+	takeover time.Duration
+
 	mu         sync.Mutex
 	collectors map[string]*collector // by log id
+	// taker runs takeOverLogs, when it runs.
+	taker *collector
 }
 
 type collector struct {
@@ -175,6 +182,8 @@ func (l *instanceLogs) stop(logID string) {
 // twice does nothing more. The logs stay RUNNING in the store, for the next
 // start to resume.
 func (l *instanceLogs) stopAll() int {
+	// First, so that it takes over no log once the collectors are stopped.
+	l.stopTakeover()
 	l.mu.Lock()
 	ids := make([]string, 0, len(l.collectors))
 	for id := range l.collectors {
@@ -195,7 +204,8 @@ func (l *instanceLogs) collecting(logID string) bool {
 }
 
 // resume starts the collectors of the RUNNING logs this replica collects,
-// as a restarted engine does. It returns the store's error; a log whose
+// as a restarted engine does, then the takeover of other replicas' logs
+// when it is on (TakeOverLogs). It returns the store's error; a log whose
 // instance or cluster cannot be read now is logged and skipped.
 func (l *instanceLogs) resume(ctx context.Context) error {
 	logs, err := l.logs.ListRunningLogs(ctx)
@@ -206,18 +216,22 @@ func (l *instanceLogs) resume(ctx context.Context) error {
 		if log.Replica != l.replica || l.collecting(log.ID) {
 			continue
 		}
-		if err := l.resumeLog(ctx, log); err != nil {
+		inst, err := l.store.FindInstance(ctx, log.ProjectID, log.InstanceID)
+		if err == nil {
+			err = l.resumeLog(ctx, log, inst)
+		}
+		if err != nil {
 			l.logger.Warn("a log was not resumed", "instance_id", log.InstanceID, "log_type", log.Type, "error", err)
 		}
 	}
+	l.startTakeover()
 	return nil
 }
 
-func (l *instanceLogs) resumeLog(ctx context.Context, log *dmsd.InstanceLog) error {
-	inst, err := l.store.FindInstance(ctx, log.ProjectID, log.InstanceID)
-	if err != nil {
-		return err
-	}
+// resumeLog starts the collector of log, of inst, here. It returns the
+// error of finding inst's cluster, or that the cluster cannot give what
+// the log collects.
+func (l *instanceLogs) resumeLog(ctx context.Context, log *dmsd.InstanceLog, inst *dmsd.Instance) error {
 	c, err := l.clusters.For(inst)
 	if err != nil {
 		return err

@@ -115,6 +115,11 @@ func (m *memLogs) CloseLog(_ context.Context, id string, _ time.Time) error {
 
 func (m *memLogs) ListRunningLogs(context.Context) ([]*dmsd.InstanceLog, error) { return nil, nil }
 
+// TakeOverLog takes nothing over: one process uses this store.
+func (m *memLogs) TakeOverLog(context.Context, string, string, string) (bool, error) {
+	return false, nil
+}
+
 func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	t.Parallel()
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}

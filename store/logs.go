@@ -139,6 +139,24 @@ func (s *Store) ListRunningLogs(ctx context.Context) (_ []*dmsd.InstanceLog, err
 	return out, nil
 }
 
+// TakeOverLog makes to the collector of a RUNNING log in place of from, in
+// one transaction that holds from's work lock: a process that starts working
+// from meanwhile waits for that lock, and then resumes only the logs still
+// its own.
+func (s *Store) TakeOverLog(ctx context.Context, logID, from, to string) (_ bool, err error) {
+	defer s.out(&err)
+	taken := false
+	err = s.inTx(ctx, func(tx ExecutorTx) error {
+		idle, err := tx.LockIdleReplica(ctx, from)
+		if err != nil || !idle {
+			return err
+		}
+		taken, err = tx.SetLogReplica(ctx, logID, from, to)
+		return err
+	})
+	return taken && err == nil, err
+}
+
 func decodeLog(r *LogRow) *dmsd.InstanceLog {
 	return &dmsd.InstanceLog{ID: r.ID, ProjectID: r.ProjectID, InstanceID: r.InstanceID, Type: r.Type, Status: r.Status,
 		FileName: r.FileName, Replica: r.Replica,

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -154,4 +155,18 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"b3", "b4", "b5", "b6", "b7"}, got.Entries, "a batch past the bound keeps its newest")
 	})
+}
+
+// OpenRunningLog records a new instance in s, then a rebalance log of it,
+// RUNNING and collected by replica, and returns the log.
+func OpenRunningLog(t *testing.T, s dmsd.Store, replica string) *dmsd.InstanceLog {
+	t.Helper()
+	ctx := context.Background()
+	inst := NewInstance(dmsd.NewID())
+	require.NoError(t, s.SubmitTask(ctx, &dmsd.Submission{Task: NewTask(inst, "createInstance"), NewInstance: inst}))
+	now := dmsd.Now()
+	l := &dmsd.InstanceLog{ID: dmsd.NewUUID(), ProjectID: inst.ProjectID, InstanceID: inst.ID, Type: dmsd.LogTypeRebalance,
+		Replica: replica, CreatedAt: now, UpdatedAt: now}
+	require.NoError(t, s.OpenLog(ctx, l))
+	return l
 }
