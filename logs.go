@@ -153,13 +153,13 @@ type LogStore interface {
 	CloseLog(ctx context.Context, logID string, at time.Time) error
 	// ListRunningLogs returns every RUNNING log, without its entries.
 	ListRunningLogs(ctx context.Context) ([]*InstanceLog, error)
-	// TakeOverLog makes replica to the collector of the RUNNING log logID
-	// in place of replica from, if from is still its collector and no
-	// process works replica from (the process is gone, or stopped working
-	// the replica with its lock, which stops its collectors first), and
-	// reports whether it did. A database that one process uses alone
-	// (SQLite) has no other process to take over from: there it never
-	// does.
+	// TakeOverLog makes the replica named to the collector of the RUNNING
+	// log logID in place of the replica from, if from is still its
+	// collector and no process works replica from (the process is gone, or
+	// stopped working the replica with its lock, which stops its
+	// collectors first), and reports whether it did. A database that one
+	// process uses alone (SQLite) has no other process to take over from:
+	// there it never does.
 	TakeOverLog(ctx context.Context, logID, from, to string) (bool, error)
 }
 

@@ -139,8 +139,8 @@ func (s *Store) ListRunningLogs(ctx context.Context) (_ []*dmsd.InstanceLog, err
 	return out, nil
 }
 
-// TakeOverLog makes to the collector of a RUNNING log in place of from, in
-// one transaction that holds from's work lock: a process that starts working
+// TakeOverLog makes the replica named to the collector of a RUNNING log in
+// place of from, and reports whether it did, in one transaction that holds from's work lock: a process that starts working
 // from meanwhile waits for that lock, and then resumes only the logs still
 // its own.
 func (s *Store) TakeOverLog(ctx context.Context, logID, from, to string) (_ bool, err error) {
