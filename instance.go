@@ -296,11 +296,14 @@ type InstanceStore interface {
 	DeleteInstance(ctx context.Context, instanceID string) error
 }
 
-// Store is the whole of dmsd's state.
+// Store is the whole of dmsd's state: the engine needs every part of it,
+// diagnosis reports and instances' logs included.
 type Store interface {
 	InstanceStore
 	TaskStore
 	RequestLog
+	DiagnosisStore
+	LogStore
 }
 
 // InstanceService runs the operations that change instances. Each returns the

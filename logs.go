@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Rebalance log statuses.
+// Log statuses, of an instance's log of either type.
 const (
 	// LogRunning: the log collects while its task is on.
 	LogRunning = "RUNNING"
@@ -65,7 +65,8 @@ const (
 	EventStateChanged = "STATE_CHANGED"
 )
 
-// LogService starts, shows and stops instances' rebalance logs.
+// LogService starts, shows and stops instances' logs: the rebalance log and
+// the log of the brokers' lines.
 type LogService interface {
 	// StartRebalanceLog starts the task that turns the instance's
 	// rebalance log on. It returns the task, EINSTANCESTATUS unless the
@@ -122,8 +123,8 @@ type InstanceLog struct {
 	Replica              string
 	CreatedAt, UpdatedAt time.Time
 	// Entries are what was collected, oldest first, as recorded: a
-	// RebalanceEntry as JSON, or a broker's line. ListRunningLogs leaves
-	// them out.
+	// RebalanceEntry as JSON, or a broker's line. ListRunningLogs and
+	// FindLogHeader leave them out.
 	Entries []string
 }
 
@@ -138,6 +139,10 @@ type LogStore interface {
 	// oldest first. It returns EINSTANCENOTFOUND, or ELOGNOTRUNNING if the
 	// instance never had one.
 	FindLog(ctx context.Context, projectID, instanceID, typ string) (*InstanceLog, error)
+	// FindLogHeader returns the instance's log of type typ without its
+	// entries, for what needs only its id, status or replica. It returns
+	// FindLog's errors.
+	FindLogHeader(ctx context.Context, projectID, instanceID, typ string) (*InstanceLog, error)
 	// AppendLog adds entries, observed at at, to a RUNNING log, keeping only
 	// its newest max, and reports whether the log is still RUNNING: a log
 	// stopped or gone meanwhile gets nothing. With no entries it only
@@ -148,6 +153,14 @@ type LogStore interface {
 	CloseLog(ctx context.Context, logID string, at time.Time) error
 	// ListRunningLogs returns every RUNNING log, without its entries.
 	ListRunningLogs(ctx context.Context) ([]*InstanceLog, error)
+	// TakeOverLog makes the replica named to the collector of the RUNNING
+	// log logID in place of the replica from, if from is still its
+	// collector and no process works replica from (the process is gone, or
+	// stopped working the replica with its lock, which stops its
+	// collectors first), and reports whether it did. A database that one
+	// process uses alone (SQLite) has no other process to take over from:
+	// there it never does.
+	TakeOverLog(ctx context.Context, logID, from, to string) (bool, error)
 }
 
 // BrokerLogSource is a cluster whose brokers dmsd runs and whose own log

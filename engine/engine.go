@@ -41,12 +41,12 @@ type Engine struct {
 	// recycleDay is how long a retention day lasts.
 	recycle    dmsd.RecycleStore
 	recycleDay time.Duration
-	// reports keeps diagnosis reports, when the store does; and
-	// diagnosisInterval is how far apart a diagnosis samples offsets.
+	// reports keeps diagnosis reports; and diagnosisInterval is how far apart a diagnosis samples offsets.
 	reports           dmsd.DiagnosisStore
 	diagnosisInterval time.Duration
-	// logs are the rebalance logs this process collects.
-	logs *rebalanceLogs
+	// logs are the instances' logs this process collects (rebalance logs
+	// and the brokers' lines).
+	logs *instanceLogs
 }
 
 // Option changes an engine from its defaults.
@@ -75,9 +75,9 @@ func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prom
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}, []string{"name", "status"}),
 	}
-	e.reports, _ = store.(dmsd.DiagnosisStore)
+	e.reports = store
 	e.diagnosisInterval = defaultDiagnosisInterval
-	e.logs = newRebalanceLogs(store, clusters, logger)
+	e.logs = newInstanceLogs(store, store, clusters, logger)
 	for _, opt := range opts {
 		opt(e)
 	}

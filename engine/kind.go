@@ -80,8 +80,8 @@ type deps struct {
 	// reports and interval serve messageDiagnosis.
 	reports  dmsd.DiagnosisStore
 	interval time.Duration
-	// logs serve the rebalance log kinds.
-	logs *rebalanceLogs
+	// logs serve the kinds that turn logs on and off.
+	logs *instanceLogs
 }
 
 // stepStore is the instance store as steps see it: a step saves its copy of

@@ -41,7 +41,7 @@ func (e *Engine) LogTasks(ctx context.Context, actor dmsd.Actor, instanceID, typ
 	if err := dmsd.CheckLogType(typ); err != nil {
 		return nil, err
 	}
-	l, err := e.logs.find(ctx, actor.ProjectID, instanceID, typ)
+	l, err := e.store.FindLog(ctx, actor.ProjectID, instanceID, typ)
 	switch dmsd.ErrorCode(err) {
 	case "":
 		return []*dmsd.InstanceLog{l}, nil
@@ -63,3 +63,42 @@ func (e *Engine) StopLogTask(ctx context.Context, actor dmsd.Actor, instanceID, 
 	}
 	return e.stopLog(ctx, actor, instanceID, typ, kafkaTopicLogStop)
 }
+
+// checkLogOff returns ELOGRUNNING if the instance's log of type typ is on,
+// or the store's error.
+func (e *Engine) checkLogOff(ctx context.Context, projectID, instanceID, typ string) error {
+	if on, err := e.logs.running(ctx, projectID, instanceID, typ); err != nil {
+		return err
+	} else if on {
+		return dmsd.Errorf(dmsd.ELOGRUNNING, "The instance's %s is already on.", logName(typ))
+	}
+	return nil
+}
+
+// stopLog starts kind, the task that turns the instance's log of type typ
+// off. It returns EINSTANCENOTFOUND, ELOGNOTRUNNING if the log is not on,
+// or SubmitTask's errors.
+func (e *Engine) stopLog(ctx context.Context, actor dmsd.Actor, instanceID, typ string, kind *Kind[instanceParams]) (*dmsd.Task, error) {
+	if _, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID); err != nil {
+		return nil, err
+	}
+	if on, err := e.logs.running(ctx, actor.ProjectID, instanceID, typ); err != nil {
+		return nil, err
+	} else if !on {
+		return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "The instance's %s is not on.", logName(typ))
+	}
+	return submit(ctx, e, kind, actor, instanceID, instanceParams{InstanceID: instanceID})
+}
+
+// logName names the log of type typ in a message.
+func logName(typ string) string {
+	if typ == dmsd.LogTypeRebalance {
+		return "rebalance log"
+	}
+	return "log of type " + typ
+}
+
+// StopLogs stops every log collector of this process, leaving the logs on
+// in the store for StartClusters to resume, and returns how many it
+// stopped; stopping twice does nothing more.
+func (e *Engine) StopLogs() int { return e.logs.stopAll() }

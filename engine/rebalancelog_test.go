@@ -82,6 +82,14 @@ func (m *memLogs) FindLog(_ context.Context, _, instanceID, typ string) (*dmsd.I
 	return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "none")
 }
 
+func (m *memLogs) FindLogHeader(ctx context.Context, projectID, instanceID, typ string) (*dmsd.InstanceLog, error) {
+	l, err := m.FindLog(ctx, projectID, instanceID, typ)
+	if l != nil {
+		l.Entries = nil
+	}
+	return l, err
+}
+
 func (m *memLogs) AppendLog(_ context.Context, id string, _ time.Time, entries []string, max int) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -107,14 +115,18 @@ func (m *memLogs) CloseLog(_ context.Context, id string, _ time.Time) error {
 
 func (m *memLogs) ListRunningLogs(context.Context) ([]*dmsd.InstanceLog, error) { return nil, nil }
 
+// TakeOverLog takes nothing over: one process uses this store.
+func (m *memLogs) TakeOverLog(context.Context, string, string, string) (bool, error) {
+	return false, nil
+}
+
 func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	t.Parallel()
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	store := &observedStore{inst: inst}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
-	logs := newRebalanceLogs(store, cluster, slog.New(slog.DiscardHandler))
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs.logs = mem
+	logs := newInstanceLogs(store, mem, cluster, slog.New(slog.DiscardHandler))
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
@@ -141,9 +153,8 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	t.Parallel()
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
-	logs := newRebalanceLogs(&observedStore{inst: inst}, cluster, slog.New(slog.DiscardHandler))
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs.logs = mem
+	logs := newInstanceLogs(&observedStore{inst: inst}, mem, cluster, slog.New(slog.DiscardHandler))
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()

@@ -51,7 +51,7 @@ func errNoBrokerLog() error {
 // tapBrokers taps the brokers of inst now and returns the collector of log:
 // each poll it appends the lines tapped since the last one, the newest
 // dmsd.MaxLogLines, until ctx ends or the log is stopped or gone.
-func (l *rebalanceLogs) tapBrokers(src dmsd.BrokerLogSource, inst *dmsd.Instance, log *dmsd.InstanceLog) func(context.Context) {
+func (l *instanceLogs) tapBrokers(src dmsd.BrokerLogSource, inst *dmsd.Instance, log *dmsd.InstanceLog) func(context.Context) {
 	buf := &lineBuffer{max: dmsd.MaxLogLines}
 	untap := src.TapBrokerLog(inst, buf.add)
 	return func(ctx context.Context) {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 
+	"github.com/dmsd/dmsd"
 	"github.com/dmsd/dmsd/store"
 )
 
@@ -50,4 +51,17 @@ func (e *executor) InsertLogEntries(ctx context.Context, logID string, atMs int6
 func (e *executor) TrimLogEntries(ctx context.Context, logID string, keep int) error {
 	_, err := e.q.Exec(ctx, `DELETE FROM instance_log_entries WHERE log_id = $1 AND seq <= (SELECT seq FROM instance_log_entries WHERE log_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)`, logID, keep)
 	return err
+}
+
+// LockIdleReplica tries the replica's work lock, which the process working
+// the replica holds for its session (replica.go), as a transaction lock.
+func (e *executor) LockIdleReplica(ctx context.Context, replica string) (bool, error) {
+	var ok bool
+	err := e.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(`+workLockKey+`)`, dmsd.QueueOf(replica)).Scan(&ok)
+	return ok, err
+}
+
+func (e *executor) SetLogReplica(ctx context.Context, logID, from, to string) (bool, error) {
+	tag, err := e.q.Exec(ctx, `UPDATE instance_logs SET replica = $1 WHERE id = $2 AND replica = $3 AND status = $4`, to, logID, from, dmsd.LogRunning)
+	return err == nil && tag.RowsAffected() == 1, err
 }

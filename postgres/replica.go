@@ -26,6 +26,12 @@ const (
 	suspendTimeout    = 30 * time.Second
 )
 
+// LogTakeoverInterval is how often a replica should try to take over the
+// logs of external instances whose replica stopped working
+// (DB.TakeOverLog): a log goes on collecting within about this long of its
+// replica's process ending, or of its noticing that it lost its lock.
+const LogTakeoverInterval = 2 * time.Second
+
 // errReplicaBusy is acquire's answer when another process holds the replica
 // lock.
 var errReplicaBusy = errors.New("replica lock held by another process")
@@ -69,9 +75,12 @@ type replicaState struct {
 	done chan struct{}
 }
 
+// workLockKey is the key of the work lock of the queue $1.
+const workLockKey = `hashtext(current_schema() || ':dmsd-work:' || $1)`
+
 const (
 	replicaLockSQL = `SELECT pg_try_advisory_lock(hashtext(current_schema() || ':dmsd:' || $1))`
-	workLockSQL    = `SELECT pg_try_advisory_lock(hashtext(current_schema() || ':dmsd-work:' || $1))`
+	workLockSQL    = `SELECT pg_try_advisory_lock(` + workLockKey + `)`
 )
 
 // LockReplica makes this process the one working replica's queue and

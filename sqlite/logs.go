@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/dmsd/dmsd"
 	"github.com/dmsd/dmsd/store"
 )
 
@@ -57,4 +58,17 @@ func (e *executor) InsertLogEntries(ctx context.Context, logID string, atMs int6
 func (e *executor) TrimLogEntries(ctx context.Context, logID string, keep int) error {
 	_, err := e.q.ExecContext(ctx, `DELETE FROM instance_log_entries WHERE log_id = ? AND seq <= (SELECT seq FROM instance_log_entries WHERE log_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`, logID, logID, keep)
 	return err
+}
+
+// LockIdleReplica reports false: one process uses a SQLite database, and no
+// other process can be found gone.
+func (e *executor) LockIdleReplica(context.Context, string) (bool, error) { return false, nil }
+
+func (e *executor) SetLogReplica(ctx context.Context, logID, from, to string) (bool, error) {
+	res, err := e.q.ExecContext(ctx, `UPDATE instance_logs SET replica = ? WHERE id = ? AND replica = ? AND status = ?`, to, logID, from, dmsd.LogRunning)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

@@ -63,3 +63,13 @@ func TestTaskRunKeepsOtherWrites(t *testing.T) {
 		return db, db
 	})
 }
+
+// One process uses a SQLite database: no log is taken over from another.
+func TestTakeOverLogTakesNothing(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	l := storetest.OpenRunningLog(t, db, "gone")
+	taken, err := db.TakeOverLog(context.Background(), l.ID, "gone", dmsd.DefaultReplica)
+	require.NoError(t, err)
+	require.False(t, taken)
+}

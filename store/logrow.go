@@ -47,4 +47,12 @@ type LogExecutor interface {
 	InsertLogEntries(ctx context.Context, logID string, atMs int64, entries []string) error
 	// TrimLogEntries deletes a log's entries but the newest keep.
 	TrimLogEntries(ctx context.Context, logID string, keep int) error
+	// LockIdleReplica takes the work lock of replica until the transaction
+	// ends, if no process works the replica, and reports whether it did: so
+	// no process starts working it before the transaction ends. A backend
+	// that one process uses alone reports false.
+	LockIdleReplica(ctx context.Context, replica string) (bool, error)
+	// SetLogReplica sets the collector of a RUNNING log whose collector is
+	// from to to, and reports whether it did.
+	SetLogReplica(ctx context.Context, logID, from, to string) (bool, error)
 }

@@ -37,20 +37,37 @@ func (s *Store) FindLog(ctx context.Context, projectID, instanceID, typ string) 
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	r, err := tx.GetLog(ctx, projectID, instanceID, typ)
+	l, err := s.findLog(ctx, tx, projectID, instanceID, typ)
+	if err != nil {
+		return nil, err
+	}
+	if l.Entries, err = tx.ListLogEntries(ctx, l.ID); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// FindLogHeader returns the instance's log of type typ without its entries,
+// in one query when it exists. It returns EINSTANCENOTFOUND, or
+// ELOGNOTRUNNING if the instance never had one.
+func (s *Store) FindLogHeader(ctx context.Context, projectID, instanceID, typ string) (_ *dmsd.InstanceLog, err error) {
+	defer s.out(&err)
+	return s.findLog(ctx, s.d.GetExecutor(), projectID, instanceID, typ)
+}
+
+// findLog returns the instance's log of type typ, without its entries, as
+// ex reads it; without one, EINSTANCENOTFOUND or ELOGNOTRUNNING.
+func (s *Store) findLog(ctx context.Context, ex Executor, projectID, instanceID, typ string) (*dmsd.InstanceLog, error) {
+	r, err := ex.GetLog(ctx, projectID, instanceID, typ)
 	if s.isNoRows(err) {
-		if _, err := s.findInstance(ctx, tx, projectID, instanceID, false); err != nil {
+		if _, err := s.findInstance(ctx, ex, projectID, instanceID, false); err != nil {
 			return nil, err
 		}
 		return nil, dmsd.Errorf(dmsd.ELOGNOTRUNNING, "The instance has no log of type %s: start one first.", typ)
 	} else if err != nil {
 		return nil, err
 	}
-	l := decodeLog(r)
-	if l.Entries, err = tx.ListLogEntries(ctx, r.ID); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return decodeLog(r), nil
 }
 
 // AppendLog adds entries to a RUNNING log, keeping its newest max, and
@@ -120,6 +137,24 @@ func (s *Store) ListRunningLogs(ctx context.Context) (_ []*dmsd.InstanceLog, err
 		out = append(out, decodeLog(r))
 	}
 	return out, nil
+}
+
+// TakeOverLog makes the replica named to the collector of a RUNNING log in
+// place of from, and reports whether it did, in one transaction that holds from's work lock: a process that starts working
+// from meanwhile waits for that lock, and then resumes only the logs still
+// its own.
+func (s *Store) TakeOverLog(ctx context.Context, logID, from, to string) (_ bool, err error) {
+	defer s.out(&err)
+	taken := false
+	err = s.inTx(ctx, func(tx ExecutorTx) error {
+		idle, err := tx.LockIdleReplica(ctx, from)
+		if err != nil || !idle {
+			return err
+		}
+		taken, err = tx.SetLogReplica(ctx, logID, from, to)
+		return err
+	})
+	return taken && err == nil, err
 }
 
 func decodeLog(r *LogRow) *dmsd.InstanceLog {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -20,8 +21,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	t.Run("InstanceLogLifecycle", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)
-		logs, ok := b.store.(dmsd.LogStore)
-		require.True(t, ok, "the store keeps instances' logs")
+		logs := b.store
 		p, i := b.inst.ProjectID, b.inst.ID
 
 		_, err := logs.FindLog(b.ctx, p, i, dmsd.LogTypeTopic)
@@ -97,10 +97,40 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.False(t, running)
 	})
 
+	t.Run("InstanceLogHeaderLeavesEntriesOut", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		p, i := b.inst.ProjectID, b.inst.ID
+		_, err := b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
+		requireCode(t, err, dmsd.ELOGNOTRUNNING)
+		_, err = b.store.FindLogHeader(b.ctx, "other", i, dmsd.LogTypeRebalance)
+		requireCode(t, err, dmsd.EINSTANCENOTFOUND)
+
+		l := newLog(b, dmsd.LogTypeRebalance)
+		require.NoError(t, b.store.OpenLog(b.ctx, l))
+		later := dmsd.Now().Add(time.Second)
+		_, err = b.store.AppendLog(b.ctx, l.ID, later, []string{"a", "b"}, 10)
+		require.NoError(t, err)
+		got, err := b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		require.Empty(t, got.Entries)
+		full, err := b.store.FindLog(b.ctx, p, i, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		require.Len(t, full.Entries, 2)
+		full.Entries = nil
+		require.Equal(t, full, got, "the log as FindLog reads it, but its entries")
+
+		require.NoError(t, b.store.CloseLog(b.ctx, l.ID, later.Add(time.Second)))
+		got, err = b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
+		require.NoError(t, err)
+		require.Equal(t, dmsd.LogStopped, got.Status)
+		require.Equal(t, later.Add(time.Second).UnixMilli(), got.UpdatedAt.UnixMilli())
+	})
+
 	t.Run("InstanceLogIsBounded", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)
-		logs := b.store.(dmsd.LogStore)
+		logs := b.store
 		l := newLog(b, dmsd.LogTypeRebalance)
 		require.NoError(t, logs.OpenLog(b.ctx, l))
 		const max = 5
@@ -125,4 +155,18 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"b3", "b4", "b5", "b6", "b7"}, got.Entries, "a batch past the bound keeps its newest")
 	})
+}
+
+// OpenRunningLog records a new instance in s, then a rebalance log of it,
+// RUNNING and collected by replica, and returns the log.
+func OpenRunningLog(t *testing.T, s dmsd.Store, replica string) *dmsd.InstanceLog {
+	t.Helper()
+	ctx := context.Background()
+	inst := NewInstance(dmsd.NewID())
+	require.NoError(t, s.SubmitTask(ctx, &dmsd.Submission{Task: NewTask(inst, "createInstance"), NewInstance: inst}))
+	now := dmsd.Now()
+	l := &dmsd.InstanceLog{ID: dmsd.NewUUID(), ProjectID: inst.ProjectID, InstanceID: inst.ID, Type: dmsd.LogTypeRebalance,
+		Replica: replica, CreatedAt: now, UpdatedAt: now}
+	require.NoError(t, s.OpenLog(ctx, l))
+	return l
 }

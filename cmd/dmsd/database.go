@@ -15,7 +15,6 @@ import (
 type database interface {
 	dmsd.Store
 	dmsd.RecycleStore
-	dmsd.DiagnosisStore
 	dmsd.ConnectStore
 	// LockReplica makes this process the only one working the replica's
 	// queue and clusters; should it lose that on PostgreSQL, suspend stops

@@ -27,7 +27,13 @@ import (
 // ends, and returns the client.
 func joinGroup(t *testing.T, inst *model.ShowInstanceResponse, group, topic string) *kgo.Client {
 	t.Helper()
-	member := kafkaClient(t, inst, kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic))
+	return pollAsMember(t, kafkaClient(t, inst, kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic)))
+}
+
+// pollAsMember polls with member, a client of a consumer group, until the
+// test ends, and returns it.
+func pollAsMember(t *testing.T, member *kgo.Client) *kgo.Client {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

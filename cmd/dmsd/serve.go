@@ -21,6 +21,7 @@ import (
 	"github.com/dmsd/dmsd/engine"
 	"github.com/dmsd/dmsd/httpapi"
 	"github.com/dmsd/dmsd/kafka"
+	"github.com/dmsd/dmsd/postgres"
 	"github.com/dmsd/dmsd/replicate"
 )
 
@@ -200,8 +201,14 @@ func newEngine(ctx context.Context, cfg config, db database, replica string, api
 	if err := clusters.ImportUserNotes(ctx, db); err != nil {
 		logger.Error("some users.json files of an earlier version were not imported", "error", err)
 	}
-	eng := engine.New(db, clusters, logger, registry, engine.Replica(replica), engine.Quota(cfg.Quota),
-		engine.RecycleBin(db, cfg.RecycleDay), engine.DiagnosisInterval(cfg.DiagnosisInterval))
+	opts := []engine.Option{engine.Replica(replica), engine.Quota(cfg.Quota),
+		engine.RecycleBin(db, cfg.RecycleDay), engine.DiagnosisInterval(cfg.DiagnosisInterval)}
+	if cfg.isPostgres() {
+		// Replicas share the database: an external instance's log goes on
+		// collecting on another replica when its own stops.
+		opts = append(opts, engine.TakeOverLogs(postgres.LogTakeoverInterval))
+	}
+	eng := engine.New(db, clusters, logger, registry, opts...)
 	return clusters, eng, admin.New(db, clusters)
 }
 
