@@ -211,7 +211,7 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 	}
 
 	names := k.stepNames()
-	for i, name := range names {
+	for i := range names {
 		if t.Steps[i].Status == dmsd.StepSuccess {
 			continue
 		}
@@ -222,23 +222,15 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 				return err
 			}
 		}
-		err := e.runStep(ctx, stepStore{e.store}, t, k, i)
-		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
-			// Shutting down, or the database is away: the step runs
-			// again when River retries the job.
-			logger.Info("task interrupted; it resumes at this step", "step", name, "error", err)
-			return err
+		if err := e.doStep(ctx, logger, stepStore{e.store}, t, k, i); err != nil {
+			return err // Interrupted: it resumes at this step.
 		}
-		now := dmsd.Now()
-		t.Steps[i].EndedAt, t.UpdatedAt = now, now
-		if err != nil {
-			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, name+": "+reasonOf(err)
-			logger.Warn("task failed", "step", name, "error", err)
+		now := t.UpdatedAt
+		if t.Status == dmsd.TaskFailed {
 			e.duration.WithLabelValues(t.Name, string(t.Status)).Observe(now.Sub(t.CreatedAt).Seconds())
 			status, _ := k.ending(true)
 			return e.store.UpdateTask(context.WithoutCancel(ctx), t, status)
 		}
-		t.Steps[i].Status = dmsd.StepSuccess
 		if _, removed := k.ending(false); removed && i == len(names)-1 {
 			break // The last step deleted the instance and this record with it.
 		}
@@ -263,6 +255,30 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 		return nil
 	}
 	return e.store.UpdateTask(context.WithoutCancel(ctx), t, status)
+}
+
+// doStep runs step i of t, its steps seeing the instances through st, and
+// records on t how it ended: its end time and SUCCESS, or, when it failed,
+// FAILED with the task failed and the step's error as its reason. It returns
+// the step's error only when the step was interrupted (a shutdown, the
+// database away), recording nothing: the step runs again when River retries
+// the job.
+func (e *Engine) doStep(ctx context.Context, logger *slog.Logger, st dmsd.InstanceStore, t *dmsd.Task, k kind, i int) error {
+	name := t.Steps[i].Name
+	err := e.runStep(ctx, st, t, k, i)
+	if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
+		logger.Info("task interrupted; the step runs again", "step", name, "error", err)
+		return err
+	}
+	now := dmsd.Now()
+	t.Steps[i].EndedAt, t.UpdatedAt = now, now
+	if err != nil {
+		t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, name+": "+reasonOf(err)
+		logger.Warn("task failed", "step", name, "error", err)
+		return nil
+	}
+	t.Steps[i].Status = dmsd.StepSuccess
+	return nil
 }
 
 // reasonOf returns what a failed task says about its error: a *dmsd.Error's

@@ -19,24 +19,17 @@ import (
 func (e *Engine) runQuick(ctx context.Context, logger *slog.Logger, t *dmsd.Task, inst *dmsd.Instance, k kind, jobID int64) error {
 	pending := &pendingStore{InstanceStore: e.store, id: t.InstanceID, read: inst}
 	t.Status, t.UpdatedAt = dmsd.TaskExecuting, dmsd.Now()
-	for i, name := range k.stepNames() {
+	for i := range t.Steps {
 		if t.Steps[i].Status == dmsd.StepSuccess {
 			continue
 		}
 		t.Steps[i].Status, t.Steps[i].StartedAt = dmsd.StepExecuting, dmsd.Now()
-		err := e.runStep(ctx, pending, t, k, i)
-		if err != nil && (ctx.Err() != nil || dmsd.ErrorCode(err) == dmsd.EUNAVAILABLE) {
-			logger.Info("task interrupted; it runs again", "step", name, "error", err)
-			return err
+		if err := e.doStep(ctx, logger, pending, t, k, i); err != nil {
+			return err // Interrupted: nothing was saved, it runs again from its start.
 		}
-		now := dmsd.Now()
-		t.Steps[i].EndedAt, t.UpdatedAt = now, now
-		if err != nil {
-			t.Steps[i].Status, t.Status, t.Reason = dmsd.StepFailed, dmsd.TaskFailed, name+": "+reasonOf(err)
-			logger.Warn("task failed", "step", name, "error", err)
+		if t.Status == dmsd.TaskFailed {
 			break
 		}
-		t.Steps[i].Status = dmsd.StepSuccess
 	}
 	if t.Status == dmsd.TaskExecuting {
 		t.Status = dmsd.TaskSuccess
