@@ -29,6 +29,10 @@ type ConnectPeerChange struct {
 	RenameTopic, ProvenanceHeader     *bool
 	ConsumerStrategy, CompressionType *string
 	TopicsMapping                     *string
+	// UserName, Password and SASLMechanism are the SASL login as the body
+	// gives it: a task keeps the login it was created with, so one given
+	// must be the task's own (a task's answer sent back as a change).
+	UserName, Password, SASLMechanism *string
 }
 
 // Apply returns a copy of t with the change made, validated and completed
@@ -36,7 +40,8 @@ type ConnectPeerChange struct {
 // first wrong field, EINVALID for a status that would pause or resume the task, and
 // EINVALID for a change of the peer (instance_id or
 // bootstrap_servers): the task's saved offsets are positions in the old
-// peer's partitions, so copying from another cluster takes a new task.
+// peer's partitions, so copying from another cluster takes a new task; and
+// EINVALID for a change of the SASL login, which the task keeps.
 func (c *ConnectTaskChange) Apply(t *ConnectTask) (*ConnectTask, error) {
 	n := *t
 	n.Topics = slices.Clone(t.Topics)
@@ -61,6 +66,9 @@ func (c *ConnectTaskChange) Apply(t *ConnectTask) (*ConnectTask, error) {
 		q.BootstrapServers != nil && !slices.Equal(*q.BootstrapServers, p.BootstrapServers) {
 		return nil, Errorf(EINVALID, "Invalid request parameter: the peer of a task (instance_id, bootstrap_servers) cannot change, as its saved offsets are the old peer's; create another task.")
 	}
+	if changes(q.UserName, p.UserName) || changes(q.Password, p.Password) || changes(q.SASLMechanism, p.SASLMechanism) {
+		return nil, Errorf(EINVALID, "Invalid request parameter: the SASL login of a task (user_name, password, sasl_mechanism) cannot be modified; create another task.")
+	}
 	p.BootstrapServers = slices.Clone(p.BootstrapServers)
 	setIfGiven(&p.CurrentClusterName, q.CurrentClusterName)
 	setIfGiven(&p.ClusterName, q.ClusterName)
@@ -79,6 +87,9 @@ func (c *ConnectTaskChange) Apply(t *ConnectTask) (*ConnectTask, error) {
 	}
 	return &n, nil
 }
+
+// changes reports whether v is given, not empty, and other than current.
+func changes(v *string, current string) bool { return v != nil && *v != "" && *v != current }
 
 // setIfGiven stores *v in *dst if v is set.
 func setIfGiven[T any](dst *T, v *T) {

@@ -9,6 +9,7 @@ import (
 func changedTask() *ConnectTask {
 	return &ConnectTask{ID: "t1", Name: "mirror", Topics: []string{"a"}, Status: ConnectRunning, Peer: ConnectPeer{
 		InstanceID: "peer", Direction: DirectionPull, TaskNum: 1, ReplicationFactor: 3, ConsumerStrategy: "latest", CompressionType: "none",
+		SecurityProtocol: SASLPlaintext, UserName: "mirror", Password: "Mirror-Pass1", SASLMechanism: MechanismPlain,
 	}}
 }
 
@@ -40,6 +41,15 @@ func TestConnectTaskChangeApply(t *testing.T) {
 		{name: "ErrOtherPeer", change: ConnectTaskChange{Peer: ConnectPeerChange{InstanceID: str("other")}}, code: EINVALID},
 		{name: "ErrBootstrapServers", change: ConnectTaskChange{Peer: ConnectPeerChange{BootstrapServers: &[]string{"127.0.0.1:9092"}}}, code: EINVALID},
 		{name: "ErrPauseThroughStatus", change: ConnectTaskChange{Status: str(ConnectPaused)}, code: EINVALID},
+		{name: "OK: the task's own login, as its answer gives it back", change: ConnectTaskChange{Name: str("mirror-3"),
+			Peer: ConnectPeerChange{UserName: str("mirror"), SASLMechanism: str(MechanismPlain), Password: str("")}},
+			check: func(t *testing.T, got *ConnectTask) {
+				require.Equal(t, "mirror-3", got.Name)
+				require.Equal(t, "Mirror-Pass1", got.Peer.Password, "the password is kept")
+			}},
+		{name: "ErrOtherUser", change: ConnectTaskChange{Peer: ConnectPeerChange{UserName: str("other")}}, code: EINVALID},
+		{name: "ErrOtherPassword", change: ConnectTaskChange{Peer: ConnectPeerChange{Password: str("Other-Pass1")}}, code: EINVALID},
+		{name: "ErrOtherMechanism", change: ConnectTaskChange{Peer: ConnectPeerChange{SASLMechanism: str(MechanismScramSHA512)}}, code: EINVALID},
 		{name: "ErrTaskNum", change: ConnectTaskChange{Peer: ConnectPeerChange{TaskNum: num(21)}}, code: EINVALID},
 		{name: "ErrTwoWaySyncWithoutRename", change: ConnectTaskChange{Peer: ConnectPeerChange{Direction: str(DirectionTwoWay),
 			ProvenanceHeader: &yes, SyncConsumerOffsets: &yes, ClusterName: str("x"), CurrentClusterName: str("y")}}, code: EINVALID},

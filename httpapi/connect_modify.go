@@ -58,8 +58,8 @@ func splitList(s string) []string {
 
 // changeOf returns the change a ModifyConnectorTask body asks for. It
 // returns ECONNECTTYPE for a source or sink other than the Kafka
-// replicator's, EINVALID for another task's id or a SASL login: a task keeps
-// the login it was created with (ConnectPeerChange has no field for it).
+// replicator's and EINVALID for another task's id; the login is the
+// change's to check (a task keeps its own).
 func changeOf(taskID string, req *modifyConnectTaskRequest) (*dmsd.ConnectTaskChange, error) {
 	if req.SourceType != nil && *req.SourceType != dmsd.KafkaReplicatorSource {
 		return nil, dmsd.ConnectTypeRefused("source_type", *req.SourceType)
@@ -82,10 +82,8 @@ func changeOf(taskID string, req *modifyConnectTaskRequest) (*dmsd.ConnectTaskCh
 	if p == nil {
 		return c, nil
 	}
-	if given(p.UserName) || given(p.Password) || given(p.SASLMechanism) {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the SASL login of a task (user_name, password, sasl_mechanism) cannot be modified; create another task.")
-	}
 	q := &c.Peer
+	q.UserName, q.Password, q.SASLMechanism = p.UserName, p.Password, p.SASLMechanism
 	q.CurrentClusterName, q.ClusterName, q.InstanceID = p.CurrentClusterName, p.ClusterName, p.InstanceID
 	if p.BootstrapServers != nil {
 		servers := splitList(*p.BootstrapServers)
@@ -97,8 +95,6 @@ func changeOf(taskID string, req *modifyConnectTaskRequest) (*dmsd.ConnectTaskCh
 	q.ConsumerStrategy, q.CompressionType, q.TopicsMapping = p.ConsumerStrategy, p.CompressionType, p.TopicsMapping
 	return c, nil
 }
-
-func given(s *string) bool { return s != nil && *s != "" }
 
 func intOf(v *int32) *int {
 	if v == nil {

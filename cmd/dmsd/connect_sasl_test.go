@@ -132,6 +132,22 @@ func TestConnectSASLPeers(t *testing.T) {
 	produceN(t, src, "orders", 30, 10)
 	requireCopiedOnce(t, readAll(t, here, "from-"+logins[0].user, 40, 30*time.Second), 40)
 
+	// A task's answer sent back as a change, as a read-modify-write client
+	// does, carries the task's own login: it is no change of the login.
+	shownTask, err := c.ShowConnectorTask(&model.ShowConnectorTaskRequest{InstanceId: *here.InstanceId, TaskId: ids[0]})
+	require.NoError(t, err)
+	require.Equal(t, logins[0].user, *shownTask.SourceTask.UserName)
+	back := &model.SmartConnectTaskEntity{TaskName: ptr("again-" + logins[0].user), Topics: shownTask.Topics, TopicsRegex: shownTask.TopicsRegex,
+		SourceType: shownTask.SourceType, SourceTask: shownTask.SourceTask, SinkType: shownTask.SinkType, SinkTask: shownTask.SinkTask,
+		Id: shownTask.Id, Status: shownTask.Status, CreateTime: shownTask.CreateTime}
+	_, err = c.ModifyConnectorTask(&model.ModifyConnectorTaskRequest{InstanceId: *here.InstanceId, TaskId: ids[0], Body: back})
+	require.NoError(t, err)
+	back.SourceTask.UserName = ptr(logins[1].user)
+	_, err = c.ModifyConnectorTask(&model.ModifyConnectorTaskRequest{InstanceId: *here.InstanceId, TaskId: ids[0], Body: back})
+	requireDMSError(t, err, http.StatusBadRequest, dmsd.EINVALID)
+	produceN(t, src, "orders", 40, 10)
+	requireCopiedOnce(t, readAll(t, here, "from-"+logins[0].user, 50, 30*time.Second), 50)
+
 	// No file of the data dir holds a password, while dmsd runs and after.
 	secrets := []string{logins[0].password, logins[1].password, logins[2].password, "Mirror-Pass1", "Wrong-Password9", accessPassword}
 	require.Empty(t, filesHolding(t, dir, secrets...))
