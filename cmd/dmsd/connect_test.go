@@ -50,19 +50,11 @@ func produceN(t *testing.T, cl *kgo.Client, topic string, first, n int) {
 	require.NoError(t, cl.ProduceSync(context.Background(), recs...).FirstErr())
 }
 
-// readAll returns every record of topic from the start until want records
-// were read or the deadline passed.
+// readAll reads topic from the start on inst until it has read want
+// records, or within passes, and returns them.
 func readAll(t *testing.T, inst *model.ShowInstanceResponse, topic string, want int, within time.Duration) []*kgo.Record {
 	t.Helper()
-	cl := connectClient(t, inst, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < want && ctx.Err() == nil {
-		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { out = append(out, r) })
-	}
-	return out
+	return readUntil(t, inst, topic, within, func(out []*kgo.Record) bool { return len(out) >= want })
 }
 
 // readKeys reads topic from the start on inst until it has seen want
@@ -71,19 +63,30 @@ func readAll(t *testing.T, inst *model.ShowInstanceResponse, topic string, want 
 // copied twice does not take the place of one not read yet.
 func readKeys(t *testing.T, inst *model.ShowInstanceResponse, topic string, want int, within time.Duration) ([]*kgo.Record, map[string]int) {
 	t.Helper()
+	seen, counted := map[string]int{}, 0
+	out := readUntil(t, inst, topic, within, func(out []*kgo.Record) bool {
+		for _, r := range out[counted:] {
+			seen[string(r.Key)]++
+		}
+		counted = len(out)
+		return len(seen) >= want
+	})
+	return out, seen
+}
+
+// readUntil reads topic from the start on inst, a fetch at a time, until
+// enough says so of the records read, or within passes, and returns them.
+func readUntil(t *testing.T, inst *model.ShowInstanceResponse, topic string, within time.Duration, enough func([]*kgo.Record) bool) []*kgo.Record {
+	t.Helper()
 	cl := connectClient(t, inst, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	var out []*kgo.Record
-	seen := map[string]int{}
-	for len(seen) < want && ctx.Err() == nil {
-		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
-			out = append(out, r)
-			seen[string(r.Key)]++
-		})
+	for !enough(out) && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { out = append(out, r) })
 	}
-	return out, seen
+	return out
 }
 
 func newReplicationTask(name, peer, direction string, startLater bool) *model.CreateConnectorTaskRequest {
