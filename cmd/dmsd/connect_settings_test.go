@@ -102,31 +102,11 @@ func TestConnectSyncsConsumerOffsets(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, *created.SourceTask.SyncConsumerOffsetsEnabled)
 
-	require.Eventually(t, func() bool {
-		os, err := dstAdm.FetchOffsets(context.Background(), "billing")
-		if err != nil {
-			return false
-		}
-		n := 0
-		os.Each(func(o kadm.OffsetResponse) {
-			if o.Topic == "there.orders" && o.Err == nil && o.At == 15 {
-				n++
-			}
-		})
-		return n == 3
-	}, 30*time.Second, 20*time.Millisecond, "billing's offsets on there.orders, translated")
+	requireGroupCommitted(t, here, "billing", "there.orders", 15)
 
 	// A consumer of billing on the target, which would start from the
 	// beginning without a committed offset, reads only records 30 to 89.
-	cl := connectClient(t, here, kgo.ConsumerGroup("billing"), kgo.ConsumeTopics("there.orders"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond), kgo.DisableAutoCommit())
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var got []*kgo.Record
-	for len(got) < 60 && ctx.Err() == nil {
-		got = append(got, cl.PollFetches(ctx).Records()...)
-	}
-	requireCopiedInOrder(t, got, 30, 60)
+	requireCopiedInOrder(t, readAsGroup(t, here, "billing", "there.orders", 60), 30, 60)
 }
 
 // TestConnectTaskNumLagAndModify: a task with task_num 3 copies every record
