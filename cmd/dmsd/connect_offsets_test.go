@@ -22,46 +22,16 @@ func TestConnectSyncsConsumerOffsetsAfterRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir)
-	c := s.client(0)
-	here := createInstance(t, c, "cutover-here", 1, false)
-	there := createInstance(t, c, "cutover-there", 1, false)
-	src := connectClient(t, there, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	_, err := kadm.NewClient(src).CreateTopic(context.Background(), 3, 1, nil, "orders")
-	require.NoError(t, err)
-	produceN(t, src, "orders", 0, 90)
-	// The target topic has 5 records in each partition already, so the
-	// copies land 5 offsets further than on the source.
-	dst := connectClient(t, here, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	_, err = kadm.NewClient(dst).CreateTopic(context.Background(), 3, 1, nil, "there.orders")
-	require.NoError(t, err)
-	produceN(t, dst, "there.orders", 1000, 15)
-
-	enableConnector(t, c, *here.InstanceId)
-	req := newReplicationTask("cutover", *there.InstanceId, "pull", false)
-	req.InstanceId = *here.InstanceId
-	req.Body.SourceTask.SyncConsumerOffsetsEnabled = ptr(true)
-	created, err := c.CreateConnectorTask(req)
-	require.NoError(t, err)
+	here, there, taskID := newSyncTask(t, s, "cutover")
 	// The copy finishes: every source record copied and its offset saved.
 	require.Eventually(t, func() bool {
-		lag, ok := topicsLag(t, s, *here.InstanceId, *created.Id)["pull/orders"]
+		lag, ok := topicsLag(t, s, *here.InstanceId, taskID)["pull/orders"]
 		return ok && lag == 0
 	}, 30*time.Second, 20*time.Millisecond)
 	s.stop()
-
-	s = startServer(t, dir)
-	src = connectClient(t, there)
-	commitAt := func(group string, at int64) {
-		offsets := kadm.Offsets{}
-		for p := range int32(3) {
-			offsets.Add(kadm.Offset{Topic: "orders", Partition: p, At: at, LeaderEpoch: -1})
-		}
-		resp, err := kadm.NewClient(src).CommitOffsets(context.Background(), group, offsets)
-		require.NoError(t, err)
-		require.NoError(t, resp.Error())
-	}
-	commitAt("read-all", 30)  // records 0 to 89
-	commitAt("read-some", 10) // records 0 to 29
+	startServer(t, dir)                           // the same data dir: the task's saved offsets, the clusters
+	commitOn(t, there, "read-all", "orders", 30)  // records 0 to 89
+	commitOn(t, there, "read-some", "orders", 10) // records 0 to 29
 	requireGroupCommitted(t, here, "read-all", "there.orders", 35)
 	requireGroupCommitted(t, here, "read-some", "there.orders", 15)
 
@@ -69,6 +39,48 @@ func TestConnectSyncsConsumerOffsetsAfterRestart(t *testing.T) {
 	produceN(t, connectClient(t, here, kgo.RecordPartitioner(kgo.ManualPartitioner())), "there.orders", 90, 9)
 	requireCopiedInOrder(t, readAsGroup(t, here, "read-all", "there.orders", 9), 90, 9)
 	requireCopiedInOrder(t, readAsGroup(t, here, "read-some", "there.orders", 69), 30, 69)
+}
+
+// newSyncTask creates the instances prefix-here and prefix-there on s, with
+// records 0 to 89 in there's topic orders (3 partitions) and 5 records in
+// each partition of here's there.orders already, so that the copies land 5
+// offsets further than on the source, and a task of here pulling orders
+// with sync_consumer_offsets_enabled. It returns the instances and the
+// task's id.
+func newSyncTask(t *testing.T, s *testServer, prefix string) (here, there *model.ShowInstanceResponse, taskID string) {
+	t.Helper()
+	c := s.client(0)
+	here = createInstance(t, c, prefix+"-here", 1, false)
+	there = createInstance(t, c, prefix+"-there", 1, false)
+	src := connectClient(t, there, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	_, err := kadm.NewClient(src).CreateTopic(context.Background(), 3, 1, nil, "orders")
+	require.NoError(t, err)
+	produceN(t, src, "orders", 0, 90)
+	dst := connectClient(t, here, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	_, err = kadm.NewClient(dst).CreateTopic(context.Background(), 3, 1, nil, "there.orders")
+	require.NoError(t, err)
+	produceN(t, dst, "there.orders", 1000, 15)
+
+	enableConnector(t, c, *here.InstanceId)
+	req := newReplicationTask(prefix+"-orders", *there.InstanceId, "pull", false)
+	req.InstanceId = *here.InstanceId
+	req.Body.SourceTask.SyncConsumerOffsetsEnabled = ptr(true)
+	created, err := c.CreateConnectorTask(req)
+	require.NoError(t, err)
+	require.True(t, *created.SourceTask.SyncConsumerOffsetsEnabled)
+	return here, there, *created.Id
+}
+
+// commitOn commits at for group on each of the 3 partitions of topic on inst.
+func commitOn(t *testing.T, inst *model.ShowInstanceResponse, group, topic string, at int64) {
+	t.Helper()
+	offsets := kadm.Offsets{}
+	for p := range int32(3) {
+		offsets.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
+	}
+	resp, err := kadm.NewClient(connectClient(t, inst)).CommitOffsets(context.Background(), group, offsets)
+	require.NoError(t, err)
+	require.NoError(t, resp.Error())
 }
 
 // requireGroupCommitted waits until group has committed at on each of the 3
