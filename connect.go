@@ -257,12 +257,25 @@ func (t *ConnectTask) Selects(topic string) bool {
 }
 
 // ConnectOffset is where a flow of a task continues reading a source
-// partition: the offset of the next record to copy.
+// partition: the offset of the next record to copy, and where the last
+// records it copied from the partition landed on its target.
 type ConnectOffset struct {
 	Flow      string
 	Topic     string
 	Partition int32
 	Next      int64
+	// Copied is the last run of records the flow copied from the
+	// partition, as the target acknowledged them, saved with Next so that
+	// consumer offsets are translated after a restart too; its Count is 0
+	// when none is known (the task does not sync consumer offsets).
+	Copied ConnectRun
+}
+
+// ConnectRun says that the source records at offsets Source to
+// Source+Count-1 of a partition were written at the target offsets Target to
+// Target+Count-1.
+type ConnectRun struct {
+	Source, Target, Count int64
 }
 
 // ConnectStore keeps Smart Connect tasks and their offsets.
@@ -292,7 +305,7 @@ type ConnectStore interface {
 	// its target and not yet acknowledged.
 	BeginConnectBatch(ctx context.Context, taskID, flow string, n int) error
 	// CommitConnectBatch saves the offsets a flow's batch reached,
-	// acknowledged by its target, and clears its count of unacknowledged
+	// acknowledged by its target (each with its Copied run), and clears its count of unacknowledged
 	// records, in one transaction.
 	CommitConnectBatch(ctx context.Context, taskID, flow string, offsets []ConnectOffset) error
 	// RecoverConnectBatch adds the records of a flow's batch that was never

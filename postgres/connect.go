@@ -49,12 +49,13 @@ func (e *executor) DeleteConnectTask(ctx context.Context, taskID string) error {
 }
 
 func (e *executor) ListConnectOffsets(ctx context.Context, taskID string) ([]dmsd.ConnectOffset, error) {
-	rows, err := e.q.Query(ctx, `SELECT flow, topic, partition_id, next_offset FROM connect_offsets WHERE task_id = $1 ORDER BY flow, topic, partition_id`, taskID)
+	rows, err := e.q.Query(ctx, `SELECT `+store.ConnectOffsetColumns+` FROM connect_offsets WHERE task_id = $1 ORDER BY flow, topic, partition_id`, taskID)
 	return collect(rows, err, store.ScanConnectOffset)
 }
 
 func (e *executor) UpsertConnectOffset(ctx context.Context, taskID string, o dmsd.ConnectOffset) error {
-	_, err := e.q.Exec(ctx, `INSERT INTO connect_offsets (task_id, flow, topic, partition_id, next_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (task_id, flow, topic, partition_id) DO UPDATE SET next_offset = excluded.next_offset`, taskID, o.Flow, o.Topic, int64(o.Partition), o.Next)
+	_, err := e.q.Exec(ctx, `INSERT INTO connect_offsets (task_id, `+store.ConnectOffsetColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_id, flow, topic, partition_id) DO UPDATE SET next_offset = excluded.next_offset, run_source = excluded.run_source, run_target = excluded.run_target, run_count = excluded.run_count`,
+		taskID, o.Flow, o.Topic, int64(o.Partition), o.Next, o.Copied.Source, o.Copied.Target, o.Copied.Count)
 	return err
 }
 

@@ -86,7 +86,8 @@ func (w *Worker) newPipeline(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.C
 // producing it, its offsets saved once the target acknowledged it. It
 // returns the previous batch's error or BeginConnectBatch's. Once
 // acknowledged, the copies' offsets are added to the share's offset map
-// beside those of the source records they came from (from).
+// beside those of the source records they came from (from), and the map's
+// last run of each partition is saved with its offset.
 func (p *pipeline) send(ctx context.Context, out, from []*kgo.Record, offsets []dmsd.ConnectOffset) error {
 	if err := p.wait(); err != nil {
 		return err
@@ -107,6 +108,7 @@ func (p *pipeline) send(ctx context.Context, out, from []*kgo.Record, offsets []
 			}
 		}
 		if err == nil {
+			p.sh.offsets.stamp(offsets)
 			err = p.w.store.CommitConnectBatch(context.WithoutCancel(ctx), p.t.ID, p.sh.batchKey(p.f.Name), offsets)
 		}
 		if err != nil {

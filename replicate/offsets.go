@@ -4,6 +4,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/dmsd/dmsd"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -25,8 +26,10 @@ type topicPartition struct {
 // offsetMap remembers where the records a flow copied landed on its target,
 // per source partition, as the target acknowledges them; the consumer
 // offset sync reads it to translate source offsets to target ones. It is in
-// memory only: after a restart, offsets are translated again once records
-// are copied past them.
+// memory, but the last run of each partition is saved with the flow's
+// offsets (stamp) and read back as the flow starts (seed), so that after a
+// restart a group committed within or at the end of the records copied
+// last is translated although nothing more is copied.
 type offsetMap struct {
 	mu    sync.Mutex
 	parts map[topicPartition][]offsetRun
@@ -88,4 +91,37 @@ func (m *offsetMap) translate(topic string, partition int32, committed int64) (i
 	r := runs[i]
 	last := min(committed-1, r.src+r.n-1)
 	return r.dst + (last - r.src) + 1, true
+}
+
+// seed adds the run saved with o, the last one its flow copied from o's
+// partition before it stopped, unless the map holds runs of the partition
+// already: those are what this process copied, at least as recent. A nil
+// map (a task that does not sync consumer offsets) takes nothing.
+func (m *offsetMap) seed(o dmsd.ConnectOffset) {
+	if m == nil || o.Copied.Count <= 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := topicPartition{o.Topic, o.Partition}
+	if len(m.parts[k]) == 0 {
+		m.parts[k] = []offsetRun{{src: o.Copied.Source, dst: o.Copied.Target, n: o.Copied.Count}}
+	}
+}
+
+// stamp sets the Copied run of each offset to the last run the map holds
+// of its partition, for CommitConnectBatch to save with it: one run per
+// partition, whatever the map holds. A nil map leaves offsets as they are.
+func (m *offsetMap) stamp(offsets []dmsd.ConnectOffset) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, o := range offsets {
+		if runs := m.parts[topicPartition{o.Topic, o.Partition}]; len(runs) > 0 {
+			r := runs[len(runs)-1]
+			offsets[i].Copied = dmsd.ConnectRun{Source: r.src, Target: r.dst, Count: r.n}
+		}
+	}
 }

@@ -277,7 +277,8 @@ func provenance(r *kgo.Record) string {
 // and configs, replication factor clamped to the target's brokers) and
 // returns where to read each source partition: the saved offset, or the
 // consumer strategy's start, which it saves first so that a restart reads
-// from the same place.
+// from the same place. The runs saved with the offsets seed the share's
+// offset map.
 func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.ConnectFlow, sh share, src, dst *kadm.Client) (map[string]map[int32]kgo.Offset, error) {
 	topics, err := src.ListTopics(ctx)
 	if err != nil {
@@ -343,6 +344,7 @@ func (w *Worker) prepare(ctx context.Context, t *dmsd.ConnectTask, f *dmsd.Conne
 		}
 		starts[o.Topic][o.Partition] = kgo.NewOffset().At(o.Next)
 		have[topicPartition{o.Topic, o.Partition}] = true
+		sh.offsets.seed(o)
 	}
 	var list kadm.ListedOffsets
 	if f.Strategy == "earliest" {

@@ -20,11 +20,15 @@ func ScanConnectTask(s Scanner) (*ConnectTaskRow, error) {
 	return &r, err
 }
 
-// ScanConnectOffset reads flow, topic, partition_id and next_offset.
+// ConnectOffsetColumns are the columns of connect_offsets that
+// ScanConnectOffset reads, in its order.
+const ConnectOffsetColumns = `flow, topic, partition_id, next_offset, run_source, run_target, run_count`
+
+// ScanConnectOffset reads the ConnectOffsetColumns of a row.
 func ScanConnectOffset(s Scanner) (dmsd.ConnectOffset, error) {
 	var o dmsd.ConnectOffset
 	var p int64
-	err := s.Scan(&o.Flow, &o.Topic, &p, &o.Next)
+	err := s.Scan(&o.Flow, &o.Topic, &p, &o.Next, &o.Copied.Source, &o.Copied.Target, &o.Copied.Count)
 	o.Partition = int32(p)
 	return o, err
 }

@@ -205,7 +205,8 @@ type Executor interface {
 	DeleteConnectTask(ctx context.Context, taskID string) error
 	// ListConnectOffsets returns a task's offsets.
 	ListConnectOffsets(ctx context.Context, taskID string) ([]dmsd.ConnectOffset, error)
-	// UpsertConnectOffset sets the offset of a flow's partition.
+	// UpsertConnectOffset sets the offset of a flow's partition and the
+	// run it last copied from it.
 	UpsertConnectOffset(ctx context.Context, taskID string, o dmsd.ConnectOffset) error
 	// SetConnectInflight sets a flow's count of unacknowledged records.
 	SetConnectInflight(ctx context.Context, taskID, flow string, n int64) error

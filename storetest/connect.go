@@ -36,4 +36,29 @@ func exerciseConnect(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		gone := &dmsd.ConnectTask{ID: dmsd.NewID(), Name: "task-four"}
 		requireCode(t, tasks.UpdateConnectTask(b.ctx, gone), dmsd.ECONNECTTASKNOTFOUND)
 	})
+
+	t.Run("CommitConnectBatchSavesCopiedRuns", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		tasks := b.store.(dmsd.ConnectStore)
+		ct := &dmsd.ConnectTask{ID: dmsd.NewID(), ProjectID: b.inst.ProjectID, InstanceID: b.inst.ID, Name: "runs", Topics: []string{"a"},
+			Status: dmsd.ConnectRunning, CreatedAt: dmsd.Now(), Peer: dmsd.ConnectPeer{InstanceID: "peer", Direction: dmsd.DirectionPull, TaskNum: 1}}
+		require.NoError(t, tasks.CreateConnectTask(b.ctx, ct))
+
+		first := []dmsd.ConnectOffset{
+			{Flow: "pull", Topic: "a", Partition: 0, Next: 5},
+			{Flow: "pull", Topic: "a", Partition: 1, Next: 40, Copied: dmsd.ConnectRun{Source: 10, Target: 1 << 40, Count: 30}},
+		}
+		require.NoError(t, tasks.CommitConnectBatch(b.ctx, ct.ID, "pull", first))
+		got, err := tasks.ConnectOffsets(b.ctx, ct.ID)
+		require.NoError(t, err)
+		require.Equal(t, first, got, "a partition without a run has Count 0")
+
+		// The next batch replaces the offset and its run, one run a partition.
+		next := []dmsd.ConnectOffset{{Flow: "pull", Topic: "a", Partition: 1, Next: 45, Copied: dmsd.ConnectRun{Source: 42, Target: 7, Count: 3}}}
+		require.NoError(t, tasks.CommitConnectBatch(b.ctx, ct.ID, "pull", next))
+		got, err = tasks.ConnectOffsets(b.ctx, ct.ID)
+		require.NoError(t, err)
+		require.Equal(t, []dmsd.ConnectOffset{first[0], next[0]}, got)
+	})
 }

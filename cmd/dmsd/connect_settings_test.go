@@ -68,65 +68,15 @@ func topicsLag(t *testing.T, s *testServer, instanceID, taskID string) map[strin
 func TestConnectSyncsConsumerOffsets(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir())
-	c := s.client(0)
-	here := createInstance(t, c, "sync-here", 1, false)
-	there := createInstance(t, c, "sync-there", 1, false)
-	src := connectClient(t, there, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	srcAdm := kadm.NewClient(src)
-	_, err := srcAdm.CreateTopic(context.Background(), 3, 1, nil, "orders")
-	require.NoError(t, err)
-	produceN(t, src, "orders", 0, 90)
+	here, there, _ := newSyncTask(t, s, "sync")
 	// The group "billing" consumed the first 10 records of each partition
 	// (records 0 to 29) on the source.
-	consumed := kadm.Offsets{}
-	for p := range int32(3) {
-		consumed.Add(kadm.Offset{Topic: "orders", Partition: p, At: 10, LeaderEpoch: -1})
-	}
-	resp, err := srcAdm.CommitOffsets(context.Background(), "billing", consumed)
-	require.NoError(t, err)
-	require.NoError(t, resp.Error())
-
-	// The target topic exists already with 5 records in each partition,
-	// so the copies land 5 offsets further than on the source.
-	dst := connectClient(t, here, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	dstAdm := kadm.NewClient(dst)
-	_, err = dstAdm.CreateTopic(context.Background(), 3, 1, nil, "there.orders")
-	require.NoError(t, err)
-	produceN(t, dst, "there.orders", 1000, 15)
-
-	enableConnector(t, c, *here.InstanceId)
-	req := newReplicationTask("sync-orders", *there.InstanceId, "pull", false)
-	req.InstanceId = *here.InstanceId
-	req.Body.SourceTask.SyncConsumerOffsetsEnabled = ptr(true)
-	created, err := c.CreateConnectorTask(req)
-	require.NoError(t, err)
-	require.True(t, *created.SourceTask.SyncConsumerOffsetsEnabled)
-
-	require.Eventually(t, func() bool {
-		os, err := dstAdm.FetchOffsets(context.Background(), "billing")
-		if err != nil {
-			return false
-		}
-		n := 0
-		os.Each(func(o kadm.OffsetResponse) {
-			if o.Topic == "there.orders" && o.Err == nil && o.At == 15 {
-				n++
-			}
-		})
-		return n == 3
-	}, 30*time.Second, 20*time.Millisecond, "billing's offsets on there.orders, translated")
+	commitOn(t, there, "billing", "orders", 10)
+	requireGroupCommitted(t, here, "billing", "there.orders", 15)
 
 	// A consumer of billing on the target, which would start from the
 	// beginning without a committed offset, reads only records 30 to 89.
-	cl := connectClient(t, here, kgo.ConsumerGroup("billing"), kgo.ConsumeTopics("there.orders"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond), kgo.DisableAutoCommit())
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var got []*kgo.Record
-	for len(got) < 60 && ctx.Err() == nil {
-		got = append(got, cl.PollFetches(ctx).Records()...)
-	}
-	requireCopiedInOrder(t, got, 30, 60)
+	requireCopiedInOrder(t, readAsGroup(t, here, "billing", "there.orders", 60), 30, 60)
 }
 
 // TestConnectTaskNumLagAndModify: a task with task_num 3 copies every record

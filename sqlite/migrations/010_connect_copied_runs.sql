@@ -1,0 +1,8 @@
+-- Each saved offset of a Smart Connect task also keeps the last run of
+-- records its flow copied from the partition (source offset, target offset,
+-- count; count 0 when none is known), written with the offset after each
+-- acknowledged batch, so that consumer offsets are translated after a
+-- restart although nothing more is copied.
+ALTER TABLE connect_offsets ADD COLUMN run_source INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE connect_offsets ADD COLUMN run_target INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE connect_offsets ADD COLUMN run_count INTEGER NOT NULL DEFAULT 0;
