@@ -7,12 +7,35 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// topicQuotaJSON is a topic quota as the SDK writes and reads it
-// (KafkaTopicQuota): hyphenated keys, int32 rates.
+// topicQuotaJSON is a topic quota as the SDKs write and read it
+// (KafkaTopicQuota), with int32 rates. The reference and the Go SDK
+// hyphenate the rates' keys; the Node.js SDK (3.1.215) writes and types them
+// with underscores, so dmsd reads either and answers both.
 type topicQuotaJSON struct {
-	Topic            string `json:"topic"`
-	ProducerByteRate int32  `json:"producer-byte-rate,omitempty"`
-	ConsumerByteRate int32  `json:"consumer-byte-rate,omitempty"`
+	Topic                 string `json:"topic"`
+	ProducerByteRate      int32  `json:"producer-byte-rate,omitempty"`
+	ConsumerByteRate      int32  `json:"consumer-byte-rate,omitempty"`
+	ProducerByteRateUnder int32  `json:"producer_byte_rate,omitempty"`
+	ConsumerByteRateUnder int32  `json:"consumer_byte_rate,omitempty"`
+}
+
+// newTopicQuotaJSON returns q's topic and rates, each rate under both keys.
+func newTopicQuotaJSON(q dmsd.ClientQuota) topicQuotaJSON {
+	p, c := int32(min(q.ProducerByteRate, 1<<31-1)), int32(min(q.ConsumerByteRate, 1<<31-1))
+	return topicQuotaJSON{Topic: q.Topic, ProducerByteRate: p, ConsumerByteRate: c, ProducerByteRateUnder: p, ConsumerByteRateUnder: c}
+}
+
+// quota returns the topic quota j asks for: each rate under its hyphenated
+// key, or under the underscored one when the hyphenated key is absent.
+func (j topicQuotaJSON) quota() dmsd.ClientQuota {
+	q := dmsd.ClientQuota{Topic: j.Topic, ProducerByteRate: int64(j.ProducerByteRate), ConsumerByteRate: int64(j.ConsumerByteRate)}
+	if q.ProducerByteRate == 0 {
+		q.ProducerByteRate = int64(j.ProducerByteRateUnder)
+	}
+	if q.ConsumerByteRate == 0 {
+		q.ConsumerByteRate = int64(j.ConsumerByteRateUnder)
+	}
+	return q
 }
 
 // userClientQuotaRequest is the body of the user/client quota operations
@@ -50,8 +73,7 @@ func handleTopicQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange) http
 		if req.Topic == "" {
 			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: topic is required.")
 		}
-		q := dmsd.ClientQuota{Topic: req.Topic, ProducerByteRate: int64(req.ProducerByteRate), ConsumerByteRate: int64(req.ConsumerByteRate)}
-		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
+		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, req.quota())
 		if err != nil {
 			return err
 		}
@@ -76,7 +98,7 @@ func handleTopicQuotaShow(svc dmsd.QuotaService) http.Handler {
 			if q.Topic == "" || !strings.Contains(q.Topic, keyword) {
 				continue
 			}
-			all = append(all, topicQuotaJSON{Topic: q.Topic, ProducerByteRate: int32(min(q.ProducerByteRate, 1<<31-1)), ConsumerByteRate: int32(min(q.ConsumerByteRate, 1<<31-1))})
+			all = append(all, newTopicQuotaJSON(q))
 		}
 		encode(w, http.StatusOK, map[string]any{"quotas": page(all, offset, limit), "count": len(all)})
 		return nil

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -57,6 +58,11 @@ func quotaRouteCases() []routeCase {
 			status: http.StatusOK, calls: []string{"ChangeClientQuota"},
 			check: checkChange(c.change, dmsd.ClientQuota{Topic: "orders", ProducerByteRate: 1024}),
 		}, routeCase{
+			name: "topic quota " + string(c.change) + " as the Node.js SDK writes it", method: c.method, path: topicQuota,
+			body:   map[string]any{"topic": "orders", "producer_byte_rate": 1024, "consumer_byte_rate": 2048},
+			status: http.StatusOK, calls: []string{"ChangeClientQuota"},
+			check: checkChange(c.change, dmsd.ClientQuota{Topic: "orders", ProducerByteRate: 1024, ConsumerByteRate: 2048}),
+		}, routeCase{
 			name: "user client quota " + string(c.change), method: c.method, path: clientQuota,
 			body:   map[string]any{"user": "alice", "client_default": true, "consumer_byte_rate": 20},
 			status: http.StatusOK, calls: []string{"ChangeClientQuota"},
@@ -82,6 +88,12 @@ func quotaRouteCases() []routeCase {
 			require.EqualValues(t, 1, *out.Count)
 			require.Equal(t, "orders", *(*out.Quotas)[0].Topic)
 			require.EqualValues(t, 1024, *(*out.Quotas)[0].ProducerByteRate)
+			// The Node.js SDK's KafkaTopicQuota reads the underscored keys.
+			var raw struct {
+				Quotas []map[string]any `json:"quotas"`
+			}
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &raw))
+			require.EqualValues(t, 1024, raw.Quotas[0]["producer_byte_rate"])
 		},
 	}, routeCase{
 		name: "show user client quotas", method: http.MethodGet, path: clientQuota, query: map[string]any{"offset": "1", "limit": "1"},
