@@ -34,9 +34,12 @@ type reportJSON struct {
 	Dimensions      []dmsd.DiagnosisDimension `json:"diagnosis_dimension_list"`
 }
 
+// deleteResultJSON is one report's outcome: result as the Go SDK reads it,
+// success as the Node.js SDK's model does.
 type deleteResultJSON struct {
-	Result bool   `json:"result"`
-	ID     string `json:"id"`
+	Result  bool   `json:"result"`
+	Success bool   `json:"success"`
+	ID      string `json:"id"`
 }
 
 // maxReportsPerDelete bounds one BatchDeleteMessageDiagnosisReports.
@@ -179,7 +182,7 @@ func handleDiagnosisDelete(reports dmsd.DiagnosisStore) http.Handler {
 			if err != nil {
 				return err
 			}
-			out.Results = append(out.Results, deleteResultJSON{Result: ok, ID: id})
+			out.Results = append(out.Results, deleteResultJSON{Result: ok, Success: ok, ID: id})
 		}
 		encode(w, http.StatusOK, out)
 		return nil

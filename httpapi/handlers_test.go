@@ -531,6 +531,8 @@ func routeCases() []routeCase {
 			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
 				out := decodeAsSDK[model.BatchDeleteMessageDiagnosisReportsResponse](t, w)
 				require.Equal(t, []model.BatchDeleteMessageDiagnosisRespResults{{Result: true, Id: fakeReportID}}, *out.Results)
+				// As the Node.js SDK's model reads it.
+				require.Contains(t, w.Body.String(), `"success":true`)
 			},
 		},
 		{

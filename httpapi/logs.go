@@ -7,10 +7,12 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// rebalanceLogJSON is ShowKafkaRebalanceLogResponse, camelCase as the SDK
-// has it, times as Unix milliseconds. dmsd keeps the log itself rather than
-// in a log stream: logStreamId and logGroupId name the log, and entries, a
-// field of dmsd's own that the SDK ignores, holds what it observed.
+// rebalanceLogJSON is ShowKafkaRebalanceLogResponse, camelCase as the Go
+// SDK has it, times as Unix milliseconds in strings; and again snake_case,
+// times as numbers, as the Node.js SDK's model reads it. dmsd keeps the log
+// itself rather than in a log stream: the stream and group ids name the log,
+// and entries, a field of dmsd's own that the SDKs ignore, holds what it
+// observed.
 type rebalanceLogJSON struct {
 	ID          string                `json:"id"`
 	InstanceID  string                `json:"instanceId"`
@@ -21,6 +23,15 @@ type rebalanceLogJSON struct {
 	CreateAt    string                `json:"createAt"`
 	UpdateAt    string                `json:"updateAt"`
 	Entries     []dmsd.RebalanceEntry `json:"entries"`
+
+	InstanceIDSnake  string `json:"instance_id"`
+	LogStreamIDSnake string `json:"log_stream_id"`
+	LogGroupIDSnake  string `json:"log_group_id"`
+	DashboardIDSnake string `json:"dashboard_id"`
+	LogType          string `json:"log_type"`
+	LogFileName      string `json:"log_file_name"`
+	CreatedAt        int64  `json:"created_at"`
+	UpdatedAt        int64  `json:"updated_at"`
 }
 
 type jobJSON struct {
@@ -55,9 +66,11 @@ func handleRebalanceLogShow(svc dmsd.LogService) http.Handler {
 		if err != nil {
 			return err
 		}
+		created, updated := l.CreatedAt.UnixMilli(), l.UpdatedAt.UnixMilli()
 		out := rebalanceLogJSON{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, LogStreamID: l.ID, LogGroupID: l.InstanceID,
-			CreateAt: strconv.FormatInt(l.CreatedAt.UnixMilli(), 10), UpdateAt: strconv.FormatInt(l.UpdatedAt.UnixMilli(), 10),
-			Entries: l.Entries}
+			CreateAt: strconv.FormatInt(created, 10), UpdateAt: strconv.FormatInt(updated, 10), Entries: l.Entries,
+			InstanceIDSnake: l.InstanceID, LogStreamIDSnake: l.ID, LogGroupIDSnake: l.InstanceID, LogType: dmsd.LogTypeRebalance,
+			CreatedAt: created, UpdatedAt: updated}
 		if out.Entries == nil {
 			out.Entries = []dmsd.RebalanceEntry{}
 		}

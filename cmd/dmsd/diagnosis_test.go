@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -200,6 +201,20 @@ func TestRebalanceLog(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, dmsd.LogRunning, *shown.Status)
 	require.Equal(t, id, *shown.InstanceId)
+	// The same answer as the Node.js SDK's model reads it: snake_case,
+	// times as numbers.
+	_, body := s.signedGet(t, 0, fmt.Sprintf("/v2/kafka/%s/instances/%s/log/rebalance-log", s.creds[0].ProjectID, id))
+	var snake struct {
+		InstanceID string `json:"instance_id"`
+		LogStream  string `json:"log_stream_id"`
+		LogType    string `json:"log_type"`
+		CreatedAt  int64  `json:"created_at"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &snake), body)
+	require.Equal(t, id, snake.InstanceID)
+	require.Equal(t, *shown.LogStreamId, snake.LogStream)
+	require.Equal(t, dmsd.LogTypeRebalance, snake.LogType)
+	require.Equal(t, *shown.CreateAt, strconv.FormatInt(snake.CreatedAt, 10))
 
 	// A member joins and leaves, and the log records both.
 	member := kafkaClient(t, inst, kgo.ConsumerGroup("audit"), kgo.ConsumeTopics("events"))
