@@ -10,6 +10,9 @@ type InstanceUpdate struct {
 	MaintainBegin   *string
 	MaintainEnd     *string
 	RetentionPolicy *string
+	// SecurityGroupID is recorded only, as at creation: the brokers listen
+	// on 127.0.0.1 and no security group filters what reaches them.
+	SecurityGroupID *string
 }
 
 // Apply validates u against inst as creation would and returns the instance
@@ -30,6 +33,12 @@ func (u *InstanceUpdate) Apply(inst *Instance) (*Instance, error) {
 	}
 	if u.RetentionPolicy != nil {
 		out.RetentionPolicy = *u.RetentionPolicy
+	}
+	if u.SecurityGroupID != nil {
+		if *u.SecurityGroupID == "" {
+			return nil, Errorf(EEMPTYSECGROUP, "security_group_id in the request is empty.")
+		}
+		out.SecurityGroupID = *u.SecurityGroupID
 	}
 	if !instanceNamePattern.MatchString(out.Name) {
 		return nil, Errorf(EINVALIDNAME, "Invalid instance name. The name must be 4 to 64 characters long, start with a letter and contain only letters, digits, underscores (_), and hyphens (-).")

@@ -129,7 +129,9 @@ func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID
 
 // SetAdvertisedIPs records the addresses advertised for the brokers'
 // listeners (keys: a listener's host:port as cross_vpc_info shows it, or its
-// IP for every listener on it; values: IP addresses) and returns every
+// IP for every listener on it; values: IP addresses, or the key itself,
+// which gives the listener back its own IP as the Terraform provider asks
+// for every listener it is given no address for) and returns every
 // listener with the address it advertises now. It returns EEXTERNAL for an
 // external cluster, EINSTANCESTATUS unless RUNNING, EINVALID for a key that
 // is no listener or a value that is no IP address, EREPLAYED, and the
@@ -150,26 +152,29 @@ func (e *Engine) SetAdvertisedIPs(ctx context.Context, actor dmsd.Actor, instanc
 		listeners["127.0.0.1:"+strconv.Itoa(p)] = true
 	}
 	listeners["127.0.0.1"] = true
-	keys := make([]string, 0, len(ips))
-	for k := range ips {
-		keys = append(keys, k)
+	keys, want := make([]string, 0, len(ips)), make(map[string]string, len(ips))
+	for k, v := range ips {
+		if host, _, err := net.SplitHostPort(k); err == nil && v == k {
+			v = host
+		}
+		keys, want[k] = append(keys, k), v
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !listeners[k] {
 			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: %q is not a listener of the instance (127.0.0.1 or 127.0.0.1:PORT of a broker).", k)
 		}
-		if net.ParseIP(ips[k]) == nil {
-			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the advertised address of %s must be an IP address, not %q.", k, ips[k])
+		if net.ParseIP(want[k]) == nil {
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: the advertised address of %s must be an IP address, not %q.", k, want[k])
 		}
 	}
 	if err := dmsd.CheckNotReplayed(ctx); err != nil {
 		return nil, err
 	}
 	if inst.AdvertisedIPs == nil {
-		inst.AdvertisedIPs = make(map[string]string, len(ips))
+		inst.AdvertisedIPs = make(map[string]string, len(want))
 	}
-	for k, v := range ips {
+	for k, v := range want {
 		inst.AdvertisedIPs[k] = v
 	}
 	if err := (stepStore{e.store}).UpdateInstance(ctx, inst); err != nil {

@@ -28,7 +28,7 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 }
 
 // UpdateInstance validates the update as creation would. A change of the
-// name, description or maintenance window is refused with ETASKRUNNING while
+// name, description, maintenance window or security group is refused with ETASKRUNNING while
 // a task of the instance is unfinished, so that no step writes an older copy
 // of the instance over it, and is saved in place; then, if the retention
 // policy changes, it starts changeRetentionPolicy, which the submission
@@ -48,7 +48,7 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	}
 	changesPolicy := updated.RetentionPolicy != inst.RetentionPolicy
 	updated.RetentionPolicy = inst.RetentionPolicy // The task changes it.
-	if updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd {
+	if updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd || updated.SecurityGroupID != inst.SecurityGroupID {
 		// Saved before the task is submitted, so checked before either:
 		// nothing of the update is saved when its task would be refused.
 		if latest, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 1}); err != nil {

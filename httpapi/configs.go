@@ -89,15 +89,12 @@ func handleInstanceUpdate(svc dmsd.InstanceService) http.Handler {
 		if err != nil {
 			return err
 		}
-		switch {
-		case req.SecurityGroupID != nil:
-			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: security_group_id is not supported by this service.")
-		case req.EnterpriseProjectID != nil:
+		if req.EnterpriseProjectID != nil {
 			return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: enterprise_project_id is not supported by this service.")
 		}
 		u := &dmsd.InstanceUpdate{
 			Name: req.Name, Description: req.Description, MaintainBegin: req.MaintainBegin,
-			MaintainEnd: req.MaintainEnd, RetentionPolicy: req.RetentionPolicy,
+			MaintainEnd: req.MaintainEnd, RetentionPolicy: req.RetentionPolicy, SecurityGroupID: req.SecurityGroupID,
 		}
 		if _, err := svc.UpdateInstance(r.Context(), actorFrom(r), instanceID, u); err != nil {
 			return err

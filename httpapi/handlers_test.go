@@ -830,7 +830,6 @@ func TestHandlers_RefusedInput(t *testing.T) {
 		{"config twice", http.MethodPost, instancePath + "/topics", nil, map[string]any{"id": "payments", "topic_other_configs": []map[string]string{{"name": "a", "value": "1"}, {"name": "a", "value": "2"}}}, dmsd.EINVALIDCONFIG},
 		{"new_partition_brokers", http.MethodPut, instancePath + "/topics", nil, map[string]any{"topics": []map[string]any{{"id": "payments", "new_partition_brokers": []int{1}}}}, dmsd.EINVALID},
 		{"broker config without name", http.MethodPut, instancePath + "/configs", nil, map[string]any{"kafka_configs": []map[string]string{{"value": "2"}}}, dmsd.EINVALIDCONFIG},
-		{"security group change", http.MethodPut, instancePath, nil, map[string]any{"security_group_id": "sg2"}, dmsd.EINVALID},
 
 		// Instance operations.
 		{"auto topic missing", http.MethodPost, instancePath + "/autotopic", nil, map[string]any{}, dmsd.EINVALID},
