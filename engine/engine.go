@@ -169,7 +169,7 @@ func (e *Engine) runTask(ctx context.Context, taskID string, jobID int64) error 
 			return river.JobSnooze(d) // Fetched a little early.
 		}
 	}
-	k, ok := e.kinds[t.Name]
+	k, ok := e.kindOf(t)
 	if !ok {
 		t.Status, t.Reason, t.UpdatedAt = dmsd.TaskFailed, "unknown task kind "+t.Name, dmsd.Now()
 		return e.store.UpdateTask(ctx, t, "")

@@ -21,8 +21,12 @@ import (
 // task record keeps. Such a kind's steps read what they need from the
 // instance record, never from the params.
 type Kind[P any] struct {
-	// Name is the task's name, as the API and the task record show it.
+	// Name is the task's name, as the API and the task record show it. Two
+	// kinds may show one name if their first steps differ (kindKey).
 	Name string
+	// Former lists names earlier versions of dmsd recorded this kind's
+	// tasks with, so that such a task, unfinished at an upgrade, still runs.
+	Former []string
 	// From lists the instance statuses the task may start from; empty
 	// allows any (or, for a kind that creates its instance, none exists
 	// yet).
@@ -111,6 +115,7 @@ func instanceStep[P any](name string, run func(ctx context.Context, d *deps, ins
 // kind is a Kind without its params type, as the worker runs it.
 type kind interface {
 	name() string
+	formerNames() []string
 	stepNames() []string
 	// runStep decodes t's params and runs step i.
 	runStep(ctx context.Context, d *deps, t *dmsd.Task, inst *dmsd.Instance, i int) error
@@ -122,6 +127,8 @@ type kind interface {
 }
 
 func (k *Kind[P]) name() string { return k.Name }
+
+func (k *Kind[P]) formerNames() []string { return k.Former }
 
 func (k *Kind[P]) stepNames() []string {
 	names := make([]string, len(k.Steps))
@@ -176,18 +183,37 @@ var kindList = []kind{
 	deleteConnector,
 }
 
-// kinds is kindList by name.
+// kinds is kindList by kindKey.
 var kinds = registry(kindList...)
 
-// registry returns the kinds by name. It panics on two kinds of one name, a
-// mistake the package's tests see at once.
+// kindKey returns what finds the kind of a task named name whose first step
+// is named firstStep: two kinds may show one name, as the cloud names both a
+// change of Kafka parameters and a change of automatic topic creation
+// kafkaConfigModify, and their steps tell them apart.
+func kindKey(name, firstStep string) string { return name + "/" + firstStep }
+
+// kindOf returns the kind that runs t, and false if none does.
+func (e *Engine) kindOf(t *dmsd.Task) (kind, bool) {
+	first := ""
+	if len(t.Steps) > 0 {
+		first = t.Steps[0].Name
+	}
+	k, ok := e.kinds[kindKey(t.Name, first)]
+	return k, ok
+}
+
+// registry returns the kinds by kindKey, under their former names too. It
+// panics on two kinds of one key, a mistake the package's tests see at once.
 func registry(list ...kind) map[string]kind {
 	m := make(map[string]kind, len(list))
 	for _, k := range list {
-		if _, dup := m[k.name()]; dup {
-			panic("engine: two task kinds named " + k.name())
+		for _, name := range append([]string{k.name()}, k.formerNames()...) {
+			key := kindKey(name, k.stepNames()[0])
+			if _, dup := m[key]; dup {
+				panic("engine: two task kinds named " + name + " start with the same step")
+			}
+			m[key] = k
 		}
-		m[k.name()] = k
 	}
 	return m
 }

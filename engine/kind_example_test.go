@@ -114,11 +114,27 @@ func TestExampleKind(t *testing.T) {
 	require.Equal(t, dmsd.EINSTANCESTATUS, dmsd.ErrorCode(err))
 }
 
-// Every kind's name is unique, and every kind has steps.
+// Every kind has steps and is found by its name and first step, and by its
+// former names: two kinds show the name kafkaConfigModify, and a change of
+// automatic topic creation recorded by an earlier dmsd as modifyAutoTopic
+// still runs as one.
 func TestKindList(t *testing.T) {
 	t.Parallel()
-	require.Len(t, kinds, len(kindList))
-	for name, k := range kinds {
-		require.NotEmpty(t, k.stepNames(), name)
+	e := &Engine{kinds: kinds}
+	find := func(name, firstStep string) kind {
+		k, ok := e.kindOf(&dmsd.Task{Name: name, Steps: []dmsd.Step{{Name: firstStep}}})
+		require.True(t, ok, "%s starting with %s", name, firstStep)
+		return k
 	}
+	for _, k := range kindList {
+		require.NotEmpty(t, k.stepNames(), k.name())
+		for _, name := range append([]string{k.name()}, k.formerNames()...) {
+			require.Equal(t, k, find(name, k.stepNames()[0]))
+		}
+	}
+	require.Equal(t, kind(modifyAutoTopic), find("kafkaConfigModify", "UPDATE_AUTO_TOPIC_CONFIG"))
+	require.Equal(t, kind(kafkaConfigModify), find("kafkaConfigModify", "MODIFY_DYNAMIC_CONFIGS"))
+	require.Equal(t, kind(modifyAutoTopic), find("modifyAutoTopic", "UPDATE_AUTO_TOPIC_CONFIG"))
+	_, ok := e.kindOf(&dmsd.Task{Name: "kafkaConfigModify", Steps: []dmsd.Step{{Name: "STOP_BROKERS"}}})
+	require.False(t, ok, "a name with steps of no kind is no kind")
 }

@@ -66,9 +66,14 @@ type autoTopicParams struct {
 }
 
 // modifyAutoTopic restarts the brokers with automatic topic creation enabled
-// or disabled; the instance stays RUNNING meanwhile.
+// or disabled; the instance stays RUNNING meanwhile. The cloud names its task
+// kafkaConfigModify, as a change of the parameter auto.create.topics.enable,
+// and the Terraform provider waits for the newest task of that name after
+// the change; the API reference's example of 2020 shows modifyAutoTopic, the
+// name dmsd used before.
 var modifyAutoTopic = &Kind[autoTopicParams]{
-	Name:    "modifyAutoTopic",
+	Name:    "kafkaConfigModify",
+	Former:  []string{"modifyAutoTopic"},
 	Needs:   dmsd.SetAutoTopic,
 	From:    running,
 	Success: dmsd.InstanceRunning,

@@ -186,7 +186,7 @@ func (s fakeInstances) DeleteInstance(ctx context.Context, actor dmsd.Actor, ins
 }
 
 func (s fakeInstances) SetAutoTopic(ctx context.Context, actor dmsd.Actor, instanceID string, enable bool) (*dmsd.Task, error) {
-	return s.newTask("modifyAutoTopic"), s.record(ctx, "SetAutoTopic", actor, instanceID, enable)
+	return s.newTask("kafkaConfigModify"), s.record(ctx, "SetAutoTopic", actor, instanceID, enable)
 }
 
 func (s fakeInstances) ExtendInstance(ctx context.Context, actor dmsd.Actor, instanceID string, ext dmsd.Extension) (*dmsd.Task, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -280,15 +281,24 @@ func TestConsoleStartsTasks(t *testing.T) {
 			t.FailNow()
 		}
 	}
-	taskRow := func(name string) string { return fmt.Sprintf(`#tasks-body tr[data-task-name=%q]`, name) }
-	// finished waits for the page to show the task of that name Successful
-	// and checks the steps it shows for it.
-	finished := func(t *testing.T, name string, steps ...string) {
-		p.waitFor("the "+name+" task in Background Tasks", fmt.Sprintf(`document.querySelector('#tab-background').getAttribute('aria-selected') === 'true' && !!document.querySelector(%q)`, taskRow(name)))
+	// seen lists the tasks finished already: two kinds of task show one
+	// name (kafkaConfigModify).
+	seen := []string{}
+	// newRow is the JavaScript expression of the row of the newest task of
+	// that name not seen yet, or undefined.
+	newRow := func(name string) string {
+		ids, _ := json.Marshal(seen)
+		return fmt.Sprintf(`Array.from(document.querySelectorAll('#tasks-body tr[data-task-name=%q]')).find((r) => !%s.includes(r.dataset.taskId))`, name, ids)
+	}
+	// finished waits for the page to show the new task of that name
+	// Successful and checks the steps it shows for it.
+	finished := func(t *testing.T, name string, steps ...string) (taskID string) {
+		p.waitFor("the "+name+" task in Background Tasks", fmt.Sprintf(`document.querySelector('#tab-background').getAttribute('aria-selected') === 'true' && !!%s`, newRow(name)))
 		p.requireNoBanner()
-		taskID := eval[string](p, fmt.Sprintf(`document.querySelector(%q).dataset.taskId`, taskRow(name)))
+		taskID = eval[string](p, newRow(name)+`.dataset.taskId`)
+		taskRow := fmt.Sprintf(`#tasks-body tr[data-task-id=%q]`, taskID)
 		require.Equal(t, "SUCCESS", *waitTask(t, c, instanceID, taskID).Status)
-		p.waitFor(name+" to show as Successful", fmt.Sprintf(`document.querySelector(%q)?.dataset.status === 'SUCCESS'`, taskRow(name)))
+		p.waitFor(name+" to show as Successful", fmt.Sprintf(`document.querySelector(%q)?.dataset.status === 'SUCCESS'`, taskRow))
 		progressSel := fmt.Sprintf(`tr[data-progress-for=%q]`, taskID)
 		p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#tasks-body button[data-action="progress"][data-task-id=%q]`, taskID))), chromedp.WaitVisible(chromedp.CSS(progressSel)))
 		require.Equal(t, "100%", p.text(progressSel+" .progress-pct"))
@@ -299,6 +309,8 @@ func TestConsoleStartsTasks(t *testing.T) {
 		}
 		require.Equal(t, want, shown, name)
 		p.requireNoBanner()
+		seen = append(seen, taskID)
+		return taskID
 	}
 	confirm := func(title string) {
 		p.do(chromedp.WaitVisible(chromedp.ID("confirm-dialog")))
@@ -341,7 +353,9 @@ func TestConsoleStartsTasks(t *testing.T) {
 		require.Equal(t, "Enable automatic topic creation", p.text("#instance-autotopic-toggle"))
 		p.do(chromedp.Click(chromedp.ID("instance-autotopic-toggle")))
 		confirm("Enable Automatic Topic Creation")
-		finished(t, "modifyAutoTopic", "UPDATE_AUTO_TOPIC_CONFIG", "STOP_BROKERS", "START_BROKERS", "CHECK_CLUSTER")
+		taskID := finished(t, "kafkaConfigModify", "UPDATE_AUTO_TOPIC_CONFIG", "STOP_BROKERS", "START_BROKERS", "CHECK_CLUSTER")
+		require.Equal(t, "Modify automatic topic creation", p.text(fmt.Sprintf(`#tasks-body tr[data-task-id=%q] td div`, taskID)),
+			"the console tells the change of automatic topic creation from a parameter change by its params")
 		inst, err := c.ShowInstance(&model.ShowInstanceRequest{InstanceId: instanceID})
 		require.NoError(t, err)
 		require.True(t, *inst.EnableAutoTopic)

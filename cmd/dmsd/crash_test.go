@@ -169,11 +169,11 @@ func crashTest(t *testing.T, rounds int, dbArgs func(replica string) []string, s
 				require.True(t, seen[taskID], "accepted task %s was lost", taskID)
 			}
 		}
-		// The last modifyAutoTopic decides the setting, applied once.
+		// The last automatic topic change decides the setting, applied once.
 		want := false
 		for i := len(*list.Tasks) - 1; i >= 0; i-- {
 			task := (*list.Tasks)[i]
-			if *task.Name == "modifyAutoTopic" {
+			if *task.Name == "kafkaConfigModify" && strings.Contains(*task.Params, `"new_auto_status"`) {
 				want = strings.Contains(*task.Params, `"new_auto_status":true`)
 			}
 		}

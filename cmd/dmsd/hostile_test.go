@@ -164,7 +164,7 @@ func TestReplayedRequestStartsNothing(t *testing.T) {
 	status, answer = send()
 	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, answer).Code)
 	list = listTasks(t, s.client(0), &model.ListBackgroundTasksRequest{InstanceId: id})
-	require.Equal(t, "2", *list.TaskCount, "createInstance and one modifyAutoTopic")
+	require.Equal(t, "2", *list.TaskCount, "createInstance and one automatic topic change")
 }
 
 func TestRateLimitPerAccessKey(t *testing.T) {

@@ -223,7 +223,7 @@ func TestIdenticalRequestsAtOnceTakeEffectOnce(t *testing.T) {
 	req := capture(t, s, 0, sdkRequest{method: http.MethodPost, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/" + id + "/autotopic",
 		body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json"}})
 	requireOnce(t, fireAtOnce(t, req, s.url, s.url, s.url, s.url, s.url, s.url, s.url, s.url))
-	require.Equal(t, "2", *listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id}).TaskCount, "createInstance and one modifyAutoTopic")
+	require.Equal(t, "2", *listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id}).TaskCount, "createInstance and one automatic topic change")
 }
 
 // The signatures are spent in the database the replicas share: identical
@@ -242,7 +242,7 @@ func TestReplaysAcrossReplicas(t *testing.T) {
 		body: `{"enable_auto_topic":true}`, headers: map[string]string{"Content-Type": "application/json"}})
 	requireOnce(t, fireAtOnce(t, topic, a.url, b.url, a.url, b.url, a.url, b.url, a.url, b.url))
 	tasks := listTasks(t, b.client(0), &model.ListBackgroundTasksRequest{InstanceId: id})
-	require.Equal(t, "2", *tasks.TaskCount, "createInstance and one modifyAutoTopic")
+	require.Equal(t, "2", *tasks.TaskCount, "createInstance and one automatic topic change")
 	waitTask(t, b.client(0), id, *(*tasks.Tasks)[0].Id)
 	waitInstance(t, b.client(0), id, "RUNNING")
 

@@ -154,7 +154,7 @@ func TestAutoTopic(t *testing.T) {
 	require.NoError(t, err)
 	list := listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))})
 	task := (*list.Tasks)[0]
-	require.Equal(t, "modifyAutoTopic", *task.Name)
+	require.Equal(t, "kafkaConfigModify", *task.Name)
 	require.JSONEq(t, `{"old_auto_status":false,"new_auto_status":true}`, *task.Params)
 	require.Equal(t, "SUCCESS", *waitTask(t, c, id, *task.Id).Status)
 

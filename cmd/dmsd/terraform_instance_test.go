@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -454,6 +455,27 @@ func TestTerraformInstanceApplyUpdateDestroy(t *testing.T) {
 	s.tfCrossVpcUpdate(t, id, "")
 	// parameters: only the changed one is sent.
 	require.Equal(t, 0, s.tfModifyParameters(t, id, `{"kafka_configs":[{"name":"min.insync.replicas","value":"2"}]}`))
+	// enable_auto_topic = false: the change, the instance until RUNNING,
+	// then FilterTaskRefreshFunc: the first task of GET .../tasks named
+	// kafkaConfigModify, CREATED until SUCCESS (EXECUTING let pass, as the
+	// provider's first look comes a second later).
+	status, body = s.tfDo(t, http.MethodPost, "/v2/"+project+"/instances/"+id+"/autotopic", `{"enable_auto_topic":false}`)
+	require.Less(t, status, 300, body)
+	s.tfWait(t, id, tfStatus, nil, "RUNNING")
+	require.Eventually(t, func() bool {
+		status, body := s.signedGet(t, 0, "/v2/"+project+"/instances/"+id+"/tasks")
+		require.Equal(t, http.StatusOK, status, body)
+		var list struct {
+			Tasks []struct{ Name, Status, Params string } `json:"tasks"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &list))
+		i := slices.IndexFunc(list.Tasks, func(t struct{ Name, Status, Params string }) bool { return t.Name == "kafkaConfigModify" })
+		require.GreaterOrEqual(t, i, 0, "the provider finds the task by this name")
+		task := list.Tasks[i]
+		require.JSONEq(t, `{"old_auto_status":true,"new_auto_status":false}`, task.Params, "the newest is the automatic topic change")
+		require.Contains(t, []string{"CREATED", "EXECUTING", "SUCCESS"}, task.Status)
+		return task.Status == "SUCCESS"
+	}, 30*time.Second, 10*time.Millisecond)
 
 	inst = s.tfRead(t, id, zoneCodes)
 	require.Equal(t, "tf-kafka-2", inst.Name)
@@ -463,6 +485,7 @@ func TestTerraformInstanceApplyUpdateDestroy(t *testing.T) {
 	require.Equal(t, "127.0.0.1", inst.crossVpc(t)[0].AdvertisedIP)
 	require.Equal(t, map[string]string{"owner": "platform", "env": "test"}, s.tfTags(t, id))
 	require.Equal(t, "2", s.tfConfigs(t, id)["min.insync.replicas"])
+	require.False(t, inst.EnableAutoTopic)
 
 	// Resize: broker_num 1 → 3, then storage_space 100 → 300 unless the
 	// brokers brought it; kafkaInstanceBrokerNumberRefreshFunc waits for

@@ -222,7 +222,13 @@
   const FINISHED = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
 
   const humanize = (s) => String(s || '').toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
-  const taskLabel = (name) => TASK_NAMES[name] || name || '(unnamed)';
+  // taskLabel is the console's words for a task: by its name, and by its
+  // params where two kinds share a name (a change of automatic topic
+  // creation is a kafkaConfigModify, as the cloud names it).
+  const taskLabel = (name, params) => {
+    if (name === 'kafkaConfigModify' && String(params || '').includes('"new_auto_status"')) return TASK_NAMES.modifyAutoTopic;
+    return TASK_NAMES[name] || name || '(unnamed)';
+  };
 
   // statusBadge returns a coloured badge with the console's word for status.
   function statusBadge(table, status) {
@@ -507,7 +513,7 @@
 
   function matches(t, kw) {
     if (!kw) return true;
-    return [t.name, taskLabel(t.name), t.user_name, t.params].some((f) => String(f || '').toLowerCase().includes(kw));
+    return [t.name, taskLabel(t.name, t.params), t.user_name, t.params].some((f) => String(f || '').toLowerCase().includes(kw));
   }
 
   // ---------------------------------------------------------------------
@@ -585,14 +591,14 @@
         actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'progress', 'data-task-id': t.id, 'aria-expanded': String(open) }, open ? 'Hide progress' : 'Progress'));
       }
       if (finished) {
-        actions.append(h('button', { type: 'button', class: 'danger', 'data-action': 'delete', 'data-task-id': t.id, 'aria-label': `Delete task ${taskLabel(t.name)} ${t.id}` }, 'Delete'));
+        actions.append(h('button', { type: 'button', class: 'danger', 'data-action': 'delete', 'data-task-id': t.id, 'aria-label': `Delete task ${taskLabel(t.name, t.params)} ${t.id}` }, 'Delete'));
       } else if (running) {
         actions.append(h('span', { class: 'hint' }, 'Can be deleted once finished'));
       }
       const params = String(t.params || '');
       rows.push(
         h('tr', { 'data-task-id': t.id, 'data-status': t.status, 'data-task-name': t.name },
-          h('td', {}, h('div', {}, taskLabel(t.name)), h('code', { class: 'hint' }, t.name), h('div', { class: 'hint' }, h('code', {}, t.id))),
+          h('td', {}, h('div', {}, taskLabel(t.name, t.params)), h('code', { class: 'hint' }, t.name), h('div', { class: 'hint' }, h('code', {}, t.id))),
           h('td', {}, statusBadge(TASK_STATUS, t.status), t.reason ? h('span', { class: 'reason' }, t.reason) : null),
           h('td', { class: 'user' }, t.user_name || '—'),
           h('td', { class: 'params', title: params }, params.length > 160 ? params.slice(0, 157) + '…' : params || '—'),
@@ -659,7 +665,7 @@
   async function deleteTask(taskId, button) {
     clearError();
     const t = tasks.find((x) => x.id === taskId);
-    const label = t ? taskLabel(t.name) : 'task';
+    const label = t ? taskLabel(t.name, t.params) : 'task';
     const ok = await confirmDialog('Delete Task', `Delete the record of the task “${label}” (${taskId})? The instance is not affected.`);
     if (!ok || !session || !instance) return;
     const s = session;
