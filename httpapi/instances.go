@@ -429,7 +429,7 @@ func handleInstanceShow(store dmsd.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		if len(tasks) > 0 {
+		if len(tasks) > 0 && tasks[0].ShownOnInstance() {
 			t := tasks[0]
 			out.Task = &instanceTaskJSON{ID: t.ID, Name: t.Name, Status: string(t.Status), CreatedAt: strconv.FormatInt(t.CreatedAt.UnixMilli(), 10)}
 		}
