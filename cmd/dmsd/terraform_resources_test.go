@@ -438,3 +438,64 @@ func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
 	status, out = a.do(http.MethodDelete, group, "")
 	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.111400864"), "%d %v", status, out)
 }
+
+func TestTerraformClientQuotas(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	a := newTFAPI(t, s)
+	c := s.client(0)
+	id := *createInstance(t, c, "tf-quotas", 1, false).InstanceId
+	createTopic(t, c, id, "tf-orders", 1)
+
+	// dms_kafka_topic_quota: job ids waited for by id, the quota read by
+	// keyword with the count to page by.
+	topicQuota := "/v2/kafka/{project}/instances/" + id + "/kafka-topic-quota"
+	readTopic := func() any {
+		out := a.must(okGet, http.MethodGet, topicQuota+"?type=topic&limit=100&keyword=tf-orders&offset=0", "")
+		requireNumber(t, at(out, "count"), "count")
+		return find(out, "topic", "tf-orders", "quotas")
+	}
+	out := a.must(okPost, http.MethodPost, topicQuota, `{"topic":"tf-orders","producer-byte-rate":1048576,"consumer-byte-rate":2097152}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	q := readTopic()
+	require.Equal(t, 1048576.0, requireNumber(t, at(q, "producer-byte-rate"), "producer-byte-rate"))
+	require.Equal(t, 2097152.0, requireNumber(t, at(q, "consumer-byte-rate"), "consumer-byte-rate"))
+	out = a.must(okPut, http.MethodPut, topicQuota, `{"topic":"tf-orders","producer-byte-rate":4194304,"consumer-byte-rate":2097152}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	require.Equal(t, 4194304.0, at(readTopic(), "producer-byte-rate"))
+	out = a.must(okDelete, http.MethodDelete, topicQuota, `{"topic":"tf-orders"}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	require.Nil(t, readTopic())
+
+	// dms_kafka_user_client_quota sends hyphenated keys, and finds its
+	// quota by user, user-default, client and client-default, the strings
+	// compared as given ("" when unset).
+	userQuota := "/v2/kafka/{project}/instances/" + id + "/kafka-user-client-quota"
+	readUser := func(user, client string, userDefault, clientDefault bool) any {
+		out := a.must(okGet, http.MethodGet, userQuota, "")
+		l, _ := at(out, "quotas").([]any)
+		for _, q := range l {
+			if at(q, "user") == user && at(q, "client") == client && at(q, "user-default") == userDefault && at(q, "client-default") == clientDefault {
+				return q
+			}
+		}
+		return nil
+	}
+	out = a.must(okPost, http.MethodPost, userQuota, `{"user":"tf-app","producer-byte-rate":1048576,"consumer-byte-rate":2097152}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	q = readUser("tf-app", "", false, false)
+	require.NotNil(t, q)
+	require.Equal(t, 1048576.0, requireNumber(t, at(q, "producer-byte-rate"), "producer-byte-rate"))
+	require.Equal(t, 2097152.0, requireNumber(t, at(q, "consumer-byte-rate"), "consumer-byte-rate"))
+	out = a.must(okPut, http.MethodPut, userQuota, `{"user":"tf-app","producer-byte-rate":3145728,"consumer-byte-rate":2097152}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	require.Equal(t, 3145728.0, at(readUser("tf-app", "", false, false), "producer-byte-rate"))
+	out = a.must(okPost, http.MethodPost, userQuota, `{"client-default":true,"consumer-byte-rate":524288}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	require.Equal(t, 524288.0, at(readUser("", "", false, true), "consumer-byte-rate"))
+
+	out = a.must(okDelete, http.MethodDelete, userQuota, `{"user":"tf-app","producer-byte-rate":3145728,"consumer-byte-rate":2097152}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	require.Nil(t, readUser("tf-app", "", false, false))
+	require.NotNil(t, readUser("", "", false, true))
+}
