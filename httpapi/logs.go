@@ -21,6 +21,17 @@ type rebalanceLogJSON struct {
 	CreateAt    string                `json:"createAt"`
 	UpdateAt    string                `json:"updateAt"`
 	Entries     []dmsd.RebalanceEntry `json:"entries"`
+
+	// The same in snake_case, times as numbers, as the Terraform
+	// provider's dms_kafka_instance_rebalance_log reads them.
+	SnakeInstanceID  string `json:"instance_id"`
+	SnakeLogStreamID string `json:"log_stream_id"`
+	SnakeLogGroupID  string `json:"log_group_id"`
+	SnakeDashboardID string `json:"dashboard_id"`
+	LogType          string `json:"log_type"`
+	LogFileName      string `json:"log_file_name"`
+	CreatedAt        int64  `json:"created_at"`
+	UpdatedAt        int64  `json:"updated_at"`
 }
 
 type jobJSON struct {
@@ -57,7 +68,8 @@ func handleRebalanceLogShow(svc dmsd.LogService) http.Handler {
 		}
 		out := rebalanceLogJSON{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, LogStreamID: l.ID, LogGroupID: l.InstanceID,
 			CreateAt: strconv.FormatInt(l.CreatedAt.UnixMilli(), 10), UpdateAt: strconv.FormatInt(l.UpdatedAt.UnixMilli(), 10),
-			Entries: l.Entries}
+			Entries: l.Entries, SnakeInstanceID: l.InstanceID, SnakeLogStreamID: l.ID, SnakeLogGroupID: l.InstanceID,
+			LogType: dmsd.LogTypeRebalance, CreatedAt: l.CreatedAt.UnixMilli(), UpdatedAt: l.UpdatedAt.UnixMilli()}
 		if out.Entries == nil {
 			out.Entries = []dmsd.RebalanceEntry{}
 		}
