@@ -499,3 +499,53 @@ func TestTerraformClientQuotas(t *testing.T) {
 	require.Nil(t, readUser("tf-app", "", false, false))
 	require.NotNil(t, readUser("", "", false, true))
 }
+
+func TestTerraformVolumeExpandAndLogs(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	a := newTFAPI(t, s)
+	id := *createInstance(t, s.client(0), "tf-logs", 1, false).InstanceId
+
+	// dms_kafka_volume_auto_expand_configuration: one PUT.
+	a.must([]int{200, 201, 202, 204}, http.MethodPut, "/v2/{project}/instances/"+id+"/auto-volume-expand",
+		`{"auto_volume_expand_enable":true,"expand_threshold":80,"expand_increment":20,"max_volume_size":1000}`)
+	shown := a.must(okGet, http.MethodGet, "/v2/{project}/instances/"+id+"/auto-volume-expand", "")
+	require.Equal(t, true, at(shown, "auto_volume_expand_enable"))
+	require.Equal(t, 80.0, at(shown, "expand_threshold"))
+
+	// dms_kafka_instance_rebalance_log: the read takes snake_case fields.
+	rebalance := "/v2/kafka/{project}/instances/" + id + "/log/rebalance-log"
+	out := a.must(okPost, http.MethodPost, rebalance, "")
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	log := a.must(okGet, http.MethodGet, rebalance, "")
+	require.Equal(t, id, requireString(t, at(log, "instance_id"), "instance_id"))
+	for _, k := range []string{"log_group_id", "log_stream_id", "dashboard_id", "log_type", "log_file_name", "status"} {
+		requireString(t, at(log, k), k)
+	}
+	require.NotEqual(t, "CLOSE", at(log, "status"))
+	requireRecentMs(t, at(log, "created_at"), "created_at")
+	requireRecentMs(t, at(log, "updated_at"), "updated_at")
+	out = a.must(okDelete, http.MethodDelete, rebalance, "")
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	// Deleting it again is gone for the provider: 404, or 400 DMS.00501007.
+	status, out := a.do(http.MethodDelete, rebalance, "")
+	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.00501007"), "%d %v", status, out)
+
+	// dms_kafka_instance_log (topic_log): log_response_list[0], CLOSE or
+	// absent once off.
+	logs := "/v2/{project}/kafka/instances/" + id + "/logs/topic_log"
+	out = a.must(okPost, http.MethodPost, logs, `{"log_task_list":[{"log_file_name":"server.log"}]}`)
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	entry := at(a.must(okGet, http.MethodGet, logs, ""), "log_response_list", 0)
+	require.Equal(t, "OPEN", requireString(t, at(entry, "status"), "status"))
+	require.Equal(t, id, at(entry, "instance_id"))
+	require.Equal(t, "topic_log", at(entry, "log_type"))
+	require.Equal(t, "server.log", at(entry, "log_file_name"))
+	requireRecentMs(t, at(entry, "created_at"), "created_at")
+	requireRecentMs(t, at(entry, "updated_at"), "updated_at")
+	out = a.must(okDelete, http.MethodDelete, logs, "")
+	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	require.Equal(t, "CLOSE", at(a.must(okGet, http.MethodGet, logs, ""), "log_response_list", 0, "status"))
+	status, out = a.do(http.MethodDelete, logs, "")
+	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.00501007"), "%d %v", status, out)
+}
