@@ -549,3 +549,72 @@ func TestTerraformVolumeExpandAndLogs(t *testing.T) {
 	status, out = a.do(http.MethodDelete, logs, "")
 	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.00501007"), "%d %v", status, out)
 }
+
+func TestTerraformSmartConnect(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	a := newTFAPI(t, s)
+	c := s.client(0)
+	here := *createInstance(t, c, "tf-connect-here", 1, false).InstanceId
+	there := *createInstance(t, c, "tf-connect-there", 1, false).InstanceId
+	createTopic(t, c, there, "tf-orders", 1)
+
+	// dms_kafka_smart_connect: node_cnt is a number in the provider's body;
+	// the instance is EXTENDING or RUNNING meanwhile and then shows the
+	// connector's id.
+	out := a.must(okPost, http.MethodPost, "/v2/{project}/instances/"+here+"/connector", `{"specification":"100","node_cnt":2,"spec_code":"connector.4u8g.cluster"}`)
+	connectorID := requireString(t, at(out, "connector_id"), "connector_id")
+	a.waitInstance(here, []string{"EXTENDING", "RUNNING"}, func(inst any) bool {
+		return at(inst, "status") == "RUNNING" && at(inst, "connector_id") == connectorID
+	})
+
+	// dms_kafkav2_smart_connect_task: CREATING until RUNNING or WAITING.
+	tasks := "/v2/{project}/instances/" + here + "/connector/tasks"
+	out = a.must(okPost, http.MethodPost, tasks, `{"task_name":"tf-mirror","topics":"tf-orders","source_type":"KAFKA_REPLICATOR_SOURCE",
+		"source_task":{"current_cluster_name":"here","cluster_name":"there","instance_id":"`+there+`","direction":"pull",
+		"sync_consumer_offsets_enabled":false,"replication_factor":1,"task_num":1,"rename_topic_enabled":true,
+		"provenance_header_enabled":false,"consumer_strategy":"earliest","compression_type":"none"}}`)
+	taskID := requireString(t, at(out, "id"), "id")
+	var task any
+	require.Eventually(t, func() bool {
+		task = a.must(okGet, http.MethodGet, tasks+"/"+taskID, "")
+		status := at(task, "status")
+		require.Contains(t, []any{"CREATING", "RUNNING", "WAITING"}, status)
+		return status == "RUNNING" || status == "WAITING"
+	}, 30*time.Second, 10*time.Millisecond)
+	require.Equal(t, "tf-mirror", at(task, "task_name"))
+	require.Equal(t, "tf-orders", requireString(t, at(task, "topics"), "topics"))
+	require.Equal(t, "KAFKA_REPLICATOR_SOURCE", at(task, "source_type"))
+	requireString(t, at(task, "sink_type"), "sink_type")
+	requireRecentMs(t, at(task, "create_time"), "create_time")
+	src := at(task, "source_task")
+	require.Equal(t, "here", at(src, "current_cluster_name"))
+	require.Equal(t, "there", at(src, "cluster_name"))
+	require.Equal(t, there, at(src, "instance_id"))
+	require.Equal(t, "pull", at(src, "direction"))
+	require.Equal(t, 1.0, at(src, "replication_factor"))
+	require.Equal(t, true, at(src, "rename_topic_enabled"))
+	require.Equal(t, "earliest", at(src, "consumer_strategy"))
+	// A replication task has no sink: sink_task must be an empty object, or
+	// the provider puts an empty destination_task in the state and every
+	// plan replaces the task.
+	require.Equal(t, map[string]any{}, at(task, "sink_task"))
+
+	// A dump to OBS is refused with its documented error, creating nothing.
+	status, refused := a.do(http.MethodPost, tasks, `{"task_name":"tf-dump","topics":"tf-orders","source_type":"NONE","sink_type":"OBS_SINK",
+		"sink_task":{"consumer_strategy":"latest","obs_bucket_name":"b","access_key":"ak","secret_key":"sk","partition_format":"yyyy/MM/dd","deliver_time_interval":300}}`)
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Equal(t, dmsd.ECONNECTTYPE, at(refused, "error_code"))
+
+	// Delete answers 204; the read after it is a 404.
+	a.must(ok204, http.MethodDelete, tasks+"/"+taskID, "")
+	status, _ = a.do(http.MethodGet, tasks+"/"+taskID, "")
+	require.Equal(t, http.StatusNotFound, status)
+
+	// Smart Connect off: CONNECTOR_DELETING or RUNNING meanwhile, and then no
+	// connector_id, which the provider reads as gone.
+	a.must(okPost, http.MethodPost, "/v2/{project}/kafka/instances/"+here+"/delete-connector", `{"instance_id":"`+here+`"}`)
+	a.waitInstance(here, []string{"CONNECTOR_DELETING", "RUNNING"}, func(inst any) bool {
+		return at(inst, "status") == "RUNNING" && at(inst, "connector_id") == nil
+	})
+}
