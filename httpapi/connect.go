@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -195,6 +196,22 @@ func handleConnectTaskCreate(svc dmsd.ConnectTaskService) http.Handler {
 		}
 		encode(w, http.StatusOK, connectTaskOf(t))
 		return nil
+	})
+}
+
+// handleSinkTaskCreate refuses the earlier API's dump task (POST
+// /v2/{project_id}/connectors/{connector_id}/sink-tasks, the Terraform
+// provider's dms_kafka_smart_connect_task), which dumps to OBS only, with
+// ECONNECTTYPE.
+func handleSinkTaskCreate() http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[struct {
+			DestinationType string `json:"destination_type"`
+		}](r)
+		if err != nil {
+			return err
+		}
+		return dmsd.ConnectTypeRefused("destination_type", cmp.Or(req.DestinationType, "OBS_SINK"))
 	})
 }
 

@@ -606,6 +606,13 @@ func TestTerraformSmartConnect(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Equal(t, dmsd.ECONNECTTYPE, at(refused, "error_code"))
 
+	// So is dms_kafka_smart_connect_task, the earlier API's dump to OBS.
+	status, refused = a.do(http.MethodPost, "/v2/{project}/connectors/"+connectorID+"/sink-tasks", `{"source_type":"BLOB",
+		"task_name":"tf-dump","destination_type":"OBS_SINK","obs_destination_descriptor":{"consumer_strategy":"latest",
+		"access_key":"ak","secret_key":"sk","obs_bucket_name":"b","partition_format":"yyyy/MM/dd","deliver_time_interval":300,"topics":"tf-orders"}}`)
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Equal(t, dmsd.ECONNECTTYPE, at(refused, "error_code"))
+
 	// Delete answers 204; the read after it is a 404.
 	a.must(ok204, http.MethodDelete, tasks+"/"+taskID, "")
 	status, _ = a.do(http.MethodGet, tasks+"/"+taskID, "")
