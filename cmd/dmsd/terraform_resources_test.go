@@ -600,6 +600,17 @@ func TestTerraformSmartConnect(t *testing.T) {
 	// plan replaces the task.
 	require.Equal(t, map[string]any{}, at(task, "sink_task"))
 
+	// With start_later the task is WAITING, which the provider's create
+	// also waits for, until resumed.
+	out = a.must(okPost, http.MethodPost, tasks, `{"task_name":"tf-later","topics":"tf-orders","start_later":true,
+		"source_type":"KAFKA_REPLICATOR_SOURCE","source_task":{"current_cluster_name":"here","cluster_name":"there",
+		"instance_id":"`+there+`","direction":"pull","rename_topic_enabled":true}}`)
+	later := requireString(t, at(out, "id"), "id")
+	require.Equal(t, "WAITING", at(a.must(okGet, http.MethodGet, tasks+"/"+later, ""), "status"))
+	a.must(ok204, http.MethodPut, tasks+"/"+later+"/resume", "")
+	require.Equal(t, "RUNNING", at(a.must(okGet, http.MethodGet, tasks+"/"+later, ""), "status"))
+	a.must(ok204, http.MethodDelete, tasks+"/"+later, "")
+
 	// A dump to OBS is refused with its documented error, creating nothing.
 	status, refused := a.do(http.MethodPost, tasks, `{"task_name":"tf-dump","topics":"tf-orders","source_type":"NONE","sink_type":"OBS_SINK",
 		"sink_task":{"consumer_strategy":"latest","obs_bucket_name":"b","access_key":"ak","secret_key":"sk","partition_format":"yyyy/MM/dd","deliver_time_interval":300}}`)
