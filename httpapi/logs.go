@@ -97,9 +97,12 @@ func handleRebalanceLogStop(svc dmsd.LogService) http.Handler {
 
 // logTaskJSON is ShowKafkaLogTaskEntity, times as Unix milliseconds, status
 // OPEN or CLOSE. dmsd keeps the log itself rather than in an LTS log group
-// and stream: log_group_id is the instance, log_stream_id the log, and the
-// collected entries are fields of dmsd's own that the SDK ignores: lines
-// (topic_log: the brokers' lines, oldest first) or entries (REBALANCE, as
+// and stream, so log_group_id and log_stream_id are empty: the Terraform
+// provider's dms_kafka_instance_log looks non-empty ones up in LTS and, not
+// finding them there, empties the log_group_name and log_stream_name it was
+// given, which its next plan replaces the resource for. The collected
+// entries are fields of dmsd's own that the SDK ignores: lines (topic_log:
+// the brokers' lines, oldest first) or entries (REBALANCE, as
 // ShowKafkaRebalanceLog has them).
 type logTaskJSON struct {
 	ID          string                `json:"id"`
@@ -150,7 +153,7 @@ func handleLogTaskShow(svc dmsd.LogService) http.Handler {
 		}
 		out := make([]logTaskJSON, 0, len(logs))
 		for _, l := range logs {
-			j := logTaskJSON{ID: l.ID, InstanceID: l.InstanceID, LogGroupID: l.InstanceID, LogStreamID: l.ID, Status: logTaskStatus(l.Status),
+			j := logTaskJSON{ID: l.ID, InstanceID: l.InstanceID, Status: logTaskStatus(l.Status),
 				LogType: l.Type, LogFileName: l.FileName, CreatedAt: l.CreatedAt.UnixMilli(), UpdatedAt: l.UpdatedAt.UnixMilli()}
 			if l.Type == dmsd.LogTypeTopic {
 				j.Lines = append([]string{}, l.Entries...)

@@ -541,6 +541,10 @@ func TestTerraformVolumeExpandAndLogs(t *testing.T) {
 	require.Equal(t, id, at(entry, "instance_id"))
 	require.Equal(t, "topic_log", at(entry, "log_type"))
 	require.Equal(t, "server.log", at(entry, "log_file_name"))
+	// No LTS group or stream holds the log: the provider looks up non-empty
+	// ids in LTS and, not finding them, empties the names it was given.
+	require.Equal(t, "", at(entry, "log_group_id"))
+	require.Equal(t, "", at(entry, "log_stream_id"))
 	requireRecentMs(t, at(entry, "created_at"), "created_at")
 	requireRecentMs(t, at(entry, "updated_at"), "updated_at")
 	out = a.must(okDelete, http.MethodDelete, logs, "")
