@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	kafkasdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -32,8 +33,11 @@ type tfAPI struct {
 	project string
 }
 
-func newTFAPI(t *testing.T, s *testServer) tfAPI {
-	return tfAPI{t: t, s: s, project: s.creds[0].ProjectID}
+// startTF starts a server and returns the provider's requests and the
+// SDK's client for its first project.
+func startTF(t *testing.T) (tfAPI, *kafkasdk.KafkaClient) {
+	s := startServer(t, t.TempDir())
+	return tfAPI{t: t, s: s, project: s.creds[0].ProjectID}, s.client(0)
 }
 
 // do sends method path (with {project} replaced) and body (JSON, or none
@@ -103,33 +107,28 @@ func find(v any, key, value string, path ...any) any {
 	return nil
 }
 
-// requireNumber requires a JSON number (the provider asserts float64) and
-// returns it.
-func requireNumber(t *testing.T, v any, what string) float64 {
+// requireJSON requires v to be a T as encoding/json decodes JSON into an
+// interface (float64 for a number, string, bool), as the provider asserts
+// it, and returns it.
+func requireJSON[T any](t *testing.T, v any, what string) T {
 	t.Helper()
-	n, ok := v.(float64)
-	require.True(t, ok, "%s is %T %v, not a number", what, v, v)
-	return n
+	x, ok := v.(T)
+	require.True(t, ok, "%s is %T %v, not a %T", what, v, v, x)
+	return x
 }
 
-func requireString(t *testing.T, v any, what string) string {
+// requireGone requires an answer the provider's delete takes as already
+// gone: a 404, or a 400 whose error_code is code, which it turns into a 404
+// (common.ConvertExpected400ErrInto404Err).
+func requireGone(t *testing.T, status int, out any, code string) {
 	t.Helper()
-	s, ok := v.(string)
-	require.True(t, ok, "%s is %T %v, not a string", what, v, v)
-	return s
-}
-
-func requireBool(t *testing.T, v any, what string) bool {
-	t.Helper()
-	b, ok := v.(bool)
-	require.True(t, ok, "%s is %T %v, not a bool", what, v, v)
-	return b
+	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == code), "%d %v", status, out)
 }
 
 // requireRecentMs requires a Unix millisecond time within the last hour.
 func requireRecentMs(t *testing.T, v any, what string) {
 	t.Helper()
-	ms := requireNumber(t, v, what)
+	ms := requireJSON[float64](t, v, what)
 	at := time.UnixMilli(int64(ms))
 	require.WithinDuration(t, time.Now(), at, time.Hour, "%s", what)
 }
@@ -176,9 +175,8 @@ func (a tfAPI) waitInstance(instanceID string, allowed []string, until func(inst
 
 func TestTerraformTopicResourceAndDataSources(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	id := *createInstance(t, s.client(0), "tf-topics", 1, false).InstanceId
+	a, c := startTF(t)
+	id := *createInstance(t, c, "tf-topics", 1, false).InstanceId
 	topics := "/v2/{project}/instances/" + id + "/topics"
 
 	// A description (sent only when set) is refused, as documented: dmsd
@@ -197,14 +195,14 @@ func TestTerraformTopicResourceAndDataSources(t *testing.T) {
 	}
 	topic := read()
 	require.NotNil(t, topic)
-	require.Equal(t, 2.0, requireNumber(t, at(topic, "partition"), "partition"))
-	require.Equal(t, 1.0, requireNumber(t, at(topic, "replication"), "replication"))
-	require.Equal(t, 48.0, requireNumber(t, at(topic, "retention_time"), "retention_time"))
-	require.False(t, requireBool(t, at(topic, "sync_replication"), "sync_replication"))
-	require.False(t, requireBool(t, at(topic, "sync_message_flush"), "sync_message_flush"))
-	require.Empty(t, requireString(t, at(topic, "topic_desc"), "topic_desc"))
-	requireBool(t, at(topic, "policiesOnly"), "policiesOnly")
-	require.Equal(t, 0.0, requireNumber(t, at(topic, "topic_type"), "topic_type"))
+	require.Equal(t, 2.0, requireJSON[float64](t, at(topic, "partition"), "partition"))
+	require.Equal(t, 1.0, requireJSON[float64](t, at(topic, "replication"), "replication"))
+	require.Equal(t, 48.0, requireJSON[float64](t, at(topic, "retention_time"), "retention_time"))
+	require.False(t, requireJSON[bool](t, at(topic, "sync_replication"), "sync_replication"))
+	require.False(t, requireJSON[bool](t, at(topic, "sync_message_flush"), "sync_message_flush"))
+	require.Empty(t, requireJSON[string](t, at(topic, "topic_desc"), "topic_desc"))
+	requireJSON[bool](t, at(topic, "policiesOnly"), "policiesOnly")
+	require.Equal(t, 0.0, requireJSON[float64](t, at(topic, "topic_type"), "topic_type"))
 	require.Equal(t, "2097152", at(find(topic, "name", "max.message.bytes", "topic_other_configs"), "value"))
 
 	// Update answers 204, as the provider requires.
@@ -219,24 +217,24 @@ func TestTerraformTopicResourceAndDataSources(t *testing.T) {
 	all := a.must(okGet, http.MethodGet, topics+"?offset=0", "")
 	require.NotNil(t, find(all, "name", "tf-orders", "topics"))
 	for _, k := range []string{"max_partitions", "remain_partitions", "topic_max_partitions"} {
-		requireNumber(t, at(all, k), k)
+		requireJSON[float64](t, at(all, k), k)
 	}
 
 	// The topic partitions data source, 10 at a time until total.
-	producer := kafkaClient(t, waitInstance(t, s.client(0), id, string(dmsd.InstanceRunning)))
+	producer := kafkaClient(t, waitInstance(t, c, id, string(dmsd.InstanceRunning)))
 	for i := range 3 {
 		require.NoError(t, producer.ProduceSync(context.Background(),
 			&kgo.Record{Topic: "tf-orders", Key: []byte("k"), Value: []byte("v" + strconv.Itoa(i))}).FirstErr())
 	}
 	parts := a.must(okGet, http.MethodGet, "/v2/{project}/kafka/instances/"+id+"/topics/tf-orders/partitions?limit=10&offset=0", "")
-	require.Equal(t, 3.0, requireNumber(t, at(parts, "total"), "total"))
+	require.Equal(t, 3.0, requireJSON[float64](t, at(parts, "total"), "total"))
 	list, _ := at(parts, "partitions").([]any)
 	require.Len(t, list, 3)
 	for _, p := range list {
-		requireNumber(t, at(p, "partition"), "partition")
-		requireNumber(t, at(p, "start_offset"), "start_offset")
-		requireNumber(t, at(p, "last_offset"), "last_offset")
-		requireNumber(t, at(p, "message_count"), "message_count")
+		requireJSON[float64](t, at(p, "partition"), "partition")
+		requireJSON[float64](t, at(p, "start_offset"), "start_offset")
+		requireJSON[float64](t, at(p, "last_offset"), "last_offset")
+		requireJSON[float64](t, at(p, "message_count"), "message_count")
 		// Left out for a partition without records: the provider reads 0.
 		if at(p, "message_count") != 0.0 {
 			requireRecentMs(t, at(p, "last_update_time"), "last_update_time")
@@ -252,10 +250,9 @@ func TestTerraformTopicResourceAndDataSources(t *testing.T) {
 
 func TestTerraformMessageProduceAndMessages(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	id := *createInstance(t, s.client(0), "tf-messages", 1, false).InstanceId
-	createTopic(t, s.client(0), id, "tf-events", 1)
+	a, c := startTF(t)
+	id := *createInstance(t, c, "tf-messages", 1, false).InstanceId
+	createTopic(t, c, id, "tf-events", 1)
 
 	// dms_kafka_message_produce, 12 times, so that the data source pages.
 	for i := range 12 {
@@ -269,7 +266,7 @@ func TestTerraformMessageProduceAndMessages(t *testing.T) {
 		out := a.must(okGet, http.MethodGet, fmt.Sprintf("/v2/{project}/instances/%s/messages?topic=tf-events&limit=10&offset=%d", id, page), "")
 		l, _ := at(out, "messages").([]any)
 		got = append(got, l...)
-		if int(requireNumber(t, at(out, "total"), "total")) <= (page+1)*10 {
+		if int(requireJSON[float64](t, at(out, "total"), "total")) <= (page+1)*10 {
 			break
 		}
 		require.Less(t, page, 3, "the pages never end")
@@ -277,11 +274,11 @@ func TestTerraformMessageProduceAndMessages(t *testing.T) {
 	require.Len(t, got, 12)
 	values := map[string]bool{}
 	for _, m := range got {
-		values[requireString(t, at(m, "value"), "value")] = true
-		require.Contains(t, requireString(t, at(m, "key"), "key"), "key-")
-		requireNumber(t, at(m, "message_offset"), "message_offset")
-		requireNumber(t, at(m, "partition"), "partition")
-		requireNumber(t, at(m, "size"), "size")
+		values[requireJSON[string](t, at(m, "value"), "value")] = true
+		require.Contains(t, requireJSON[string](t, at(m, "key"), "key"), "key-")
+		requireJSON[float64](t, at(m, "message_offset"), "message_offset")
+		requireJSON[float64](t, at(m, "partition"), "partition")
+		requireJSON[float64](t, at(m, "size"), "size")
 		requireRecentMs(t, at(m, "timestamp"), "timestamp")
 	}
 	require.True(t, values["event-0"] && values["event-11"], "%v", values)
@@ -295,9 +292,8 @@ func TestTerraformMessageProduceAndMessages(t *testing.T) {
 
 func TestTerraformUserResources(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	inst := createSASLInstance(t, s.client(0), "tf-users")
+	a, c := startTF(t)
+	inst := createSASLInstance(t, c, "tf-users")
 	id := *inst.InstanceId
 	users := "/v2/{project}/instances/" + id + "/users"
 	read := func() any { return find(a.must(okGet, http.MethodGet, users, ""), "user_name", "tf-app", "users") }
@@ -306,9 +302,9 @@ func TestTerraformUserResources(t *testing.T) {
 	a.must(ok204, http.MethodPost, users, `{"user_name":"tf-app","user_desc":"billing","user_passwd":"First-Pass1"}`)
 	user := read()
 	require.NotNil(t, user)
-	require.Equal(t, "billing", requireString(t, at(user, "user_desc"), "user_desc"))
-	require.False(t, requireBool(t, at(user, "default_app"), "default_app"))
-	requireString(t, at(user, "role"), "role")
+	require.Equal(t, "billing", requireJSON[string](t, at(user, "user_desc"), "user_desc"))
+	require.False(t, requireJSON[bool](t, at(user, "default_app"), "default_app"))
+	requireJSON[string](t, at(user, "role"), "role")
 	requireRecentMs(t, at(user, "created_time"), "created_time")
 
 	// Update (engine path, user_name in the body) answers 204.
@@ -333,9 +329,7 @@ func TestTerraformUserResources(t *testing.T) {
 
 func TestTerraformPermissionsResource(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	c := s.client(0)
+	a, c := startTF(t)
 	id := *createSASLInstance(t, c, "tf-permissions").InstanceId
 	createTopic(t, c, id, "tf-orders", 1)
 	require.NoError(t, createUser(c, id, "tf-reader", "", "Reader-Pass1"))
@@ -372,9 +366,7 @@ func TestTerraformPermissionsResource(t *testing.T) {
 
 func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	c := s.client(0)
+	a, c := startTF(t)
 	inst := createInstance(t, c, "tf-groups", 1, false)
 	id := *inst.InstanceId
 	createTopic(t, c, id, "tf-orders", 1)
@@ -384,9 +376,9 @@ func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
 	a.must([]int{200}, http.MethodPost, "/v2/{project}/kafka/instances/"+id+"/group", `{"group_name":"tf-billing","group_desc":"first"}`)
 	read := func() any { return at(a.must(okGet, http.MethodGet, group, ""), "group") }
 	g := read()
-	require.Equal(t, "first", requireString(t, at(g, "group_desc"), "group_desc"))
-	require.NotEqual(t, "DEAD", requireString(t, at(g, "state"), "state"))
-	requireNumber(t, at(g, "coordinator_id"), "coordinator_id")
+	require.Equal(t, "first", requireJSON[string](t, at(g, "group_desc"), "group_desc"))
+	require.NotEqual(t, "DEAD", requireJSON[string](t, at(g, "state"), "state"))
+	requireJSON[float64](t, at(g, "coordinator_id"), "coordinator_id")
 	requireRecentMs(t, at(g, "createdAt"), "createdAt")
 
 	a.must(ok204, http.MethodPut, group, `{"group_name":"tf-billing","group_desc":"second"}`)
@@ -395,15 +387,15 @@ func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
 	// dms_kafka_consumer_groups: 10 a page until total, then each group's
 	// details.
 	listed := a.must(okGet, http.MethodGet, "/v2/{project}/instances/"+id+"/groups?limit=10&group=tf-billing&offset=0", "")
-	require.Equal(t, 1.0, requireNumber(t, at(listed, "total"), "total"))
+	require.Equal(t, 1.0, requireJSON[float64](t, at(listed, "total"), "total"))
 	entry := find(listed, "group_id", "tf-billing", "groups")
 	require.Equal(t, "second", at(entry, "group_desc"))
-	requireNumber(t, at(entry, "lag"), "lag")
-	requireNumber(t, at(entry, "coordinator_id"), "coordinator_id")
-	requireString(t, at(entry, "state"), "state")
+	requireJSON[float64](t, at(entry, "lag"), "lag")
+	requireJSON[float64](t, at(entry, "coordinator_id"), "coordinator_id")
+	requireJSON[string](t, at(entry, "state"), "state")
 	requireRecentMs(t, at(entry, "createdAt"), "createdAt")
 	detail := at(a.must(okGet, http.MethodGet, "/v2/{project}/instances/"+id+"/management/groups/tf-billing", ""), "group")
-	requireString(t, at(detail, "assignment_strategy"), "assignment_strategy")
+	requireJSON[string](t, at(detail, "assignment_strategy"), "assignment_strategy")
 
 	// dms_kafka_message_offset_reset, all topics (topic sent empty): 204,
 	// then the kafkaResetConsumerOffset task by name.
@@ -436,14 +428,12 @@ func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
 	status, out := a.do(http.MethodGet, group, "")
 	require.True(t, status == http.StatusNotFound || at(out, "group", "state") == "DEAD", "%d %v", status, out)
 	status, out = a.do(http.MethodDelete, group, "")
-	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.111400864"), "%d %v", status, out)
+	requireGone(t, status, out, "DMS.111400864")
 }
 
 func TestTerraformClientQuotas(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	c := s.client(0)
+	a, c := startTF(t)
 	id := *createInstance(t, c, "tf-quotas", 1, false).InstanceId
 	createTopic(t, c, id, "tf-orders", 1)
 
@@ -452,19 +442,19 @@ func TestTerraformClientQuotas(t *testing.T) {
 	topicQuota := "/v2/kafka/{project}/instances/" + id + "/kafka-topic-quota"
 	readTopic := func() any {
 		out := a.must(okGet, http.MethodGet, topicQuota+"?type=topic&limit=100&keyword=tf-orders&offset=0", "")
-		requireNumber(t, at(out, "count"), "count")
+		requireJSON[float64](t, at(out, "count"), "count")
 		return find(out, "topic", "tf-orders", "quotas")
 	}
 	out := a.must(okPost, http.MethodPost, topicQuota, `{"topic":"tf-orders","producer-byte-rate":1048576,"consumer-byte-rate":2097152}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	q := readTopic()
-	require.Equal(t, 1048576.0, requireNumber(t, at(q, "producer-byte-rate"), "producer-byte-rate"))
-	require.Equal(t, 2097152.0, requireNumber(t, at(q, "consumer-byte-rate"), "consumer-byte-rate"))
+	require.Equal(t, 1048576.0, requireJSON[float64](t, at(q, "producer-byte-rate"), "producer-byte-rate"))
+	require.Equal(t, 2097152.0, requireJSON[float64](t, at(q, "consumer-byte-rate"), "consumer-byte-rate"))
 	out = a.must(okPut, http.MethodPut, topicQuota, `{"topic":"tf-orders","producer-byte-rate":4194304,"consumer-byte-rate":2097152}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	require.Equal(t, 4194304.0, at(readTopic(), "producer-byte-rate"))
 	out = a.must(okDelete, http.MethodDelete, topicQuota, `{"topic":"tf-orders"}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	require.Nil(t, readTopic())
 
 	// dms_kafka_user_client_quota sends hyphenated keys, and finds its
@@ -482,29 +472,28 @@ func TestTerraformClientQuotas(t *testing.T) {
 		return nil
 	}
 	out = a.must(okPost, http.MethodPost, userQuota, `{"user":"tf-app","producer-byte-rate":1048576,"consumer-byte-rate":2097152}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	q = readUser("tf-app", "", false, false)
 	require.NotNil(t, q)
-	require.Equal(t, 1048576.0, requireNumber(t, at(q, "producer-byte-rate"), "producer-byte-rate"))
-	require.Equal(t, 2097152.0, requireNumber(t, at(q, "consumer-byte-rate"), "consumer-byte-rate"))
+	require.Equal(t, 1048576.0, requireJSON[float64](t, at(q, "producer-byte-rate"), "producer-byte-rate"))
+	require.Equal(t, 2097152.0, requireJSON[float64](t, at(q, "consumer-byte-rate"), "consumer-byte-rate"))
 	out = a.must(okPut, http.MethodPut, userQuota, `{"user":"tf-app","producer-byte-rate":3145728,"consumer-byte-rate":2097152}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	require.Equal(t, 3145728.0, at(readUser("tf-app", "", false, false), "producer-byte-rate"))
 	out = a.must(okPost, http.MethodPost, userQuota, `{"client-default":true,"consumer-byte-rate":524288}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	require.Equal(t, 524288.0, at(readUser("", "", false, true), "consumer-byte-rate"))
 
 	out = a.must(okDelete, http.MethodDelete, userQuota, `{"user":"tf-app","producer-byte-rate":3145728,"consumer-byte-rate":2097152}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	require.Nil(t, readUser("tf-app", "", false, false))
 	require.NotNil(t, readUser("", "", false, true))
 }
 
 func TestTerraformVolumeExpandAndLogs(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	id := *createInstance(t, s.client(0), "tf-logs", 1, false).InstanceId
+	a, c := startTF(t)
+	id := *createInstance(t, c, "tf-logs", 1, false).InstanceId
 
 	// dms_kafka_volume_auto_expand_configuration: one PUT.
 	a.must([]int{200, 201, 202, 204}, http.MethodPut, "/v2/{project}/instances/"+id+"/auto-volume-expand",
@@ -516,28 +505,28 @@ func TestTerraformVolumeExpandAndLogs(t *testing.T) {
 	// dms_kafka_instance_rebalance_log: the read takes snake_case fields.
 	rebalance := "/v2/kafka/{project}/instances/" + id + "/log/rebalance-log"
 	out := a.must(okPost, http.MethodPost, rebalance, "")
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	log := a.must(okGet, http.MethodGet, rebalance, "")
-	require.Equal(t, id, requireString(t, at(log, "instance_id"), "instance_id"))
+	require.Equal(t, id, requireJSON[string](t, at(log, "instance_id"), "instance_id"))
 	for _, k := range []string{"log_group_id", "log_stream_id", "dashboard_id", "log_type", "log_file_name", "status"} {
-		requireString(t, at(log, k), k)
+		requireJSON[string](t, at(log, k), k)
 	}
 	require.NotEqual(t, "CLOSE", at(log, "status"))
 	requireRecentMs(t, at(log, "created_at"), "created_at")
 	requireRecentMs(t, at(log, "updated_at"), "updated_at")
 	out = a.must(okDelete, http.MethodDelete, rebalance, "")
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	// Deleting it again is gone for the provider: 404, or 400 DMS.00501007.
 	status, out := a.do(http.MethodDelete, rebalance, "")
-	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.00501007"), "%d %v", status, out)
+	requireGone(t, status, out, "DMS.00501007")
 
 	// dms_kafka_instance_log (topic_log): log_response_list[0], CLOSE or
 	// absent once off.
 	logs := "/v2/{project}/kafka/instances/" + id + "/logs/topic_log"
 	out = a.must(okPost, http.MethodPost, logs, `{"log_task_list":[{"log_file_name":"server.log"}]}`)
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	entry := at(a.must(okGet, http.MethodGet, logs, ""), "log_response_list", 0)
-	require.Equal(t, "OPEN", requireString(t, at(entry, "status"), "status"))
+	require.Equal(t, "OPEN", requireJSON[string](t, at(entry, "status"), "status"))
 	require.Equal(t, id, at(entry, "instance_id"))
 	require.Equal(t, "topic_log", at(entry, "log_type"))
 	require.Equal(t, "server.log", at(entry, "log_file_name"))
@@ -548,17 +537,15 @@ func TestTerraformVolumeExpandAndLogs(t *testing.T) {
 	requireRecentMs(t, at(entry, "created_at"), "created_at")
 	requireRecentMs(t, at(entry, "updated_at"), "updated_at")
 	out = a.must(okDelete, http.MethodDelete, logs, "")
-	a.waitJob(id, requireString(t, at(out, "job_id"), "job_id"))
+	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
 	require.Equal(t, "CLOSE", at(a.must(okGet, http.MethodGet, logs, ""), "log_response_list", 0, "status"))
 	status, out = a.do(http.MethodDelete, logs, "")
-	require.True(t, status == http.StatusNotFound || (status == http.StatusBadRequest && at(out, "error_code") == "DMS.00501007"), "%d %v", status, out)
+	requireGone(t, status, out, "DMS.00501007")
 }
 
 func TestTerraformSmartConnect(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir())
-	a := newTFAPI(t, s)
-	c := s.client(0)
+	a, c := startTF(t)
 	here := *createInstance(t, c, "tf-connect-here", 1, false).InstanceId
 	there := *createInstance(t, c, "tf-connect-there", 1, false).InstanceId
 	createTopic(t, c, there, "tf-orders", 1)
@@ -567,7 +554,7 @@ func TestTerraformSmartConnect(t *testing.T) {
 	// the instance is EXTENDING or RUNNING meanwhile and then shows the
 	// connector's id.
 	out := a.must(okPost, http.MethodPost, "/v2/{project}/instances/"+here+"/connector", `{"specification":"100","node_cnt":2,"spec_code":"connector.4u8g.cluster"}`)
-	connectorID := requireString(t, at(out, "connector_id"), "connector_id")
+	connectorID := requireJSON[string](t, at(out, "connector_id"), "connector_id")
 	a.waitInstance(here, []string{"EXTENDING", "RUNNING"}, func(inst any) bool {
 		return at(inst, "status") == "RUNNING" && at(inst, "connector_id") == connectorID
 	})
@@ -578,7 +565,7 @@ func TestTerraformSmartConnect(t *testing.T) {
 		"source_task":{"current_cluster_name":"here","cluster_name":"there","instance_id":"`+there+`","direction":"pull",
 		"sync_consumer_offsets_enabled":false,"replication_factor":1,"task_num":1,"rename_topic_enabled":true,
 		"provenance_header_enabled":false,"consumer_strategy":"earliest","compression_type":"none"}}`)
-	taskID := requireString(t, at(out, "id"), "id")
+	taskID := requireJSON[string](t, at(out, "id"), "id")
 	var task any
 	require.Eventually(t, func() bool {
 		task = a.must(okGet, http.MethodGet, tasks+"/"+taskID, "")
@@ -587,9 +574,9 @@ func TestTerraformSmartConnect(t *testing.T) {
 		return status == "RUNNING" || status == "WAITING"
 	}, 30*time.Second, 10*time.Millisecond)
 	require.Equal(t, "tf-mirror", at(task, "task_name"))
-	require.Equal(t, "tf-orders", requireString(t, at(task, "topics"), "topics"))
+	require.Equal(t, "tf-orders", requireJSON[string](t, at(task, "topics"), "topics"))
 	require.Equal(t, "KAFKA_REPLICATOR_SOURCE", at(task, "source_type"))
-	requireString(t, at(task, "sink_type"), "sink_type")
+	requireJSON[string](t, at(task, "sink_type"), "sink_type")
 	requireRecentMs(t, at(task, "create_time"), "create_time")
 	src := at(task, "source_task")
 	require.Equal(t, "here", at(src, "current_cluster_name"))
@@ -609,7 +596,7 @@ func TestTerraformSmartConnect(t *testing.T) {
 	out = a.must(okPost, http.MethodPost, tasks, `{"task_name":"tf-later","topics":"tf-orders","start_later":true,
 		"source_type":"KAFKA_REPLICATOR_SOURCE","source_task":{"current_cluster_name":"here","cluster_name":"there",
 		"instance_id":"`+there+`","direction":"pull","rename_topic_enabled":true}}`)
-	later := requireString(t, at(out, "id"), "id")
+	later := requireJSON[string](t, at(out, "id"), "id")
 	require.Equal(t, "WAITING", at(a.must(okGet, http.MethodGet, tasks+"/"+later, ""), "status"))
 	a.must(ok204, http.MethodPut, tasks+"/"+later+"/resume", "")
 	require.Equal(t, "RUNNING", at(a.must(okGet, http.MethodGet, tasks+"/"+later, ""), "status"))
