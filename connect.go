@@ -15,10 +15,12 @@ const (
 	// ConnectRunning: the task replicates, or will as soon as its worker
 	// picks it up (within a second on the replica that owns it).
 	ConnectRunning = "RUNNING"
-	// ConnectPaused: the task was paused (or created with start_later);
-	// its offsets stay, and resume continues from them.
+	// ConnectPaused: the task was paused; its offsets stay, and resume
+	// continues from them.
 	ConnectPaused = "PAUSED"
-	// ConnectWaiting: the task waits for its worker to start.
+	// ConnectWaiting: the task was created with start_later and has not
+	// started: resume or restart starts it, pause makes it PAUSED. (The
+	// Terraform provider's create waits for RUNNING or WAITING.)
 	ConnectWaiting = "WAITING"
 	// ConnectError: the task failed (Reason says why); its worker retries
 	// by itself, and it is RUNNING again once a batch goes through.
@@ -330,8 +332,8 @@ type ConnectorService interface {
 
 // ConnectTaskService runs the operations on Smart Connect tasks.
 type ConnectTaskService interface {
-	// CreateConnectTask validates and records a task, RUNNING unless
-	// startLater. Returns EINVALID, ECONNECTOROFF, ECONNECTPEER,
+	// CreateConnectTask validates and records a task, RUNNING, or WAITING
+	// when startLater. Returns EINVALID, ECONNECTOROFF, ECONNECTPEER,
 	// ECONNECTTYPE.
 	CreateConnectTask(ctx context.Context, actor Actor, t *ConnectTask, startLater bool) error
 	// ListConnectTasks returns an instance's tasks.
@@ -355,6 +357,12 @@ type ConnectTaskService interface {
 // dmsd cannot run.
 func ConnectTypeRefused(what, typ string) error {
 	return Errorf(ECONNECTTYPE, "%s %s needs a cloud service this service does not run (OBS, DCS Redis); only %s tasks are supported.", what, typ, KafkaReplicatorSource)
+}
+
+// Runs reports whether t is to be run by its worker: every status but
+// PAUSED and WAITING.
+func (t *ConnectTask) Runs() bool {
+	return t.Status != ConnectPaused && t.Status != ConnectWaiting
 }
 
 func (t *ConnectTask) String() string { return fmt.Sprintf("connect task %s (%s)", t.ID, t.Name) }

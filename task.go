@@ -87,6 +87,20 @@ type Task struct {
 	JobID int64
 }
 
+// TaskUpdateTopicPolicies is the name of the task that changes topics'
+// permissions.
+const TaskUpdateTopicPolicies = "updateTopicPolicies"
+
+// ShownOnInstance reports whether t, the newest task of its instance, is the
+// task an instance's answer shows: every task but a finished permission
+// change. A client waits for a permission change by polling the instance
+// until its task is no longer updateTopicPolicies (the Terraform provider's
+// dms_kafka_permissions does), so such a task stands for the instance only
+// while it runs.
+func (t *Task) ShownOnInstance() bool {
+	return t.Name != TaskUpdateTopicPolicies || !t.Status.Finished()
+}
+
 // Scheduled reports whether t is a scheduled task.
 func (t *Task) Scheduled() bool { return !t.ExecuteAt.IsZero() }
 

@@ -11,7 +11,7 @@ import (
 // change or offset reset leaves a working cluster.
 var (
 	updateTopicPolicies = &Kind[policyParams]{
-		Name:  "updateTopicPolicies",
+		Name:  dmsd.TaskUpdateTopicPolicies,
 		From:  running,
 		Steps: []Step[policyParams]{{"UPDATE_TOPIC_ACL", updateTopicACLs}},
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -18,11 +19,15 @@ type connectTaskJSON struct {
 	SourceType  string          `json:"source_type"`
 	SourceTask  connectPeerJSON `json:"source_task"`
 	SinkType    string          `json:"sink_type"`
-	ID          string          `json:"id"`
-	Status      string          `json:"status"`
-	CreateTime  int64           `json:"create_time"`
-	Reason      string          `json:"reason,omitempty"`
-	Duplicates  int64           `json:"duplicates"`
+	// SinkTask is always empty, as a replication task has no sink; the
+	// Terraform provider reads a missing one as a sink with every field
+	// unset, which its next plan replaces the task for.
+	SinkTask   struct{} `json:"sink_task"`
+	ID         string   `json:"id"`
+	Status     string   `json:"status"`
+	CreateTime int64    `json:"create_time"`
+	Reason     string   `json:"reason,omitempty"`
+	Duplicates int64    `json:"duplicates"`
 	// TopicsLag is dmsd's own, in ShowConnectorTask only: per direction
 	// and source topic, the records not copied yet.
 	TopicsLag []connectLagJSON `json:"topics_lag,omitempty"`
@@ -113,13 +118,14 @@ func lagOf(lag []dmsd.ConnectLag) []connectLagJSON {
 
 // handleConnectorCreate enables Smart Connect (CreateConnector): the
 // request's node count and specification are accepted and ignored, as dmsd
-// runs the replicator in its own process. It answers the task as job_id
-// and the connector's id.
+// runs the replicator in its own process. The node count is a string in the
+// SDK and a number in the Terraform provider's body: json.Number takes both.
+// It answers the task as job_id and the connector's id.
 func handleConnectorCreate(svc dmsd.ConnectorService) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		instanceID, _, err := decodeForInstance[struct {
-			NodeCnt  string `json:"node_cnt"`
-			SpecCode string `json:"spec_code"`
+			NodeCnt  json.Number `json:"node_cnt"`
+			SpecCode string      `json:"spec_code"`
 		}](r)
 		if err != nil {
 			return err
@@ -190,6 +196,22 @@ func handleConnectTaskCreate(svc dmsd.ConnectTaskService) http.Handler {
 		}
 		encode(w, http.StatusOK, connectTaskOf(t))
 		return nil
+	})
+}
+
+// handleSinkTaskCreate refuses the earlier API's dump task (POST
+// /v2/{project_id}/connectors/{connector_id}/sink-tasks, the Terraform
+// provider's dms_kafka_smart_connect_task), which dumps to OBS only, with
+// ECONNECTTYPE.
+func handleSinkTaskCreate() http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[struct {
+			DestinationType string `json:"destination_type"`
+		}](r)
+		if err != nil {
+			return err
+		}
+		return dmsd.ConnectTypeRefused("destination_type", cmp.Or(req.DestinationType, "OBS_SINK"))
 	})
 }
 

@@ -162,5 +162,13 @@ func connectRouteCases() []routeCase {
 			body:   map[string]any{"type": "KAFKA_REPLICATOR_SOURCE", "task": map[string]any{"instance_id": "peer"}},
 			status: http.StatusNoContent, calls: []string{"ValidatePeer"},
 		},
+		{
+			name: "create an OBS dump task (earlier API)", method: http.MethodPost, path: projectPath + "/connectors/connector-one/sink-tasks",
+			body:   map[string]any{"source_type": "BLOB", "task_name": "dump", "destination_type": "OBS_SINK"},
+			status: http.StatusBadRequest,
+			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
+				requireDMSError(t, w, dmsd.ECONNECTTYPE)
+			},
+		},
 	}
 }

@@ -154,6 +154,11 @@ type instanceJSON struct {
 	AvailableZoneNames []string  `json:"available_zone_names"`
 	CrossVpcInfo       string    `json:"cross_vpc_info,omitempty"`
 	Tags               []tagJSON `json:"tags"`
+	// ConnectorEnable says whether Smart Connect is on, and ConnectorID is
+	// then its connector, which the Terraform provider's
+	// dms_kafka_smart_connect reads back from the instance.
+	ConnectorEnable bool   `json:"connector_enable"`
+	ConnectorID     string `json:"connector_id,omitempty"`
 	// Task is the instance's newest task, which the Terraform provider
 	// follows; shown by GET .../instances/{instance_id} only.
 	Task *instanceTaskJSON `json:"task,omitempty"`
@@ -197,6 +202,8 @@ func toInstanceJSON(inst *dmsd.Instance) instanceJSON {
 		RetentionPolicy:   inst.RetentionPolicy,
 		BrokerNum:         int32Of(inst.BrokerNum),
 		NodeNum:           int32Of(inst.BrokerNum),
+		ConnectorEnable:   inst.ConnectorID != "",
+		ConnectorID:       inst.ConnectorID,
 	}
 	if inst.BrokerNum == 1 {
 		out.Type = "single"
@@ -429,7 +436,7 @@ func handleInstanceShow(store dmsd.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		if len(tasks) > 0 {
+		if len(tasks) > 0 && tasks[0].ShownOnInstance() {
 			t := tasks[0]
 			out.Task = &instanceTaskJSON{ID: t.ID, Name: t.Name, Status: string(t.Status), CreatedAt: strconv.FormatInt(t.CreatedAt.UnixMilli(), 10)}
 		}

@@ -7,12 +7,10 @@ import (
 	"github.com/dmsd/dmsd"
 )
 
-// rebalanceLogJSON is ShowKafkaRebalanceLogResponse, camelCase as the Go
-// SDK has it, times as Unix milliseconds in strings; and again snake_case,
-// times as numbers, as the Node.js SDK's model reads it. dmsd keeps the log
-// itself rather than in a log stream: the stream and group ids name the log,
-// and entries, a field of dmsd's own that the SDKs ignore, holds what it
-// observed.
+// rebalanceLogJSON is ShowKafkaRebalanceLogResponse, camelCase as the SDK
+// has it, times as Unix milliseconds. dmsd keeps the log itself rather than
+// in a log stream: logStreamId and logGroupId name the log, and entries, a
+// field of dmsd's own that the SDK ignores, holds what it observed.
 type rebalanceLogJSON struct {
 	ID          string                `json:"id"`
 	InstanceID  string                `json:"instanceId"`
@@ -24,10 +22,13 @@ type rebalanceLogJSON struct {
 	UpdateAt    string                `json:"updateAt"`
 	Entries     []dmsd.RebalanceEntry `json:"entries"`
 
-	InstanceIDSnake  string `json:"instance_id"`
-	LogStreamIDSnake string `json:"log_stream_id"`
-	LogGroupIDSnake  string `json:"log_group_id"`
-	DashboardIDSnake string `json:"dashboard_id"`
+	// The same in snake_case, times as numbers, as the Terraform
+	// provider's dms_kafka_instance_rebalance_log and the Node.js SDK's
+	// model read them.
+	SnakeInstanceID  string `json:"instance_id"`
+	SnakeLogStreamID string `json:"log_stream_id"`
+	SnakeLogGroupID  string `json:"log_group_id"`
+	SnakeDashboardID string `json:"dashboard_id"`
 	LogType          string `json:"log_type"`
 	LogFileName      string `json:"log_file_name"`
 	CreatedAt        int64  `json:"created_at"`
@@ -66,11 +67,10 @@ func handleRebalanceLogShow(svc dmsd.LogService) http.Handler {
 		if err != nil {
 			return err
 		}
-		created, updated := l.CreatedAt.UnixMilli(), l.UpdatedAt.UnixMilli()
 		out := rebalanceLogJSON{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, LogStreamID: l.ID, LogGroupID: l.InstanceID,
-			CreateAt: strconv.FormatInt(created, 10), UpdateAt: strconv.FormatInt(updated, 10), Entries: l.Entries,
-			InstanceIDSnake: l.InstanceID, LogStreamIDSnake: l.ID, LogGroupIDSnake: l.InstanceID, LogType: dmsd.LogTypeRebalance,
-			CreatedAt: created, UpdatedAt: updated}
+			CreateAt: strconv.FormatInt(l.CreatedAt.UnixMilli(), 10), UpdateAt: strconv.FormatInt(l.UpdatedAt.UnixMilli(), 10),
+			Entries: l.Entries, SnakeInstanceID: l.InstanceID, SnakeLogStreamID: l.ID, SnakeLogGroupID: l.InstanceID,
+			LogType: dmsd.LogTypeRebalance, CreatedAt: l.CreatedAt.UnixMilli(), UpdatedAt: l.UpdatedAt.UnixMilli()}
 		if out.Entries == nil {
 			out.Entries = []dmsd.RebalanceEntry{}
 		}
@@ -98,9 +98,12 @@ func handleRebalanceLogStop(svc dmsd.LogService) http.Handler {
 
 // logTaskJSON is ShowKafkaLogTaskEntity, times as Unix milliseconds, status
 // OPEN or CLOSE. dmsd keeps the log itself rather than in an LTS log group
-// and stream: log_group_id is the instance, log_stream_id the log, and the
-// collected entries are fields of dmsd's own that the SDK ignores: lines
-// (topic_log: the brokers' lines, oldest first) or entries (REBALANCE, as
+// and stream, so log_group_id and log_stream_id are empty: the Terraform
+// provider's dms_kafka_instance_log looks non-empty ones up in LTS and, not
+// finding them there, empties the log_group_name and log_stream_name it was
+// given, which its next plan replaces the resource for. The collected
+// entries are fields of dmsd's own that the SDK ignores: lines (topic_log:
+// the brokers' lines, oldest first) or entries (REBALANCE, as
 // ShowKafkaRebalanceLog has them).
 type logTaskJSON struct {
 	ID          string                `json:"id"`
@@ -151,7 +154,7 @@ func handleLogTaskShow(svc dmsd.LogService) http.Handler {
 		}
 		out := make([]logTaskJSON, 0, len(logs))
 		for _, l := range logs {
-			j := logTaskJSON{ID: l.ID, InstanceID: l.InstanceID, LogGroupID: l.InstanceID, LogStreamID: l.ID, Status: logTaskStatus(l.Status),
+			j := logTaskJSON{ID: l.ID, InstanceID: l.InstanceID, Status: logTaskStatus(l.Status),
 				LogType: l.Type, LogFileName: l.FileName, CreatedAt: l.CreatedAt.UnixMilli(), UpdatedAt: l.UpdatedAt.UnixMilli()}
 			if l.Type == dmsd.LogTypeTopic {
 				j.Lines = append([]string{}, l.Entries...)

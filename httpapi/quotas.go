@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -39,7 +40,9 @@ func (j topicQuotaJSON) quota() dmsd.ClientQuota {
 }
 
 // userClientQuotaRequest is the body of the user/client quota operations
-// (SDK CreateKafkaUserClientQuotaTaskReq and its update and delete siblings).
+// (SDK CreateKafkaUserClientQuotaTaskReq and its update and delete
+// siblings). The Terraform provider spells the keys with hyphens, as the
+// answers do (user-default ...): both spellings are read.
 type userClientQuotaRequest struct {
 	User             string `json:"user"`
 	Client           string `json:"client"`
@@ -47,6 +50,20 @@ type userClientQuotaRequest struct {
 	ClientDefault    bool   `json:"client_default"`
 	ProducerByteRate int64  `json:"producer_byte_rate"`
 	ConsumerByteRate int64  `json:"consumer_byte_rate"`
+
+	HyphenUserDefault      bool  `json:"user-default"`
+	HyphenClientDefault    bool  `json:"client-default"`
+	HyphenProducerByteRate int64 `json:"producer-byte-rate"`
+	HyphenConsumerByteRate int64 `json:"consumer-byte-rate"`
+}
+
+// quota returns the quota the request names, each field from whichever
+// spelling of its key was given.
+func (req *userClientQuotaRequest) quota() dmsd.ClientQuota {
+	return dmsd.ClientQuota{User: req.User, Client: req.Client,
+		UserDefault: req.UserDefault || req.HyphenUserDefault, ClientDefault: req.ClientDefault || req.HyphenClientDefault,
+		ProducerByteRate: cmp.Or(req.ProducerByteRate, req.HyphenProducerByteRate),
+		ConsumerByteRate: cmp.Or(req.ConsumerByteRate, req.HyphenConsumerByteRate)}
 }
 
 // userClientQuotaJSON is one quota of ShowKafkaUserClientQuota (SDK
@@ -116,9 +133,7 @@ func handleUserClientQuotaChange(svc dmsd.QuotaService, change dmsd.QuotaChange)
 		if err != nil {
 			return err
 		}
-		q := dmsd.ClientQuota{User: req.User, Client: req.Client, UserDefault: req.UserDefault, ClientDefault: req.ClientDefault,
-			ProducerByteRate: req.ProducerByteRate, ConsumerByteRate: req.ConsumerByteRate}
-		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, q)
+		t, err := svc.ChangeClientQuota(r.Context(), actorFrom(r), id, change, req.quota())
 		if err != nil {
 			return err
 		}

@@ -185,6 +185,7 @@ func (s *Server) routes() {
 	v2("PUT /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
 	v2("PUT /v2/{project_id}/kafka/instances/{instance_id}/connector/tasks/{task_id}/restart", handleConnectTaskRun(s.connectTasks, true))
 	v2("POST /v2/{project_id}/instances/{instance_id}/connector/validate", handleConnectValidate(s.connectTasks))
+	v2("POST /v2/{project_id}/connectors/{connector_id}/sink-tasks", handleSinkTaskCreate())
 	// Automatic storage growth (engine/volume.go does the growing).
 	v2("GET /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleVolumeExpandShow(s.store))
 	v2("PUT /v2/{project_id}/instances/{instance_id}/auto-volume-expand", handleVolumeExpandUpdate(s.store, s.lifecycle))

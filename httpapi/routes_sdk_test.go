@@ -124,17 +124,18 @@ var servedOperations = []string{
 // pathParamValues are distinct valid values for every path parameter the
 // SDK uses, so that a value read from the wrong wildcard shows.
 var pathParamValues = map[string]string{
-	"project_id":  testProjectID,
-	"engine":      "kafka",
-	"instance_id": "6c5a7b2e-1f3d-4e8a-9b0c-2d4e6f8a0b1c",
-	"task_id":     "fedcba9876543210fedcba9876543210",
-	"group":       "group-one",
-	"user_name":   "user-one",
-	"topic":       "topic-one",
-	"topic_name":  "topic-two",
-	"partition":   "7",
-	"log_type":    "log-one",
-	"report_id":   "report-one",
+	"project_id":   testProjectID,
+	"engine":       "kafka",
+	"instance_id":  "6c5a7b2e-1f3d-4e8a-9b0c-2d4e6f8a0b1c",
+	"task_id":      "fedcba9876543210fedcba9876543210",
+	"group":        "group-one",
+	"user_name":    "user-one",
+	"topic":        "topic-one",
+	"topic_name":   "topic-two",
+	"partition":    "7",
+	"log_type":     "log-one",
+	"report_id":    "report-one",
+	"connector_id": "connector-one",
 }
 
 var wildcardPattern = regexp.MustCompile(`\{([a-z_]+)\}`)

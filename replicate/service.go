@@ -87,7 +87,7 @@ func (s *Service) connected(ctx context.Context, actor dmsd.Actor, instanceID st
 }
 
 // CreateConnectTask validates t and records it, RUNNING (the worker picks it
-// up within a second) or PAUSED when startLater. It returns EINVALID,
+// up within a second) or WAITING when startLater. It returns EINVALID,
 // ECONNECTOROFF, ECONNECTPEER for a peer that is this instance or not one of
 // the project's, the replay check's error and the store's.
 func (s *Service) CreateConnectTask(ctx context.Context, actor dmsd.Actor, t *dmsd.ConnectTask, startLater bool) error {
@@ -106,7 +106,7 @@ func (s *Service) CreateConnectTask(ctx context.Context, actor dmsd.Actor, t *dm
 	t.ID, t.ProjectID, t.CreatedAt = dmsd.NewID(), actor.ProjectID, dmsd.Now()
 	t.Status = dmsd.ConnectRunning
 	if startLater {
-		t.Status = dmsd.ConnectPaused
+		t.Status = dmsd.ConnectWaiting
 	}
 	return s.woken(s.store.CreateConnectTask(ctx, t))
 }

@@ -93,7 +93,7 @@ func (w *Worker) reconcile(ctx context.Context) {
 	}
 	want := map[string]*dmsd.ConnectTask{}
 	for _, t := range tasks {
-		if t.Status == dmsd.ConnectPaused {
+		if !t.Runs() {
 			continue
 		}
 		inst, err := w.store.FindInstance(ctx, t.ProjectID, t.InstanceID)

@@ -32,7 +32,7 @@ func (e *executor) ListConnectTasks(ctx context.Context, instanceID string) ([]*
 func (e *executor) SetConnectStatus(ctx context.Context, taskID, status, reason string, onlyActive bool) (int64, error) {
 	const q = `UPDATE connect_tasks SET status = ?, reason = ? WHERE id = ?`
 	if onlyActive {
-		return rowsAffected(e.q.ExecContext(ctx, q+` AND status IN ('RUNNING', 'ERROR', 'WAITING')`, status, reason, taskID))
+		return rowsAffected(e.q.ExecContext(ctx, q+` AND status IN ('RUNNING', 'ERROR')`, status, reason, taskID))
 	}
 	return rowsAffected(e.q.ExecContext(ctx, q, status, reason, taskID))
 }

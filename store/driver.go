@@ -198,8 +198,8 @@ type Executor interface {
 	// instanceID is empty, oldest first.
 	ListConnectTasks(ctx context.Context, instanceID string) ([]*ConnectTaskRow, error)
 	// SetConnectStatus sets a task's status and reason, only if it is
-	// RUNNING, ERROR or WAITING when onlyActive is set, and returns how
-	// many rows it changed.
+	// RUNNING or ERROR when onlyActive is set, and returns how many rows it
+	// changed.
 	SetConnectStatus(ctx context.Context, taskID, status, reason string, onlyActive bool) (int64, error)
 	// DeleteConnectTask deletes a task and its offsets.
 	DeleteConnectTask(ctx context.Context, taskID string) error
