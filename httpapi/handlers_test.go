@@ -547,7 +547,7 @@ func routeCases() []routeCase {
 			status: http.StatusOK, calls: []string{"RebalanceLog"},
 			check: func(t *testing.T, w *httptest.ResponseRecorder, _ []fakeCall) {
 				out := decodeAsSDK[model.ShowKafkaRebalanceLogResponse](t, w)
-				require.Equal(t, dmsd.LogRunning, *out.Status)
+				require.Equal(t, "OPEN", *out.Status)
 				require.Contains(t, w.Body.String(), `"event":"MEMBER_JOINED"`)
 			},
 		},

@@ -67,7 +67,7 @@ func handleRebalanceLogShow(svc dmsd.LogService) http.Handler {
 		if err != nil {
 			return err
 		}
-		out := rebalanceLogJSON{ID: l.ID, InstanceID: l.InstanceID, Status: l.Status, LogStreamID: l.ID, LogGroupID: l.InstanceID,
+		out := rebalanceLogJSON{ID: l.ID, InstanceID: l.InstanceID, Status: logTaskStatus(l.Status), LogStreamID: l.ID, LogGroupID: l.InstanceID,
 			CreateAt: strconv.FormatInt(l.CreatedAt.UnixMilli(), 10), UpdateAt: strconv.FormatInt(l.UpdatedAt.UnixMilli(), 10),
 			Entries: l.Entries, SnakeInstanceID: l.InstanceID, SnakeLogStreamID: l.ID, SnakeLogGroupID: l.InstanceID,
 			LogType: dmsd.LogTypeRebalance, CreatedAt: l.CreatedAt.UnixMilli(), UpdatedAt: l.UpdatedAt.UnixMilli()}

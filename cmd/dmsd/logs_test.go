@@ -86,9 +86,9 @@ func TestRebalanceLogSurvivesRestart(t *testing.T) {
 	again, err := c.ShowKafkaRebalanceLog(&model.ShowKafkaRebalanceLogRequest{InstanceId: id})
 	require.NoError(t, err)
 	require.Equal(t, *shown.Id, *again.Id, "the same log")
-	require.Equal(t, dmsd.LogRunning, *again.Status)
+	require.Equal(t, "OPEN", *again.Status)
 	status, entries := rebalanceEntries(t, s, id)
-	require.Equal(t, dmsd.LogRunning, status)
+	require.Equal(t, "OPEN", status)
 	require.True(t, hasEvent(entries, "before", dmsd.EventMemberJoined), "the entries survived the restart: %v", entries)
 
 	// The restarted dmsd resumed collecting: a new member is recorded, and
@@ -134,7 +134,7 @@ func TestRebalanceLogOnTwoReplicas(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "SUCCESS", *waitTask(t, b.client(0), id, *stopped.JobId).Status)
 	status, _ := rebalanceEntries(t, a, id)
-	require.Equal(t, dmsd.LogStopped, status)
+	require.Equal(t, "CLOSE", status)
 }
 
 // logTasks returns the instance's log tasks of a type as dmsd serves them,

@@ -60,7 +60,7 @@ func TestExternalRebalanceLogTakenOverWhenItsReplicaStops(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var status string
 		status, entries = rebalanceEntries(t, a, id)
-		return status == dmsd.LogRunning && hasEvent(entries, "after", dmsd.EventMemberJoined)
+		return status == "OPEN" && hasEvent(entries, "after", dmsd.EventMemberJoined)
 	}, 30*time.Second, 100*time.Millisecond, "A collects the log B no longer does")
 	require.Equal(t, 1, strings.Count(a.logs.String(), tookOver), "taken over once")
 	joined := 0

@@ -511,11 +511,13 @@ func TestTerraformVolumeExpandAndLogs(t *testing.T) {
 	for _, k := range []string{"log_group_id", "log_stream_id", "dashboard_id", "log_type", "log_file_name", "status"} {
 		requireJSON[string](t, at(log, k), k)
 	}
-	require.NotEqual(t, "CLOSE", at(log, "status"))
+	require.Equal(t, "OPEN", at(log, "status"))
 	requireRecentMs(t, at(log, "created_at"), "created_at")
 	requireRecentMs(t, at(log, "updated_at"), "updated_at")
 	out = a.must(okDelete, http.MethodDelete, rebalance, "")
 	a.waitJob(id, requireJSON[string](t, at(out, "job_id"), "job_id"))
+	// Closed, the read takes it for gone (GetInstanceRebalanceLog).
+	require.Equal(t, "CLOSE", at(a.must(okGet, http.MethodGet, rebalance, ""), "status"))
 	// Deleting it again is gone for the provider: 404, or 400 DMS.00501007.
 	status, out := a.do(http.MethodDelete, rebalance, "")
 	requireGone(t, status, out, "DMS.00501007")
