@@ -799,6 +799,9 @@ func TestHandlers_RefusedInput(t *testing.T) {
 		{"engine other than kafka", http.MethodPost, "/v2/rabbitmq/" + testProjectID + "/instances", nil, createBody(), dmsd.EUNSUPPORTEDENGINE},
 		{"public ip", http.MethodPost, projectPath + "/kafka/instances", nil, withCreate(func(b map[string]any) { b["enable_publicip"] = true }), dmsd.EPUBLICACCESS},
 		{"disk encryption", http.MethodPost, projectPath + "/kafka/instances", nil, withCreate(func(b map[string]any) { b["disk_encrypted_enable"] = true }), dmsd.EINVALID},
+		{"a yearly or monthly subscription", http.MethodPost, projectPath + "/kafka/instances", nil, withCreate(func(b map[string]any) {
+			b["bss_param"] = map[string]any{"charging_mode": "prePaid", "period_type": "month", "period_num": 1}
+		}), dmsd.EINVALID},
 		{"access user without ssl_enable", http.MethodPost, projectPath + "/kafka/instances", nil, withCreate(func(b map[string]any) { b["ssl_enable"] = false }), dmsd.EINVALID},
 		{"unknown protocol", http.MethodPost, projectPath + "/kafka/instances", nil, withCreate(func(b map[string]any) { b["kafka_security_protocol"] = "SSL" }), dmsd.EINVALID},
 

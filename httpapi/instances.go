@@ -52,9 +52,18 @@ type createInstanceRequest struct {
 
 	// Features dmsd does not offer: a request that asks for them is refused
 	// rather than answered with an instance that lacks them.
-	EnablePublicip bool `json:"enable_publicip"`
-	DiskEncrypted  bool `json:"disk_encrypted_enable"`
-	ConnectorOn    bool `json:"connector_enable"`
+	EnablePublicip bool          `json:"enable_publicip"`
+	DiskEncrypted  bool          `json:"disk_encrypted_enable"`
+	ConnectorOn    bool          `json:"connector_enable"`
+	BssParam       *bssParamJSON `json:"bss_param"`
+}
+
+// bssParamJSON is the billing of a purchase: dmsd bills nothing, so an
+// instance is pay-per-use (postPaid), and a yearly or monthly subscription
+// (prePaid) is refused rather than answered with an instance nobody paid
+// for.
+type bssParamJSON struct {
+	ChargingMode string `json:"charging_mode"`
 }
 
 // externalJSON is an external cluster, in requests and (without the password)
@@ -73,6 +82,8 @@ func (req *createInstanceRequest) unsupported() string {
 		return "disk_encrypted_enable"
 	case req.ConnectorOn:
 		return "connector_enable"
+	case req.BssParam != nil && strings.EqualFold(req.BssParam.ChargingMode, "prePaid"):
+		return "bss_param.charging_mode prePaid (a yearly or monthly subscription)"
 	}
 	return ""
 }
