@@ -361,8 +361,10 @@ func ConnectTypeRefused(what, typ string) error {
 
 // Runs reports whether t is to be run by its worker: every status but
 // PAUSED and WAITING.
-func (t *ConnectTask) Runs() bool {
-	return t.Status != ConnectPaused && t.Status != ConnectWaiting
-}
+func (t *ConnectTask) Runs() bool { return connectStatusRuns(t.Status) }
+
+// connectStatusRuns reports whether a task of status s is to be run by its
+// worker (see Runs).
+func connectStatusRuns(s string) bool { return s != ConnectPaused && s != ConnectWaiting }
 
 func (t *ConnectTask) String() string { return fmt.Sprintf("connect task %s (%s)", t.ID, t.Name) }

@@ -12,8 +12,8 @@ type ConnectTaskChange struct {
 	Topics      *[]string
 	TopicsRegex *string
 	Peer        ConnectPeerChange
-	// Status may only repeat whether the task is paused: pausing and
-	// resuming have calls of their own.
+	// Status may only repeat whether the task runs (RUNNING, ERROR) or not
+	// (PAUSED, WAITING): pausing and resuming have calls of their own.
 	Status *string
 }
 
@@ -46,7 +46,7 @@ func (c *ConnectTaskChange) Apply(t *ConnectTask) (*ConnectTask, error) {
 	n := *t
 	n.Topics = slices.Clone(t.Topics)
 	n.Lag = nil
-	if c.Status != nil && *c.Status != "" && (*c.Status == ConnectPaused) != (t.Status == ConnectPaused) {
+	if c.Status != nil && *c.Status != "" && connectStatusRuns(*c.Status) != t.Runs() {
 		return nil, Errorf(EINVALID, "Invalid request parameter: status cannot be modified; pause, resume or restart the task instead.")
 	}
 	if c.Name != nil {

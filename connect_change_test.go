@@ -20,6 +20,7 @@ func TestConnectTaskChangeApply(t *testing.T) {
 	yes := true
 	for _, c := range []struct {
 		name   string
+		from   string // the task's status, when not RUNNING
 		change ConnectTaskChange
 		check  func(t *testing.T, got *ConnectTask)
 		code   string
@@ -41,6 +42,9 @@ func TestConnectTaskChangeApply(t *testing.T) {
 		{name: "ErrOtherPeer", change: ConnectTaskChange{Peer: ConnectPeerChange{InstanceID: str("other")}}, code: EINVALID},
 		{name: "ErrBootstrapServers", change: ConnectTaskChange{Peer: ConnectPeerChange{BootstrapServers: &[]string{"127.0.0.1:9092"}}}, code: EINVALID},
 		{name: "ErrPauseThroughStatus", change: ConnectTaskChange{Status: str(ConnectPaused)}, code: EINVALID},
+		{name: "ErrStartWaitingThroughStatus", from: ConnectWaiting, change: ConnectTaskChange{Status: str(ConnectRunning)}, code: EINVALID},
+		{name: "ErrWaitThroughStatus", change: ConnectTaskChange{Status: str(ConnectWaiting)}, code: EINVALID},
+		{name: "OK: a waiting task's own status", from: ConnectWaiting, change: ConnectTaskChange{Status: str(ConnectWaiting)}},
 		{name: "OK: the task's own login, as its answer gives it back", change: ConnectTaskChange{Name: str("mirror-3"),
 			Peer: ConnectPeerChange{UserName: str("mirror"), SASLMechanism: str(MechanismPlain), Password: str("")}},
 			check: func(t *testing.T, got *ConnectTask) {
@@ -56,9 +60,16 @@ func TestConnectTaskChangeApply(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			orig := changedTask()
+			task := func() *ConnectTask {
+				t := changedTask()
+				if c.from != "" {
+					t.Status = c.from
+				}
+				return t
+			}
+			orig := task()
 			got, err := c.change.Apply(orig)
-			require.Equal(t, changedTask(), orig, "the task itself is not changed")
+			require.Equal(t, task(), orig, "the task itself is not changed")
 			if c.code != "" {
 				require.Equal(t, c.code, ErrorCode(err), "%v", err)
 				return

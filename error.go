@@ -110,7 +110,7 @@ const (
 	// Diagnosis and logs.
 	EREPORTNOTFOUND = "DMS.00400985" // dmsd's own: the diagnosis report does not exist.
 	ELOGRUNNING     = "DMS.00400987" // dmsd's own: the instance's log task is already on.
-	ELOGNOTRUNNING  = "DMS.00501007" // The log is not on (closed), as the Terraform provider expects on stopping one twice.
+	ELOGNOTRUNNING  = "DMS.00501007" // The log is not on (closed): the cloud's code, not in the reference's table, which the Terraform provider expects on stopping one twice.
 	// Client quotas and tags.
 	EQUOTANOTFOUND = "DMS.00400976" // dmsd's own: the client quota does not exist.
 	EQUOTAEXISTS   = "DMS.00400977" // dmsd's own: the client quota already exists.

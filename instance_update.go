@@ -35,10 +35,7 @@ func (u *InstanceUpdate) Apply(inst *Instance) (*Instance, error) {
 		out.RetentionPolicy = *u.RetentionPolicy
 	}
 	if u.SecurityGroupID != nil {
-		if *u.SecurityGroupID == "" {
-			return nil, Errorf(EEMPTYSECGROUP, "security_group_id in the request is empty.")
-		}
-		out.SecurityGroupID = *u.SecurityGroupID
+		out.SecurityGroupID = *u.SecurityGroupID // Validate refuses an empty one
 	}
 	if !instanceNamePattern.MatchString(out.Name) {
 		return nil, Errorf(EINVALIDNAME, "Invalid instance name. The name must be 4 to 64 characters long, start with a letter and contain only letters, digits, underscores (_), and hyphens (-).")

@@ -25,4 +25,9 @@ func TestInstanceUpdateApply(t *testing.T) {
 	require.Equal(t, dmsd.EINVALIDWINDOW, dmsd.ErrorCode(err))
 	_, err = (&dmsd.InstanceUpdate{RetentionPolicy: new("forever")}).Apply(inst)
 	require.Equal(t, dmsd.EINVALID, dmsd.ErrorCode(err))
+	out, err = (&dmsd.InstanceUpdate{SecurityGroupID: new("g2")}).Apply(inst)
+	require.NoError(t, err)
+	require.Equal(t, "g2", out.SecurityGroupID)
+	_, err = (&dmsd.InstanceUpdate{SecurityGroupID: new("")}).Apply(inst)
+	require.Equal(t, dmsd.EEMPTYSECGROUP, dmsd.ErrorCode(err))
 }
