@@ -90,11 +90,11 @@ func (m *memLogs) FindLogHeader(ctx context.Context, projectID, instanceID, typ 
 	return l, err
 }
 
-func (m *memLogs) AppendLog(_ context.Context, id string, _ time.Time, entries []string, max int) (bool, error) {
+func (m *memLogs) AppendLog(_ context.Context, id, replica string, _ time.Time, entries []string, max int) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l := m.logs[id]
-	if l == nil || l.Status != dmsd.LogRunning {
+	if l == nil || l.Status != dmsd.LogRunning || l.Replica != replica {
 		return false, nil
 	}
 	l.Entries = append(l.Entries, entries...)
