@@ -143,11 +143,14 @@ type LogStore interface {
 	// entries, for what needs only its id, status or replica. It returns
 	// FindLog's errors.
 	FindLogHeader(ctx context.Context, projectID, instanceID, typ string) (*InstanceLog, error)
-	// AppendLog adds entries, observed at at, to a RUNNING log, keeping only
-	// its newest max, and reports whether the log is still RUNNING: a log
-	// stopped or gone meanwhile gets nothing. With no entries it only
-	// reports.
-	AppendLog(ctx context.Context, logID string, at time.Time, entries []string, max int) (bool, error)
+	// AppendLog adds entries, observed at at by the named replica, to a
+	// RUNNING log that replica collects, keeping only its newest max, and
+	// reports whether the log is still RUNNING and that replica's: a log
+	// stopped, gone or taken over by another replica (TakeOverLog) meanwhile
+	// gets nothing, so that a collector that has not yet noticed its
+	// replica's lost lock records nothing beside the one that took the log
+	// over. With no entries it only reports.
+	AppendLog(ctx context.Context, logID, replica string, at time.Time, entries []string, max int) (bool, error)
 	// CloseLog sets a RUNNING log STOPPED at at; a log stopped or gone
 	// already is not an error.
 	CloseLog(ctx context.Context, logID string, at time.Time) error

@@ -203,10 +203,14 @@ func (e *Engine) kindOf(t *dmsd.Task) (kind, bool) {
 }
 
 // registry returns the kinds by kindKey, under their former names too. It
-// panics on two kinds of one key, a mistake the package's tests see at once.
+// panics on a kind without steps, which has no key, and on two kinds of one
+// key: mistakes the package's tests see at once.
 func registry(list ...kind) map[string]kind {
 	m := make(map[string]kind, len(list))
 	for _, k := range list {
+		if len(k.stepNames()) == 0 {
+			panic("engine: task kind " + k.name() + " has no steps")
+		}
 		for _, name := range append([]string{k.name()}, k.formerNames()...) {
 			key := kindKey(name, k.stepNames()[0])
 			if _, dup := m[key]; dup {

@@ -127,7 +127,6 @@ func TestKindList(t *testing.T) {
 		return k
 	}
 	for _, k := range kindList {
-		require.NotEmpty(t, k.stepNames(), k.name())
 		for _, name := range append([]string{k.name()}, k.formerNames()...) {
 			require.Equal(t, k, find(name, k.stepNames()[0]))
 		}
@@ -137,4 +136,10 @@ func TestKindList(t *testing.T) {
 	require.Equal(t, kind(modifyAutoTopic), find("modifyAutoTopic", "UPDATE_AUTO_TOPIC_CONFIG"))
 	_, ok := e.kindOf(&dmsd.Task{Name: "kafkaConfigModify", Steps: []dmsd.Step{{Name: "STOP_BROKERS"}}})
 	require.False(t, ok, "a name with steps of no kind is no kind")
+
+	// What registry refuses, as kinds' package initialisation would.
+	require.PanicsWithValue(t, "engine: task kind empty has no steps", func() { registry(&Kind[instanceParams]{Name: "empty"}) })
+	require.PanicsWithValue(t, "engine: two task kinds named modifyAutoTopic start with the same step", func() {
+		registry(modifyAutoTopic, &Kind[autoTopicParams]{Name: "modifyAutoTopic", Steps: modifyAutoTopic.Steps})
+	}, "a former name finds its kind as the name does")
 }

@@ -98,10 +98,10 @@ func (l *instanceLogs) watchGroups(log *dmsd.InstanceLog, baseline map[string]dm
 			if over := len(pending) - maxRebalanceEntries; over > 0 {
 				pending = pending[over:]
 			}
-			on, err := l.logs.AppendLog(ctx, log.ID, dmsd.Now(), pending, maxRebalanceEntries)
+			on, err := l.logs.AppendLog(ctx, log.ID, l.replica, dmsd.Now(), pending, maxRebalanceEntries)
 			switch {
 			case err == nil && !on:
-				return // Stopped, here or on another replica.
+				return // Stopped, here or on another replica, or taken over.
 			case err == nil:
 				pending = pending[:0]
 			case ctx.Err() == nil:

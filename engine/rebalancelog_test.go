@@ -90,11 +90,11 @@ func (m *memLogs) FindLogHeader(ctx context.Context, projectID, instanceID, typ 
 	return l, err
 }
 
-func (m *memLogs) AppendLog(_ context.Context, id string, _ time.Time, entries []string, max int) (bool, error) {
+func (m *memLogs) AppendLog(_ context.Context, id, replica string, _ time.Time, entries []string, max int) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l := m.logs[id]
-	if l == nil || l.Status != dmsd.LogRunning {
+	if l == nil || l.Status != dmsd.LogRunning || l.Replica != replica {
 		return false, nil
 	}
 	l.Entries = append(l.Entries, entries...)
@@ -118,6 +118,14 @@ func (m *memLogs) ListRunningLogs(context.Context) ([]*dmsd.InstanceLog, error) 
 // TakeOverLog takes nothing over: one process uses this store.
 func (m *memLogs) TakeOverLog(context.Context, string, string, string) (bool, error) {
 	return false, nil
+}
+
+// giveTo makes replica the log's collector, as another replica's
+// TakeOverLog would.
+func (m *memLogs) giveTo(id, replica string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.logs[id].Replica = replica
 }
 
 func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
@@ -165,5 +173,26 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	require.True(t, logs.collecting(l.ID))
 	// Another replica's stop task closes the log in the store alone.
 	require.NoError(t, mem.CloseLog(ctx, l.ID, dmsd.Now()))
+	require.Eventually(t, func() bool { return !logs.collecting(l.ID) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
+}
+
+// A collector whose log another replica took over (its own replica's lock
+// lost, and not noticed yet) ends at its next poll, recording nothing
+// beside the new collector's.
+func TestRebalanceLogStopsWhenTakenOver(t *testing.T) {
+	t.Parallel()
+	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
+	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
+	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
+	logs := newInstanceLogs(&observedStore{inst: inst}, mem, cluster, slog.New(slog.DiscardHandler))
+	logs.poll = 10 * time.Millisecond
+	t.Cleanup(func() { logs.stopAll() })
+	ctx := context.Background()
+
+	require.NoError(t, startRebalanceLog(ctx, &deps{cluster: cluster, logs: logs}, nil, inst, &logParams{}))
+	l, err := mem.FindLog(ctx, "p", inst.ID, dmsd.LogTypeRebalance)
+	require.NoError(t, err)
+	require.True(t, logs.collecting(l.ID))
+	mem.giveTo(l.ID, "other")
 	require.Eventually(t, func() bool { return !logs.collecting(l.ID) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
 }

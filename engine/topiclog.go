@@ -65,10 +65,10 @@ func (l *instanceLogs) tapBrokers(src dmsd.BrokerLogSource, inst *dmsd.Instance,
 			case <-t.C:
 			}
 			lines := buf.take()
-			on, err := l.logs.AppendLog(ctx, log.ID, dmsd.Now(), lines, dmsd.MaxLogLines)
+			on, err := l.logs.AppendLog(ctx, log.ID, l.replica, dmsd.Now(), lines, dmsd.MaxLogLines)
 			switch {
 			case err == nil && !on:
-				return // Stopped, here or on another replica, or gone.
+				return // Stopped, here or on another replica, gone, or taken over.
 			case err != nil && ctx.Err() == nil:
 				buf.putBack(lines) // Retried at the next poll.
 				l.logger.Debug("broker log: lines not saved; retried at the next poll", "instance_id", log.InstanceID, "error", err)

@@ -28,12 +28,15 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 }
 
 // UpdateInstance validates the update as creation would. A change of the
-// name, description, maintenance window or security group is refused with ETASKRUNNING while
-// a task of the instance is unfinished, so that no step writes an older copy
-// of the instance over it, and is saved in place; then, if the retention
-// policy changes, it starts changeRetentionPolicy, which the submission
-// refuses with ETASKRUNNING or EINSTANCESTATUS as any task's. It returns the
-// task, nil when the policy does not change.
+// name, description, maintenance window or security group is refused with
+// ETASKRUNNING while a task of the instance is unfinished, so that no step
+// writes an older copy of the instance over it, and with EINSTANCESTATUS
+// unless the instance is RUNNING (or ERROR, when the policy stays), and is
+// saved in place; then, if the retention policy changes, it starts
+// changeRetentionPolicy, which the submission refuses with ETASKRUNNING or
+// EINSTANCESTATUS as any task's. It returns the task, nil when the policy
+// does not change; EINSTANCENOTFOUND, EINVALID, EREPLAYED, and the store's
+// errors.
 func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 )
 
 // A log is taken over from its replica only once no process works that
-// replica, and only from the replica that collects it.
+// replica, and only from the replica that collects it; once taken over, it
+// takes entries only from the replica that took it.
 func TestTakeOverLogOnlyFromAReplicaNoProcessWorks(t *testing.T) {
 	t.Parallel()
 	url := storetest.PostgresURL(t)
@@ -41,6 +42,12 @@ func TestTakeOverLogOnlyFromAReplicaNoProcessWorks(t *testing.T) {
 	got, err := db.FindLogHeader(ctx, l.ProjectID, l.InstanceID, l.Type)
 	require.NoError(t, err)
 	require.Equal(t, "taker", got.Replica)
+	on, err := db.AppendLog(ctx, l.ID, "holder", dmsd.Now(), []string{"late"}, 10)
+	require.NoError(t, err)
+	require.False(t, on, "a collector of the holder that has not stopped yet records nothing more")
+	on, err = db.AppendLog(ctx, l.ID, "taker", dmsd.Now(), []string{"taken"}, 10)
+	require.NoError(t, err)
+	require.True(t, on)
 	taken, err = db.TakeOverLog(ctx, l.ID, "holder", "third")
 	require.NoError(t, err)
 	require.False(t, taken, "the holder no longer collects it")

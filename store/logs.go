@@ -70,18 +70,19 @@ func (s *Store) findLog(ctx context.Context, ex Executor, projectID, instanceID,
 	return decodeLog(r), nil
 }
 
-// AppendLog adds entries to a RUNNING log, keeping its newest max, and
-// reports whether the log is still RUNNING. The log's row is read locked in
-// the transaction that appends, so that an entry is never added once
-// CloseLog has committed. With no entries it only reads.
-func (s *Store) AppendLog(ctx context.Context, logID string, at time.Time, entries []string, max int) (_ bool, err error) {
+// AppendLog adds entries to a RUNNING log that replica collects, keeping
+// its newest max, and reports whether the log is still RUNNING and
+// replica's. The log's row is read locked in the transaction that appends,
+// so that an entry is never added once CloseLog or TakeOverLog has
+// committed. With no entries it only reads.
+func (s *Store) AppendLog(ctx context.Context, logID, replica string, at time.Time, entries []string, max int) (_ bool, err error) {
 	defer s.out(&err)
 	if len(entries) == 0 {
 		r, err := s.d.GetExecutor().GetLogByID(ctx, logID, false)
 		if s.isNoRows(err) {
 			return false, nil
 		}
-		return err == nil && r.Status == dmsd.LogRunning, err
+		return err == nil && r.Status == dmsd.LogRunning && r.Replica == replica, err
 	}
 	if over := len(entries) - max; over > 0 {
 		entries = entries[over:]
@@ -94,7 +95,7 @@ func (s *Store) AppendLog(ctx context.Context, logID string, at time.Time, entri
 		} else if err != nil {
 			return err
 		}
-		if r.Status != dmsd.LogRunning {
+		if r.Status != dmsd.LogRunning || r.Replica != replica {
 			return nil
 		}
 		running = true

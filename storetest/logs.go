@@ -36,15 +36,20 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.NoError(t, logs.OpenLog(b.ctx, l))
 		rebalance := newLog(b, dmsd.LogTypeRebalance)
 		require.NoError(t, logs.OpenLog(b.ctx, rebalance), "one log of each type")
-		running, err := logs.AppendLog(b.ctx, l.ID, dmsd.Now(), nil, 10)
+		running, err := logs.AppendLog(b.ctx, l.ID, "r1", dmsd.Now(), nil, 10)
 		require.NoError(t, err)
 		require.True(t, running)
-		running, err = logs.AppendLog(b.ctx, l.ID, dmsd.Now(), []string{"a", "b"}, 10)
+		running, err = logs.AppendLog(b.ctx, l.ID, "r1", dmsd.Now(), []string{"a", "b"}, 10)
 		require.NoError(t, err)
 		require.True(t, running)
 		later := dmsd.Now().Add(time.Second)
-		_, err = logs.AppendLog(b.ctx, l.ID, later, []string{"c"}, 10)
+		_, err = logs.AppendLog(b.ctx, l.ID, "r1", later, []string{"c"}, 10)
 		require.NoError(t, err)
+		for _, entries := range [][]string{nil, {"r2's"}} {
+			running, err = logs.AppendLog(b.ctx, l.ID, "r2", later, entries, 10)
+			require.NoError(t, err)
+			require.False(t, running, "a log another replica collects takes nothing from r2")
+		}
 
 		got, err := logs.FindLog(b.ctx, p, i, dmsd.LogTypeTopic)
 		require.NoError(t, err)
@@ -63,7 +68,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 
 		require.NoError(t, logs.CloseLog(b.ctx, l.ID, later.Add(time.Second)))
 		require.NoError(t, logs.CloseLog(b.ctx, l.ID, later.Add(time.Hour)), "closing twice is no error")
-		running, err = logs.AppendLog(b.ctx, l.ID, dmsd.Now(), []string{"late"}, 10)
+		running, err = logs.AppendLog(b.ctx, l.ID, "r1", dmsd.Now(), []string{"late"}, 10)
 		require.NoError(t, err)
 		require.False(t, running, "a stopped log takes no entries")
 		got, err = logs.FindLog(b.ctx, p, i, dmsd.LogTypeTopic)
@@ -83,7 +88,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.NoError(t, err)
 		require.Equal(t, again.ID, got.ID)
 		require.Empty(t, got.Entries)
-		running, err = logs.AppendLog(b.ctx, l.ID, dmsd.Now(), []string{"x"}, 10)
+		running, err = logs.AppendLog(b.ctx, l.ID, "r1", dmsd.Now(), []string{"x"}, 10)
 		require.NoError(t, err)
 		require.False(t, running, "the replaced log is gone")
 
@@ -92,7 +97,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		list, err = logs.ListRunningLogs(b.ctx)
 		require.NoError(t, err)
 		require.Empty(t, list)
-		running, err = logs.AppendLog(b.ctx, again.ID, dmsd.Now(), []string{"x"}, 10)
+		running, err = logs.AppendLog(b.ctx, again.ID, "r1", dmsd.Now(), []string{"x"}, 10)
 		require.NoError(t, err)
 		require.False(t, running)
 	})
@@ -109,7 +114,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		l := newLog(b, dmsd.LogTypeRebalance)
 		require.NoError(t, b.store.OpenLog(b.ctx, l))
 		later := dmsd.Now().Add(time.Second)
-		_, err = b.store.AppendLog(b.ctx, l.ID, later, []string{"a", "b"}, 10)
+		_, err = b.store.AppendLog(b.ctx, l.ID, "r1", later, []string{"a", "b"}, 10)
 		require.NoError(t, err)
 		got, err := b.store.FindLogHeader(b.ctx, p, i, dmsd.LogTypeRebalance)
 		require.NoError(t, err)
@@ -139,7 +144,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 			batch = append(batch, fmt.Sprint(n))
 		}
 		for range 2 {
-			_, err := logs.AppendLog(b.ctx, l.ID, dmsd.Now(), batch, max)
+			_, err := logs.AppendLog(b.ctx, l.ID, "r1", dmsd.Now(), batch, max)
 			require.NoError(t, err)
 		}
 		got, err := logs.FindLog(b.ctx, l.ProjectID, l.InstanceID, l.Type)
@@ -149,7 +154,7 @@ func exerciseLogs(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		for n := range 8 {
 			big = append(big, fmt.Sprint("b", n))
 		}
-		_, err = logs.AppendLog(b.ctx, l.ID, dmsd.Now(), big, max)
+		_, err = logs.AppendLog(b.ctx, l.ID, "r1", dmsd.Now(), big, max)
 		require.NoError(t, err)
 		got, err = logs.FindLog(b.ctx, l.ProjectID, l.InstanceID, l.Type)
 		require.NoError(t, err)

@@ -108,14 +108,6 @@ func requireGroupCommitted(t *testing.T, inst *model.ShowInstanceResponse, group
 // or 30 seconds passed, and returns them.
 func readAsGroup(t *testing.T, inst *model.ShowInstanceResponse, group, topic string, want int) []*kgo.Record {
 	t.Helper()
-	cl := connectClient(t, inst, kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond), kgo.DisableAutoCommit())
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var got []*kgo.Record
-	for len(got) < want && ctx.Err() == nil {
-		got = append(got, cl.PollFetches(ctx).Records()...)
-	}
-	return got
+	return readUntil(t, inst, topic, 30*time.Second, func(got []*kgo.Record) bool { return len(got) >= want },
+		kgo.ConsumerGroup(group), kgo.DisableAutoCommit())
 }

@@ -74,11 +74,14 @@ func readKeys(t *testing.T, inst *model.ShowInstanceResponse, topic string, want
 	return out, seen
 }
 
-// readUntil reads topic from the start on inst, a fetch at a time, until
-// enough says so of the records read, or within passes, and returns them.
-func readUntil(t *testing.T, inst *model.ShowInstanceResponse, topic string, within time.Duration, enough func([]*kgo.Record) bool) []*kgo.Record {
+// readUntil reads topic from the start on inst (or, with opts that make the
+// client a group's consumer, from the group's offsets), a fetch at a time,
+// until enough says so of the records read, or within passes, and returns
+// them.
+func readUntil(t *testing.T, inst *model.ShowInstanceResponse, topic string, within time.Duration, enough func([]*kgo.Record) bool, opts ...kgo.Opt) []*kgo.Record {
 	t.Helper()
-	cl := connectClient(t, inst, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
+	opts = append([]kgo.Opt{kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100 * time.Millisecond)}, opts...)
+	cl := connectClient(t, inst, opts...)
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
