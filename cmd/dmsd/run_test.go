@@ -87,7 +87,14 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 			break
 		}
 	}
-	require.NotEmpty(t, s.url, "dmsd did not start: %v", lines.Err())
+	if s.url == "" {
+		var runErr error
+		select {
+		case runErr = <-s.done:
+		case <-time.After(10 * time.Second):
+		}
+		require.Fail(t, "dmsd did not start", "run: %v; its output: %v; its log: %s", runErr, lines.Err(), s.logs.String())
+	}
 	go io.Copy(io.Discard, pr)
 	t.Cleanup(s.stop)
 
