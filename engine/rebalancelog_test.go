@@ -157,8 +157,11 @@ func TestRebalanceLogStopsWhenItsInstanceIsDeleted(t *testing.T) {
 	require.Eventually(t, func() bool { return !logs.collecting(id) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
 }
 
-func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
-	t.Parallel()
+// collectingLog returns instance logs on an in-memory store with a rebalance
+// log of an instance of no groups on and collected, polled every 10 ms, and
+// the log.
+func collectingLog(t *testing.T) (*instanceLogs, *memLogs, *dmsd.InstanceLog) {
+	t.Helper()
 	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
 	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
 	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
@@ -166,13 +169,18 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 	logs.poll = 10 * time.Millisecond
 	t.Cleanup(func() { logs.stopAll() })
 	ctx := context.Background()
-
 	require.NoError(t, startRebalanceLog(ctx, &deps{cluster: cluster, logs: logs}, nil, inst, &logParams{}))
 	l, err := mem.FindLog(ctx, "p", inst.ID, dmsd.LogTypeRebalance)
 	require.NoError(t, err)
 	require.True(t, logs.collecting(l.ID))
+	return logs, mem, l
+}
+
+func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
+	t.Parallel()
+	logs, mem, l := collectingLog(t)
 	// Another replica's stop task closes the log in the store alone.
-	require.NoError(t, mem.CloseLog(ctx, l.ID, dmsd.Now()))
+	require.NoError(t, mem.CloseLog(context.Background(), l.ID, dmsd.Now()))
 	require.Eventually(t, func() bool { return !logs.collecting(l.ID) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
 }
 
@@ -181,18 +189,7 @@ func TestRebalanceLogStopsWhenStoppedElsewhere(t *testing.T) {
 // beside the new collector's.
 func TestRebalanceLogStopsWhenTakenOver(t *testing.T) {
 	t.Parallel()
-	inst := &dmsd.Instance{ID: dmsd.NewUUID(), ProjectID: "p", Status: dmsd.InstanceRunning}
-	cluster := &observedCluster{groups: map[string]dmsd.GroupMembership{}}
-	mem := &memLogs{logs: map[string]*dmsd.InstanceLog{}}
-	logs := newInstanceLogs(&observedStore{inst: inst}, mem, cluster, slog.New(slog.DiscardHandler))
-	logs.poll = 10 * time.Millisecond
-	t.Cleanup(func() { logs.stopAll() })
-	ctx := context.Background()
-
-	require.NoError(t, startRebalanceLog(ctx, &deps{cluster: cluster, logs: logs}, nil, inst, &logParams{}))
-	l, err := mem.FindLog(ctx, "p", inst.ID, dmsd.LogTypeRebalance)
-	require.NoError(t, err)
-	require.True(t, logs.collecting(l.ID))
+	logs, mem, l := collectingLog(t)
 	mem.giveTo(l.ID, "other")
 	require.Eventually(t, func() bool { return !logs.collecting(l.ID) }, 10*time.Second, 5*time.Millisecond, "the collector ends")
 }
