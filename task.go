@@ -162,11 +162,12 @@ type TaskStore interface {
 	// SubmitTask records sub.Task as CREATED and queues its execution in one
 	// transaction, so that an accepted task is never lost and never runs
 	// without its record. Returns EINSTANCENOTFOUND if the instance does
-	// not exist in the task's project, ETASKRUNNING if the instance already
-	// has a task that is EXECUTING, or CREATED and not scheduled, and
-	// EINSTANCESTATUS if the instance is not in one of sub.AllowedStatuses,
-	// and EINSTANCEQUOTA or EBROKERQUOTA if sub.Quota is set and the
-	// project's usage with the submission exceeds it.
+	// not exist in the task's project; EINSTANCESTATUS if the instance is
+	// not in one of sub.AllowedStatuses (checked first: a running task that
+	// holds the instance in RESTARTING, say, is answered so); ETASKRUNNING
+	// if the instance already has a task that is EXECUTING, or CREATED and
+	// not scheduled; and EINSTANCEQUOTA or EBROKERQUOTA if sub.Quota is set
+	// and the project's usage with the submission exceeds it.
 	// A scheduled task (ExecuteAt set) is queued to run at ExecuteAt and is
 	// not refused because of another task: it waits for it when it starts.
 	SubmitTask(ctx context.Context, sub *Submission) error

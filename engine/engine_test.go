@@ -189,7 +189,7 @@ func TestRunningTaskHoldsItsInstance(t *testing.T) {
 	require.Equal(t, 0, running.Progress())
 
 	_, err = b.engine.RestartInstance(b.ctx, b.actor, inst.ID)
-	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err), "a second operation waits for the first")
+	require.Equal(t, dmsd.EINSTANCESTATUS, dmsd.ErrorCode(err), "a second operation waits for the first: the instance is CREATING")
 	_, err = b.engine.SetAutoTopic(b.ctx, b.actor, inst.ID, true)
 	require.Error(t, err)
 	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(b.db.DeleteTask(b.ctx, b.actor.ProjectID, inst.ID, task.ID)))

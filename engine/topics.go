@@ -54,13 +54,14 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	if updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd || updated.SecurityGroupID != inst.SecurityGroupID {
 		// Saved before the task is submitted, so checked before either:
 		// nothing of the update is saved when its task would be refused.
+		// The status first, as a submission checks it (store.SubmitTask).
+		if inst.Status != dmsd.InstanceRunning && (changesPolicy || inst.Status != dmsd.InstanceError) {
+			return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
+		}
 		if latest, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 1}); err != nil {
 			return nil, err
 		} else if len(latest) > 0 && !latest[0].Status.Finished() {
 			return nil, dmsd.Errorf(dmsd.ETASKRUNNING, "A background task of this instance is running.")
-		}
-		if inst.Status != dmsd.InstanceRunning && (changesPolicy || inst.Status != dmsd.InstanceError) {
-			return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
 		}
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
 			return nil, err

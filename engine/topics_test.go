@@ -56,10 +56,11 @@ func TestConfigModifyWaitsForRunningTask(t *testing.T) {
 	<-b.clusters.entered // The restart is inside START_BROKERS.
 
 	settings := []dmsd.ConfigSetting{{Name: "message.max.bytes", Value: "2000"}, {Name: "num.partitions", Value: "6"}}
+	// RESTARTING: refused for the status, which clients retry on.
 	_, _, _, err = b.engine.ModifyConfigs(b.ctx, b.actor, inst.ID, settings)
-	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err))
+	require.Equal(t, dmsd.EINSTANCESTATUS, dmsd.ErrorCode(err))
 	_, err = b.engine.UpdateInstance(b.ctx, b.actor, inst.ID, &dmsd.InstanceUpdate{Name: new("other-name")})
-	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err))
+	require.Equal(t, dmsd.EINSTANCESTATUS, dmsd.ErrorCode(err))
 	_, count, err := b.db.ListTasks(b.ctx, dmsd.TaskFilter{ProjectID: b.actor.ProjectID, InstanceID: inst.ID, Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, 2, count, "refused operations create no task")

@@ -37,15 +37,18 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		if err != nil {
 			return err
 		}
-		// A running task explains the instance's status better than the
-		// status itself, so it is reported first.
+		// The status first: while a task holds the instance in a status
+		// the operation cannot start from (RESTARTING, EXTENDING...), the
+		// cloud answers DMS.00400026, which clients such as the Terraform
+		// provider retry once the instance is RUNNING again; ETASKRUNNING
+		// is for a task that left the status as it was.
+		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
+			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
+		}
 		// A scheduled task neither counts as the instance's unfinished
 		// task until it starts nor waits for one to be accepted.
 		if !t.Scheduled() && running > 0 {
 			return errTaskRunning()
-		}
-		if len(sub.AllowedStatuses) > 0 && !slices.Contains(sub.AllowedStatuses, inst.Status) {
-			return dmsd.Errorf(dmsd.EINSTANCESTATUS, "This operation is not allowed due to the instance status (%s).", inst.Status)
 		}
 		// The refusals above answer a replayed request as any other; past
 		// here the operation changes something, which a replay may not.

@@ -42,7 +42,8 @@ func exerciseReplays(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		restart := func() *dmsd.Submission {
 			return &dmsd.Submission{Task: NewTask(inst, "restartInstance"), AllowedStatuses: []dmsd.InstanceStatus{dmsd.InstanceRunning}, InstanceStatus: dmsd.InstanceRestarting}
 		}
-		requireCode(t, store.SubmitTask(replayed, restart()), dmsd.ETASKRUNNING)
+		// CREATING while its creation runs: the status refuses it first.
+		requireCode(t, store.SubmitTask(replayed, restart()), dmsd.EINSTANCESTATUS)
 		create.Status = dmsd.TaskSuccess
 		require.NoError(t, store.UpdateTask(ctx, create, dmsd.InstanceRunning))
 		requireCode(t, store.SubmitTask(replayed, restart()), dmsd.EREPLAYED)

@@ -135,7 +135,7 @@ func TestReplayedDeleteAfterRefusalDeletesNothing(t *testing.T) {
 	require.NoError(t, err)
 	status, body := del.sendTo(t, s.url)
 	require.Equal(t, http.StatusBadRequest, status, body)
-	require.Equal(t, dmsd.ETASKRUNNING, requireClientError(t, status, body).Code, "the restart accepted just before still runs")
+	require.Equal(t, dmsd.EINSTANCESTATUS, requireClientError(t, status, body).Code, "the restart accepted just before still runs: RESTARTING")
 
 	restart := (*listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))}).Tasks)[0]
 	require.Equal(t, "restartInstance", *restart.Name)
@@ -255,7 +255,7 @@ func TestReplaysAcrossReplicas(t *testing.T) {
 	require.NoError(t, err)
 	del := capture(t, b, 0, sdkRequest{method: http.MethodDelete, pathAndQuery: "/v2/" + project + "/instances/" + id})
 	status, body := del.sendTo(t, b.url)
-	require.Equal(t, dmsd.ETASKRUNNING, requireClientError(t, status, body).Code, body)
+	require.Equal(t, dmsd.EINSTANCESTATUS, requireClientError(t, status, body).Code, body)
 
 	a = startServer(t, dirA, "--database-url", dbURL, "--replica-id", "replay-a")
 	restart := (*listTasks(t, a.client(0), &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))}).Tasks)[0]
@@ -300,7 +300,7 @@ func requireOnce(t *testing.T, answers []answer) {
 			ok++
 			continue
 		}
-		require.Contains(t, []string{dmsd.ETASKRUNNING, dmsd.EREPLAYED}, requireClientError(t, a.status, a.body).Code, a.body)
+		require.Contains(t, []string{dmsd.ETASKRUNNING, dmsd.EINSTANCESTATUS, dmsd.EREPLAYED}, requireClientError(t, a.status, a.body).Code, a.body)
 	}
 	require.Equal(t, 1, ok, "exactly one of %d identical requests took effect: %v", len(answers), answers)
 }
