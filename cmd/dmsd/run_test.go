@@ -63,37 +63,25 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 	creds, err := loadCredentials(credPath)
 	require.NoError(t, err)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1), logs: &logBuffer{}}
 	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credentials", credPath, "--log-level", "warn"}, withSharedSecretKey(t, extraArgs)...)
-	var logOut io.Writer = s.logs
-	if os.Getenv("DMSD_TEST_LOG") != "" {
-		logOut = io.MultiWriter(s.logs, os.Stderr)
-	}
-	go func() {
-		err := run(ctx, args, func(string) string { return "" }, pw, logOut)
-		pw.CloseWithError(errors.New("run returned"))
-		s.done <- err
-	}()
-
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: metrics on "); ok {
-			s.metricsURL = addr
-		}
-		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
-			s.url = addr
+	// The data dir's lock of a server just stopped can still be held for a
+	// moment by a child that another test of this process forked meanwhile:
+	// the child shares the lock's descriptor from fork until exec closes
+	// it. No other dmsd uses a test's data dir, so "in use" is that, and
+	// the start is tried again, a bounded number of times.
+	var s *testServer
+	var pr *io.PipeReader
+	for attempt := 0; ; attempt++ {
+		var runErr error
+		s, pr, runErr = launch(t, dataDir, creds, args)
+		if s.url != "" {
 			break
 		}
-	}
-	if s.url == "" {
-		var runErr error
-		select {
-		case runErr = <-s.done:
-		case <-time.After(10 * time.Second):
+		if attempt < 50 && runErr != nil && strings.Contains(runErr.Error(), "is in use by") {
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
-		require.Fail(t, "dmsd did not start", "run: %v; its output: %v; its log: %s", runErr, lines.Err(), s.logs.String())
+		require.Fail(t, "dmsd did not start", "run: %v; its log: %s", runErr, s.logs.String())
 	}
 	go io.Copy(io.Discard, pr)
 	t.Cleanup(s.stop)
@@ -103,6 +91,38 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	return s
+}
+
+// launch runs dmsd with args and returns it once it listens, with the pipe
+// of its output; or, with no url, once run returned before listening, and
+// run's error.
+func launch(t testing.TB, dataDir string, creds []dmsd.Credential, args []string) (*testServer, *io.PipeReader, error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1), logs: &logBuffer{}}
+	var logOut io.Writer = s.logs
+	if os.Getenv("DMSD_TEST_LOG") != "" {
+		logOut = io.MultiWriter(s.logs, os.Stderr)
+	}
+	go func() {
+		err := run(ctx, args, func(string) string { return "" }, pw, logOut)
+		pw.CloseWithError(errors.New("run returned"))
+		s.done <- err
+	}()
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: metrics on "); ok {
+			s.metricsURL = addr
+		}
+		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
+			s.url = addr
+			return s, pr, nil
+		}
+	}
+	cancel()
+	s.cancel = nil
+	return s, pr, <-s.done
 }
 
 // stop shuts the server down as SIGTERM would and waits for run to return.
