@@ -21,10 +21,50 @@ import (
 // as main runs it, on 127.0.0.1 with a data dir of its own and one
 // credential.
 type benchDMSD struct {
-	url    string
-	cred   dmsd.Credential
-	cancel context.CancelFunc
-	done   chan error
+	*inProcess
+	cred dmsd.Credential
+}
+
+// inProcess is a dmsd run in this process through run, as main runs it.
+type inProcess struct {
+	url, metricsURL string
+	cancel          context.CancelFunc
+	done            chan error
+}
+
+// startInProcess runs dmsd with args and no environment in this process, its
+// log to logOut, and returns it once it listens, its output read on to the
+// end. It returns the error run returned if it returned before listening.
+func startInProcess(ctx context.Context, args []string, logOut io.Writer) (*inProcess, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &inProcess{cancel: cancel, done: make(chan error, 1)}
+	pr, pw := io.Pipe()
+	go func() {
+		// No environment: the DMSD_* variables of the shell must not change
+		// what runs.
+		err := run(ctx, args, func(string) string { return "" }, pw, logOut)
+		pw.CloseWithError(errors.New("dmsd returned"))
+		p.done <- err
+	}()
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: metrics on "); ok {
+			p.metricsURL = addr
+		}
+		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
+			p.url = addr
+			go io.Copy(io.Discard, pr)
+			return p, nil
+		}
+	}
+	cancel()
+	return nil, <-p.done
+}
+
+// stop shuts dmsd down as SIGTERM would and returns the error run returned.
+func (p *inProcess) stop() error {
+	p.cancel()
+	return <-p.done
 }
 
 // startBenchDMSD starts dmsd serving from dir (created if need be), with
@@ -47,35 +87,11 @@ func startBenchDMSD(ctx context.Context, dir string, stderr io.Writer, extra ...
 	}
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--credentials", credPath,
 		"--log-level", "error", "--rate-limit", "1000000"}, extra...)
-	ctx, cancel := context.WithCancel(ctx)
-	d := &benchDMSD{cred: cred, cancel: cancel, done: make(chan error, 1)}
-	pr, pw := io.Pipe()
-	go func() {
-		// No environment: the DMSD_* variables of the shell must not change
-		// what is measured.
-		err := run(ctx, args, func(string) string { return "" }, pw, stderr)
-		pw.CloseWithError(errors.New("dmsd returned"))
-		d.done <- err
-	}()
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
-			d.url = addr
-			break
-		}
+	p, err := startInProcess(ctx, args, stderr)
+	if err != nil {
+		return nil, fmt.Errorf("dmsd did not start: %w", err)
 	}
-	if d.url == "" {
-		cancel()
-		return nil, fmt.Errorf("dmsd did not start: %v", <-d.done)
-	}
-	go io.Copy(io.Discard, pr)
-	return d, nil
-}
-
-// stop shuts dmsd down as SIGTERM would and returns the error run returned.
-func (d *benchDMSD) stop() error {
-	d.cancel()
-	return <-d.done
+	return &benchDMSD{inProcess: p, cred: cred}, nil
 }
 
 // client returns an API client of d that signs with its credential and

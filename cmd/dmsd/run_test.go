@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,10 +68,9 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 	// it. No other dmsd uses a test's data dir, so "in use" is that, and
 	// the start is tried again, a bounded number of times.
 	var s *testServer
-	var pr *io.PipeReader
 	for attempt := 0; ; attempt++ {
 		var runErr error
-		s, pr, runErr = launch(t, dataDir, creds, args)
+		s, runErr = launch(t, dataDir, creds, args)
 		if s.url != "" {
 			break
 		}
@@ -83,7 +80,6 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 		}
 		require.Fail(t, "dmsd did not start", "run: %v; its log: %s", runErr, s.logs.String())
 	}
-	go io.Copy(io.Discard, pr)
 	t.Cleanup(s.stop)
 
 	resp, err := http.Get(s.url + "/healthz")
@@ -93,36 +89,21 @@ func startServer(t testing.TB, dataDir string, extraArgs ...string) *testServer 
 	return s
 }
 
-// launch runs dmsd with args and returns it once it listens, with the pipe
-// of its output; or, with no url, once run returned before listening, and
-// run's error.
-func launch(t testing.TB, dataDir string, creds []dmsd.Credential, args []string) (*testServer, *io.PipeReader, error) {
+// launch runs dmsd with args and returns it once it listens; or, with no
+// url, run's error when it returned before listening.
+func launch(t testing.TB, dataDir string, creds []dmsd.Credential, args []string) (*testServer, error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &testServer{t: t, dataDir: dataDir, creds: creds, cancel: cancel, done: make(chan error, 1), logs: &logBuffer{}}
+	s := &testServer{t: t, dataDir: dataDir, creds: creds, logs: &logBuffer{}}
 	var logOut io.Writer = s.logs
 	if os.Getenv("DMSD_TEST_LOG") != "" {
 		logOut = io.MultiWriter(s.logs, os.Stderr)
 	}
-	go func() {
-		err := run(ctx, args, func(string) string { return "" }, pw, logOut)
-		pw.CloseWithError(errors.New("run returned"))
-		s.done <- err
-	}()
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: metrics on "); ok {
-			s.metricsURL = addr
-		}
-		if addr, ok := strings.CutPrefix(lines.Text(), "dmsd: listening on "); ok {
-			s.url = addr
-			return s, pr, nil
-		}
+	p, err := startInProcess(context.Background(), args, logOut)
+	if err != nil {
+		return s, err
 	}
-	cancel()
-	s.cancel = nil
-	return s, pr, <-s.done
+	s.url, s.metricsURL, s.cancel, s.done = p.url, p.metricsURL, p.cancel, p.done
+	return s, nil
 }
 
 // stop shuts the server down as SIGTERM would and waits for run to return.
