@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -126,23 +127,32 @@ func TestReplayedDeleteAfterRefusalDeletesNothing(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir())
 	c := s.client(0)
-	id := *createInstance(t, c, "refused-delete", 1, false).InstanceId
-	del := capture(t, s, 0, sdkRequest{method: http.MethodDelete, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/" + id})
-
-	_, err := c.BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
-		Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
-	}})
-	require.NoError(t, err)
-	status, body := del.sendTo(t, s.url)
-	require.Equal(t, http.StatusBadRequest, status, body)
-	require.Equal(t, dmsd.EINSTANCESTATUS, requireClientError(t, status, body).Code, "the restart accepted just before still runs: RESTARTING")
+	// The restart is quick: should it end before the DELETE arrives, the
+	// instance goes, and the try starts again on a new one.
+	var id string
+	var del *captured
+	for try := 1; ; try++ {
+		id = *createInstance(t, c, "refused-delete-"+strconv.Itoa(try), 1, false).InstanceId
+		del = capture(t, s, 0, sdkRequest{method: http.MethodDelete, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/" + id})
+		_, err := c.BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
+			Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
+		}})
+		require.NoError(t, err)
+		status, body := del.sendTo(t, s.url)
+		if status == http.StatusNoContent && try < 5 {
+			continue
+		}
+		require.Equal(t, http.StatusBadRequest, status, body)
+		require.Equal(t, dmsd.EINSTANCESTATUS, requireClientError(t, status, body).Code, "the restart accepted just before still runs: RESTARTING")
+		break
+	}
 
 	restart := (*listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))}).Tasks)[0]
 	require.Equal(t, "restartInstance", *restart.Name)
 	require.Equal(t, "SUCCESS", *waitTask(t, c, id, *restart.Id).Status)
 	waitInstance(t, c, id, "RUNNING")
 
-	status, body = del.sendTo(t, s.url)
+	status, body := del.sendTo(t, s.url)
 	require.Equal(t, http.StatusUnauthorized, status, body)
 	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
 	inst := waitInstance(t, c, id, "RUNNING")
@@ -175,9 +185,11 @@ func TestReplayedRestartStartsNoSecondTask(t *testing.T) {
 	require.Equal(t, "RUNNING", *waitInstance(t, c, id, "RUNNING").Status)
 }
 
-// A DELETE of a task record refused while the task ran, re-sent once it
-// finished, deletes nothing; a DELETE that deleted a record, re-sent, gets
-// the service's answer: the record is not found.
+// A DELETE of a task record refused while the task was unfinished, re-sent
+// once it finished, deletes nothing; a DELETE that deleted a record, re-sent,
+// gets the service's answer: the record is not found. The unfinished task is
+// a scheduled reassignment, CREATED until it is cancelled, so that no race
+// with a quick task decides what the first DELETE meets.
 func TestReplayedTaskDelete(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir())
@@ -185,22 +197,27 @@ func TestReplayedTaskDelete(t *testing.T) {
 	id := *createInstance(t, c, "replayed-task-delete", 1, false).InstanceId
 	create := (*listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id}).Tasks)[0]
 	taskPath := "/v2/" + s.creds[0].ProjectID + "/instances/" + id + "/tasks/"
-
-	_, err := c.BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
-		Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
+	_, err := c.CreateInstanceTopic(&model.CreateInstanceTopicRequest{InstanceId: id, Body: &model.CreateInstanceTopicReq{Id: "moved", Partition: ptr(int32(1)), Replication: ptr(int32(1))}})
+	require.NoError(t, err)
+	scheduled, err := c.CreateKafkaReassignmentTask(&model.CreateKafkaReassignmentTaskRequest{InstanceId: id, Body: &model.PartitionReassignRequest{
+		Reassignments: []model.PartitionReassignEntity{{Topic: "moved", Brokers: &[]int32{0}}},
+		IsSchedule:    ptr(true), ExecuteAt: ptr(time.Now().Add(time.Hour).UnixMilli()),
 	}})
 	require.NoError(t, err)
-	restart := (*listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))}).Tasks)[0]
-	early := capture(t, s, 0, sdkRequest{method: http.MethodDelete, pathAndQuery: taskPath + *restart.Id})
+	later := *scheduled.JobId
+
+	early := capture(t, s, 0, sdkRequest{method: http.MethodDelete, pathAndQuery: taskPath + later})
 	status, body := early.sendTo(t, s.url)
 	require.Equal(t, http.StatusBadRequest, status, body)
-	require.Equal(t, dmsd.ETASKRUNNING, requireClientError(t, status, body).Code, "the restart accepted just before still runs")
-	waitTask(t, c, id, *restart.Id)
+	require.Equal(t, dmsd.ETASKRUNNING, requireClientError(t, status, body).Code, "the scheduled task has not run")
+	_, err = c.UpdateScheduledTask(&model.UpdateScheduledTaskRequest{InstanceId: id, TaskId: later, Status: ptr("CANCELLED")})
+	require.NoError(t, err)
 	status, body = early.sendTo(t, s.url)
 	require.Equal(t, http.StatusUnauthorized, status, body)
 	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
-	_, err = c.ShowBackgroundTask(&model.ShowBackgroundTaskRequest{InstanceId: id, TaskId: *restart.Id})
-	require.NoError(t, err, "the finished task's record stays")
+	shown, err := c.ShowBackgroundTask(&model.ShowBackgroundTaskRequest{InstanceId: id, TaskId: later})
+	require.NoError(t, err, "the cancelled task's record stays")
+	require.Equal(t, "CANCELLED", *(*shown.Tasks)[0].Status)
 
 	del := capture(t, s, 0, sdkRequest{method: http.MethodDelete, pathAndQuery: taskPath + *create.Id})
 	status, body = del.sendTo(t, s.url)
@@ -209,8 +226,8 @@ func TestReplayedTaskDelete(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, status, body)
 	require.Equal(t, dmsd.ETASKNOTFOUND, requireClientError(t, status, body).Code)
 	list := listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id})
-	require.Equal(t, "1", *list.TaskCount, "only the restart's record is left")
-	require.Equal(t, *restart.Id, *(*list.Tasks)[0].Id)
+	require.Equal(t, "1", *list.TaskCount, "only the cancelled task's record is left")
+	require.Equal(t, later, *(*list.Tasks)[0].Id)
 }
 
 // N identical signed POSTs sent at once: exactly one takes effect, the
