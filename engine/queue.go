@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -30,6 +31,11 @@ type QueueConfig struct {
 	// PollInterval is how often due jobs are looked for; 0 means River's
 	// default.
 	PollInterval time.Duration
+	// NotifyCooldown is how long after a submission wakes the workers of a
+	// queue through the database's notifications no other submission to
+	// that queue does; 0 means FetchCooldown. Each wake-up starts a fetch
+	// at most every FetchCooldown, however many arrive.
+	NotifyCooldown time.Duration
 	// RescueAfter is how long a job may stay running before River takes it
 	// for abandoned (its replica died) and works it again elsewhere; 0
 	// means River's default. It must exceed the longest a task takes.
@@ -37,6 +43,9 @@ type QueueConfig struct {
 	// Logger logs River's events; nil discards them.
 	Logger *slog.Logger
 }
+
+// FetchCooldown is the least time between two fetches of one queue's jobs.
+const FetchCooldown = 10 * time.Millisecond
 
 // Queue is the task queue: a River client on the backend's River driver. The
 // store inserts and cancels its jobs inside its own transactions (Insert and
@@ -60,19 +69,22 @@ func NewQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	workers := cmpOr(cfg.MaxWorkers, 20)
+	workers := cmp.Or(cfg.MaxWorkers, 20)
+	queue := river.QueueConfig{MaxWorkers: workers, FetchCooldown: FetchCooldown}
 	client, err := river.NewClient(driver, &river.Config{
 		Logger: logger.With("component", "river"),
 		// Its own queue, which only this replica works, and the shared one,
 		// whose jobs River rescues after RescueAfter if a replica dies
 		// working them.
 		Queues: map[string]river.QueueConfig{
-			dmsd.QueueOf(cfg.Replica): {MaxWorkers: workers},
-			dmsd.SharedQueue:          {MaxWorkers: workers},
+			dmsd.QueueOf(cfg.Replica): queue,
+			dmsd.SharedQueue:          queue,
 		},
-		Workers:              cfg.Workers,
-		RetryPolicy:          cfg.RetryPolicy,
-		FetchCooldown:        10 * time.Millisecond,
+		Workers:     cfg.Workers,
+		RetryPolicy: cfg.RetryPolicy,
+		// River limits its insert notifications by the client's fetch
+		// cooldown, the queues' own cooldown stays FetchCooldown.
+		FetchCooldown:        cmp.Or(cfg.NotifyCooldown, FetchCooldown),
 		FetchPollInterval:    cfg.PollInterval,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		// Task steps report their own progress; a step such as starting a
@@ -148,11 +160,4 @@ func (q *Queue) Running() bool {
 	default:
 		return true
 	}
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
