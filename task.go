@@ -205,6 +205,13 @@ type TaskStore interface {
 	// if it is EXECUTING.
 	DeleteScheduledTask(ctx context.Context, projectID, instanceID, taskID string) error
 
+	// CheckIdle returns nil if no task holds the instance: none is
+	// EXECUTING, nor CREATED and not scheduled, the tasks a submission
+	// waits for. Returns EINSTANCENOTFOUND if the instance does not exist
+	// in the project and ETASKRUNNING while a task holds it. It locks
+	// nothing: an operation that must be atomic with it submits its task.
+	CheckIdle(ctx context.Context, projectID, instanceID string) error
+
 	// FindTask returns a task of an instance. Returns EINSTANCENOTFOUND if
 	// the instance does not exist in the project and ETASKNOTFOUND if the
 	// task does not.

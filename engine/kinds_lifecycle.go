@@ -85,14 +85,8 @@ func (e *Engine) ResetPassword(ctx context.Context, actor dmsd.Actor, instanceID
 	// A task that runs may stop or start these brokers meanwhile. The
 	// check is not atomic with the restart: it keeps a user's retry from
 	// colliding with the running task, not a task started after it.
-	tasks, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 10})
-	if err != nil {
+	if err := e.store.CheckIdle(ctx, actor.ProjectID, instanceID); err != nil {
 		return err
-	}
-	for _, t := range tasks {
-		if t.Status == dmsd.TaskExecuting || (t.Status == dmsd.TaskCreated && !t.Scheduled()) {
-			return dmsd.Errorf(dmsd.ETASKRUNNING, "This DMS instance job task is still running.")
-		}
 	}
 	if err := dmsd.CheckNotReplayed(ctx); err != nil {
 		return err

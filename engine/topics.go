@@ -58,10 +58,8 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 		if inst.Status != dmsd.InstanceRunning && (changesPolicy || inst.Status != dmsd.InstanceError) {
 			return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
 		}
-		if latest, _, err := e.store.ListTasks(ctx, dmsd.TaskFilter{ProjectID: actor.ProjectID, InstanceID: instanceID, Limit: 1}); err != nil {
+		if err := e.store.CheckIdle(ctx, actor.ProjectID, instanceID); err != nil {
 			return nil, err
-		} else if len(latest) > 0 && !latest[0].Status.Finished() {
-			return nil, dmsd.Errorf(dmsd.ETASKRUNNING, "A background task of this instance is running.")
 		}
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
 			return nil, err

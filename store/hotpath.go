@@ -200,6 +200,23 @@ func (s *Store) findInstanceUnfinished(ctx context.Context, tx ExecutorTx, proje
 	return inst, n, err
 }
 
+// CheckIdle returns ETASKRUNNING while a task holds the instance, counted as
+// a submission counts them (GetInstanceUnfinished), and EINSTANCENOTFOUND if
+// the instance does not exist in the project.
+func (s *Store) CheckIdle(ctx context.Context, projectID, instanceID string) (err error) {
+	defer s.out(&err)
+	_, n, err := s.d.GetExecutor().GetInstanceUnfinished(ctx, projectID, instanceID, false)
+	if s.isNoRows(err) {
+		return errInstanceNotFound()
+	} else if err != nil {
+		return err
+	}
+	if n > 0 {
+		return errTaskRunning()
+	}
+	return nil
+}
+
 // FindTaskRun returns a task by id and its instance, read in one statement.
 // It returns ETASKNOTFOUND if the task does not exist.
 func (s *Store) FindTaskRun(ctx context.Context, taskID string) (_ *dmsd.Task, _ *dmsd.Instance, err error) {

@@ -41,6 +41,25 @@ func exerciseScheduled(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 	}
 	later := time.Now().Add(time.Hour)
 
+	t.Run("CheckIdleCountsWhatASubmissionWaitsFor", func(t *testing.T) {
+		t.Parallel()
+		store, inst := setup(t)
+		require.NoError(t, store.CheckIdle(ctx, inst.ProjectID, inst.ID))
+		requireCode(t, store.CheckIdle(ctx, dmsd.NewID(), inst.ID), dmsd.EINSTANCENOTFOUND)
+		scheduled := schedule(t, store, inst, later)
+		require.NoError(t, store.CheckIdle(ctx, inst.ProjectID, inst.ID), "a scheduled task holds nothing until it starts")
+		restart := NewTask(inst, "restartInstance")
+		require.NoError(t, store.SubmitTask(ctx, &dmsd.Submission{Task: restart}))
+		requireCode(t, store.CheckIdle(ctx, inst.ProjectID, inst.ID), dmsd.ETASKRUNNING)
+		require.NoError(t, store.StartTask(ctx, restart.ID, 0, dmsd.Now()))
+		requireCode(t, store.CheckIdle(ctx, inst.ProjectID, inst.ID), dmsd.ETASKRUNNING)
+		restart.Status = dmsd.TaskSuccess
+		require.NoError(t, store.UpdateTask(ctx, restart, dmsd.InstanceRunning))
+		require.NoError(t, store.CheckIdle(ctx, inst.ProjectID, inst.ID))
+		require.NoError(t, store.StartTask(ctx, scheduled.ID, 0, dmsd.Now()))
+		requireCode(t, store.CheckIdle(ctx, inst.ProjectID, inst.ID), dmsd.ETASKRUNNING)
+	})
+
 	t.Run("ScheduledTaskDoesNotBlockUntilItStarts", func(t *testing.T) {
 		t.Parallel()
 		store, inst := setup(t)

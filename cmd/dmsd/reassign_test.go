@@ -178,6 +178,8 @@ func TestScheduledReassignment(t *testing.T) {
 	require.Contains(t, *jobs[a].Params, `"is_schedule":true`)
 
 	// Waiting scheduled tasks do not block the instance's other operations.
+	_, err = c.UpdateInstance(&model.UpdateInstanceRequest{InstanceId: id, Body: &model.UpdateInstanceReq{Description: ptr("while two wait")}})
+	require.NoError(t, err)
 	restart, err := c.BatchRestartOrDeleteInstances(&model.BatchRestartOrDeleteInstancesRequest{Body: &model.BatchRestartOrDeleteInstanceReq{
 		Instances: &[]string{id}, Action: model.GetBatchRestartOrDeleteInstanceReqActionEnum().RESTART,
 	}})
