@@ -164,6 +164,10 @@ type LogStore interface {
 	// process uses alone (SQLite) has no other process to take over from:
 	// there it never does.
 	TakeOverLog(ctx context.Context, logID, from, to string) (bool, error)
+	// ReplicaWorks reports whether a process works the replica now, as
+	// TakeOverLog finds it; on a database that one process uses alone it
+	// always does.
+	ReplicaWorks(ctx context.Context, replica string) (bool, error)
 }
 
 // BrokerLogSource is a cluster whose brokers dmsd runs and whose own log

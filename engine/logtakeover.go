@@ -70,7 +70,8 @@ func (l *instanceLogs) takeOverLogs(ctx context.Context) {
 // replica collects and no process works, and starts its collector here. The
 // store makes the change of collector while no process can start working
 // the replica it takes the log from, so one replica collects a log at a
-// time. It returns the store's error listing the logs; a log not taken now
+// time. It returns the store's error listing the logs or trying a replica's
+// lock; a log not taken now
 // is tried again at the next turn, and one taken whose cluster cannot give
 // what it collects is logged, as a resume at start logs it.
 func (l *instanceLogs) takeOver(ctx context.Context) error {
@@ -78,9 +79,22 @@ func (l *instanceLogs) takeOver(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Each turn tries each other replica's lock once, reading the
+	// instances only of the logs of one that no process works.
+	working := map[string]bool{}
 	for _, log := range logs {
 		if log.Replica == l.replica || l.collecting(log.ID) {
 			continue
+		}
+		works, tried := working[log.Replica]
+		if !tried {
+			if works, err = l.logs.ReplicaWorks(ctx, log.Replica); err != nil {
+				return err
+			}
+			working[log.Replica] = works
+		}
+		if works {
+			continue // Its replica collects it.
 		}
 		inst, err := l.store.FindInstance(ctx, log.ProjectID, log.InstanceID)
 		if err != nil || inst.External == nil {

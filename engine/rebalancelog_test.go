@@ -120,6 +120,9 @@ func (m *memLogs) TakeOverLog(context.Context, string, string, string) (bool, er
 	return false, nil
 }
 
+// ReplicaWorks reports that every replica works: one process uses this store.
+func (m *memLogs) ReplicaWorks(context.Context, string) (bool, error) { return true, nil }
+
 // giveTo makes replica the log's collector, as another replica's
 // TakeOverLog would.
 func (m *memLogs) giveTo(id, replica string) {

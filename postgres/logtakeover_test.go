@@ -29,6 +29,9 @@ func TestTakeOverLogOnlyFromAReplicaNoProcessWorks(t *testing.T) {
 	taken, err := db.TakeOverLog(ctx, l.ID, "holder", "taker")
 	require.NoError(t, err)
 	require.False(t, taken, "the holder works its replica")
+	works, err := db.ReplicaWorks(ctx, "holder")
+	require.NoError(t, err)
+	require.True(t, works)
 
 	require.NoError(t, holder.StopQueue(ctx))
 	require.NoError(t, holder.Close())
@@ -39,6 +42,9 @@ func TestTakeOverLogOnlyFromAReplicaNoProcessWorks(t *testing.T) {
 		require.NoError(t, err)
 		return taken
 	}, 10*time.Second, 5*time.Millisecond, "no process works the holder's replica")
+	works, err = db.ReplicaWorks(ctx, "holder")
+	require.NoError(t, err)
+	require.False(t, works)
 	got, err := db.FindLogHeader(ctx, l.ProjectID, l.InstanceID, l.Type)
 	require.NoError(t, err)
 	require.Equal(t, "taker", got.Replica)

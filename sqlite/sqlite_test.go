@@ -72,4 +72,7 @@ func TestTakeOverLogTakesNothing(t *testing.T) {
 	taken, err := db.TakeOverLog(context.Background(), l.ID, "gone", dmsd.DefaultReplica)
 	require.NoError(t, err)
 	require.False(t, taken)
+	works, err := db.ReplicaWorks(context.Background(), "gone")
+	require.NoError(t, err)
+	require.True(t, works, "no replica of a SQLite database is ever found idle")
 }

@@ -158,6 +158,20 @@ func (s *Store) TakeOverLog(ctx context.Context, logID, from, to string) (_ bool
 	return taken && err == nil, err
 }
 
+// ReplicaWorks reports whether a process works the replica: whether its
+// work lock is taken, tried as TakeOverLog tries it. It returns the
+// database's errors.
+func (s *Store) ReplicaWorks(ctx context.Context, replica string) (_ bool, err error) {
+	defer s.out(&err)
+	works := true
+	err = s.inTx(ctx, func(tx ExecutorTx) error {
+		idle, err := tx.LockIdleReplica(ctx, replica)
+		works = !idle
+		return err
+	})
+	return works, err
+}
+
 func decodeLog(r *LogRow) *dmsd.InstanceLog {
 	return &dmsd.InstanceLog{ID: r.ID, ProjectID: r.ProjectID, InstanceID: r.InstanceID, Type: r.Type, Status: r.Status,
 		FileName: r.FileName, Replica: r.Replica,
