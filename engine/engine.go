@@ -47,6 +47,9 @@ type Engine struct {
 	// logs are the instances' logs this process collects (rebalance logs
 	// and the brokers' lines).
 	logs *instanceLogs
+	// turnWait bounds how long a submission of a kind that waits its turn
+	// (Kind.Waits) waits for the instance's unfinished task.
+	turnWait time.Duration
 }
 
 // Option changes an engine from its defaults.
@@ -77,6 +80,7 @@ func New(store dmsd.Store, clusters dmsd.Clusters, logger *slog.Logger, reg prom
 	}
 	e.reports = store
 	e.diagnosisInterval = defaultDiagnosisInterval
+	e.turnWait = defaultTurnWait
 	e.logs = newInstanceLogs(store, store, clusters, logger)
 	for _, opt := range opts {
 		opt(e)

@@ -50,6 +50,13 @@ type Kind[P any] struct {
 	// Steps are run in order; the task's step list, its progress view,
 	// names them.
 	Steps []Step[P]
+	// Waits is set for a kind that clients submit several of at once, one
+	// per topic, user or group: the Terraform provider creates such
+	// resources in parallel and retries none of them on DMS.00400017. A
+	// submission that meets another task of the instance unfinished waits
+	// for it to end, up to the engine's turn wait, and is refused with
+	// ETASKRUNNING only after.
+	Waits bool
 	// Quick is set when the steps only record on the instance, calling no
 	// cluster, so that the task lasts milliseconds: the worker then saves
 	// its start, its steps, their change of the instance and its end in one
@@ -250,7 +257,61 @@ func submit[P any](ctx context.Context, e *Engine, k *Kind[P], actor dmsd.Actor,
 	for _, opt := range opts {
 		opt(sub)
 	}
+	if k.Waits {
+		return t, e.submitInTurn(ctx, sub)
+	}
 	return t, e.store.SubmitTask(ctx, sub)
+}
+
+// defaultTurnWait is how long a submission of a kind that waits its turn
+// (Kind.Waits) waits at most by default: the tasks it waits for last
+// milliseconds, and the API's clients wait seconds for an answer.
+const defaultTurnWait = 10 * time.Second
+
+// TurnWait sets how long a submission of a kind that waits its turn
+// (Kind.Waits: permissions, quotas, offset resets) waits at most for the
+// instance's unfinished task to end before it is refused with
+// DMS.00400017.
+func TurnWait(d time.Duration) Option {
+	return func(e *Engine) {
+		if d > 0 {
+			e.turnWait = d
+		}
+	}
+}
+
+// turnPoll is how often a waiting submission (Kind.Waits) looks whether the
+// instance's unfinished task has ended, which may end on another replica.
+const turnPoll = 10 * time.Millisecond
+
+// submitInTurn submits sub and, while the instance's unfinished task refuses
+// it (ETASKRUNNING), waits for that task to end and submits it again, for
+// up to e.turnWait; the task's times are those of its acceptance. It
+// returns the store's SubmitTask errors, ETASKRUNNING once the wait is
+// over, and ctx's error if it ends first.
+func (e *Engine) submitInTurn(ctx context.Context, sub *dmsd.Submission) error {
+	deadline := time.Now().Add(e.turnWait)
+	tick := time.NewTicker(turnPoll)
+	defer tick.Stop()
+	for {
+		err := e.store.SubmitTask(ctx, sub)
+		if dmsd.ErrorCode(err) != dmsd.ETASKRUNNING {
+			return err
+		}
+		for dmsd.ErrorCode(err) == dmsd.ETASKRUNNING {
+			if time.Now().After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+			}
+			err = e.store.CheckIdle(ctx, sub.Task.ProjectID, sub.Task.InstanceID)
+		}
+		sub.Task.CreatedAt = dmsd.Now()
+		sub.Task.UpdatedAt = sub.Task.CreatedAt
+	}
 }
 
 func newTask(actor dmsd.Actor, instanceID string, k kind, params any) *dmsd.Task {

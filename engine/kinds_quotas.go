@@ -16,11 +16,13 @@ var (
 	kafkaTopicQuota = &Kind[quotaParams]{
 		Name:  "kafkaTopicQuota",
 		From:  running,
+		Waits: true,
 		Steps: []Step[quotaParams]{{"ALTER_CLIENT_QUOTAS", alterClientQuota}, {"CHECK_CLIENT_QUOTAS", checkClientQuota}},
 	}
 	kafkaUserClientQuota = &Kind[quotaParams]{
 		Name:  "kafkaUserClientQuota",
 		From:  running,
+		Waits: true,
 		Steps: []Step[quotaParams]{{"ALTER_CLIENT_QUOTAS", alterClientQuota}, {"CHECK_CLIENT_QUOTAS", checkClientQuota}},
 	}
 )

@@ -13,11 +13,13 @@ var (
 	updateTopicPolicies = &Kind[policyParams]{
 		Name:  dmsd.TaskUpdateTopicPolicies,
 		From:  running,
+		Waits: true,
 		Steps: []Step[policyParams]{{"UPDATE_TOPIC_ACL", updateTopicACLs}},
 	}
 	kafkaResetConsumerOffset = &Kind[dmsd.OffsetReset]{
 		Name:  "kafkaResetConsumerOffset",
 		From:  running,
+		Waits: true,
 		Steps: []Step[dmsd.OffsetReset]{{"RESET_CONSUMER_OFFSET", resetConsumerOffset}},
 	}
 )

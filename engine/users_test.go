@@ -3,19 +3,23 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dmsd/dmsd"
+	"github.com/dmsd/dmsd/engine"
 )
 
 // The user, permission and offset methods of the fake clusters: they record
-// calls, and a user named "failing" makes SetTopicPolicies fail.
+// calls, a user named "failing" makes SetTopicPolicies fail, and one named
+// "slow" makes it wait for the gate (hold, release), telling entered.
 
 func (g *gatedClusters) ListUsers(_ context.Context, inst *dmsd.Instance) ([]dmsd.User, error) {
 	g.count("list-users")
-	return []dmsd.User{{Name: inst.AccessUser, Default: true}, {Name: "reader1"}, {Name: "failing"}}, nil
+	return []dmsd.User{{Name: inst.AccessUser, Default: true}, {Name: "reader1"}, {Name: "failing"}, {Name: "slow"}}, nil
 }
 func (g *gatedClusters) CreateUser(context.Context, *dmsd.Instance, dmsd.User, string) error {
 	g.count("create-user")
@@ -29,10 +33,21 @@ func (g *gatedClusters) DeleteUsers(context.Context, *dmsd.Instance, []string) e
 	g.count("delete-users")
 	return nil
 }
-func (g *gatedClusters) SetTopicPolicies(_ context.Context, _ *dmsd.Instance, p dmsd.TopicPolicies) error {
+func (g *gatedClusters) SetTopicPolicies(ctx context.Context, _ *dmsd.Instance, p dmsd.TopicPolicies) error {
 	g.count("set-policies")
-	if p.Policies[0].UserName == "failing" {
+	switch p.Policies[0].UserName {
+	case "failing":
 		return errors.New("ACLs refused")
+	case "slow":
+		g.mu.Lock()
+		gate := g.gate
+		g.mu.Unlock()
+		g.entered <- "set-policies " + p.Topic
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
 }
@@ -138,4 +153,71 @@ func TestUpdateTopicPoliciesTask(t *testing.T) {
 	after, err := b.db.FindInstance(b.ctx, b.actor.ProjectID, inst.ID)
 	require.NoError(t, err)
 	require.Equal(t, dmsd.InstanceRunning, after.Status)
+}
+
+// A permission change submitted while another one runs waits for it to end
+// and is accepted then, as the Terraform provider, which creates one
+// permission resource per topic in parallel, needs; past the engine's turn
+// wait it is refused with ETASKRUNNING.
+func TestPolicyChangesWaitTheirTurn(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst := newInstance()
+	inst.AccessUser, inst.AccessPassword = "admin-user", "Admin-Pass1"
+	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
+	require.NoError(t, err)
+	<-b.clusters.entered
+	b.clusters.release()
+	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	policies := func(topic, user string) []dmsd.TopicPolicies {
+		return []dmsd.TopicPolicies{{Topic: topic, Policies: []dmsd.UserPolicy{{UserName: user, Policy: dmsd.PolicySub}}}}
+	}
+
+	b.clusters.hold()
+	first, err := b.engine.UpdateTopicPolicies(b.ctx, b.actor, inst.ID, policies("orders", "slow"))
+	require.NoError(t, err)
+	require.Equal(t, "set-policies orders", <-b.clusters.entered)
+	impatient := engine.New(b.db, b.clusters, slog.New(slog.DiscardHandler), nil, engine.TurnWait(20*time.Millisecond))
+	_, err = impatient.UpdateTopicPolicies(b.ctx, b.actor, inst.ID, policies("events", "reader1"))
+	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err), "the first change still runs")
+
+	type submitted struct {
+		task *dmsd.Task
+		err  error
+	}
+	refused := &refusalStore{Store: b.db, refused: make(chan struct{}, 1)}
+	patient := engine.New(refused, b.clusters, slog.New(slog.DiscardHandler), nil)
+	second := make(chan submitted, 1)
+	go func() {
+		task, err := patient.UpdateTopicPolicies(b.ctx, b.actor, inst.ID, policies("events", "reader1"))
+		second <- submitted{task, err}
+	}()
+	<-refused.refused // It met the running change, and waits.
+	b.clusters.release()
+	got := <-second
+	require.NoError(t, got.err)
+	firstDone := b.waitTask(t, inst, first.ID, dmsd.TaskSuccess)
+	secondDone := b.waitTask(t, inst, got.task.ID, dmsd.TaskSuccess)
+	require.False(t, secondDone.CreatedAt.Before(firstDone.UpdatedAt), "accepted once the first had ended")
+	_, count, err := b.db.ListTasks(b.ctx, dmsd.TaskFilter{ProjectID: b.actor.ProjectID, InstanceID: inst.ID, Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, 3, count, "the instance's creation and the two changes: the refused one left nothing")
+}
+
+// refusalStore tells refused when a submission is refused because a task of
+// its instance is unfinished.
+type refusalStore struct {
+	dmsd.Store
+	refused chan struct{}
+}
+
+func (s *refusalStore) SubmitTask(ctx context.Context, sub *dmsd.Submission) error {
+	err := s.Store.SubmitTask(ctx, sub)
+	if dmsd.ErrorCode(err) == dmsd.ETASKRUNNING {
+		select {
+		case s.refused <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,6 +363,41 @@ func TestTerraformPermissionsResource(t *testing.T) {
 	a.must([]int{200, 204}, http.MethodPost, policies, `{"topics":[{"name":"tf-orders","policies":[]}]}`)
 	waitPolicies()
 	require.Empty(t, read())
+}
+
+// Terraform creates the permission resources of one instance in parallel,
+// one per topic, and retries none: each is accepted, the later ones once the
+// instance's running change has ended, and all of them take effect.
+func TestTerraformPermissionsInParallel(t *testing.T) {
+	t.Parallel()
+	a, c := startTF(t)
+	id := *createSASLInstance(t, c, "tf-parallel").InstanceId
+	require.NoError(t, createUser(c, id, "tf-reader", "", "Reader-Pass1"))
+	topics := []string{"tf-a", "tf-b", "tf-c", "tf-d"}
+	for _, topic := range topics {
+		createTopic(t, c, id, topic, 1)
+	}
+	statuses := make([]int, len(topics))
+	answers := make([]any, len(topics))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, topic := range topics {
+		wg.Go(func() {
+			<-start
+			statuses[i], answers[i] = a.do(http.MethodPost, "/v1/{project}/instances/"+id+"/topics/accesspolicy",
+				`{"topics":[{"name":"`+topic+`","policies":[{"user_name":"tf-reader","access_policy":"pub"}]}]}`)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range topics {
+		require.Contains(t, []int{200, 204}, statuses[i], "%s: %v", topics[i], answers[i])
+	}
+	a.waitInstance(id, []string{"RUNNING"}, func(inst any) bool { return at(inst, "task", "name") != "updateTopicPolicies" })
+	for _, topic := range topics {
+		got := at(a.must(okGet, http.MethodGet, "/v1/{project}/instances/"+id+"/topics/"+topic+"/accesspolicy", ""), "policies")
+		require.Equal(t, "pub", at(got, 0, "access_policy"), topic)
+	}
 }
 
 func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
