@@ -166,6 +166,20 @@ func (b *testBundle) createRunning(t *testing.T) *dmsd.Instance {
 	return inst
 }
 
+// createRunningSASL creates an instance with SASL on, its access user
+// admin-user, lets its brokers start and waits for its creation's SUCCESS.
+func (b *testBundle) createRunningSASL(t *testing.T) *dmsd.Instance {
+	t.Helper()
+	inst := newInstance()
+	inst.AccessUser, inst.AccessPassword = "admin-user", "Admin-Pass1"
+	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
+	require.NoError(t, err)
+	<-b.clusters.entered
+	b.clusters.release()
+	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	return inst
+}
+
 func newInstance() *dmsd.Instance {
 	return &dmsd.Instance{
 		Name: "engine-test", Engine: "kafka", EngineVersion: "3.x", BrokerNum: 1, StorageSpace: 100,

@@ -27,15 +27,9 @@ func (g *gatedClusters) ResetAccessPassword(context.Context, *dmsd.Instance, str
 func TestResetPasswordSavesTheRecordFirst(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	inst := newInstance()
-	inst.AccessUser, inst.AccessPassword = "admin-user", "Admin-Pass1"
-	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
-	require.NoError(t, err)
-	<-b.clusters.entered
-	b.clusters.release()
-	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	inst := b.createRunningSASL(t)
 
-	err = b.engine.ResetPassword(b.ctx, b.actor, inst.ID, "Reset-Pass2")
+	err := b.engine.ResetPassword(b.ctx, b.actor, inst.ID, "Reset-Pass2")
 	require.ErrorIs(t, err, errInterrupted)
 	require.Equal(t, 1, b.clusters.Calls("reset-password"))
 	got, err := b.db.FindInstance(b.ctx, b.actor.ProjectID, inst.ID)

@@ -162,13 +162,7 @@ func TestUpdateTopicPoliciesTask(t *testing.T) {
 func TestPolicyChangesWaitTheirTurn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	inst := newInstance()
-	inst.AccessUser, inst.AccessPassword = "admin-user", "Admin-Pass1"
-	create, err := b.engine.CreateInstance(b.ctx, b.actor, inst)
-	require.NoError(t, err)
-	<-b.clusters.entered
-	b.clusters.release()
-	b.waitTask(t, inst, create.ID, dmsd.TaskSuccess)
+	inst := b.createRunningSASL(t)
 	policies := func(topic, user string) []dmsd.TopicPolicies {
 		return []dmsd.TopicPolicies{{Topic: topic, Policies: []dmsd.UserPolicy{{UserName: user, Policy: dmsd.PolicySub}}}}
 	}
