@@ -365,38 +365,47 @@ func TestTerraformPermissionsResource(t *testing.T) {
 	require.Empty(t, read())
 }
 
-// Terraform creates the permission resources of one instance in parallel,
-// one per topic, and retries none: each is accepted, the later ones once the
-// instance's running change has ended, and all of them take effect.
-func TestTerraformPermissionsInParallel(t *testing.T) {
+// Terraform creates the permission and quota resources of one instance in
+// parallel, one per topic, and retries none: each is accepted, the later
+// ones once the instance's running change has ended, and all take effect.
+func TestTerraformResourcesInParallel(t *testing.T) {
 	t.Parallel()
 	a, c := startTF(t)
 	id := *createSASLInstance(t, c, "tf-parallel").InstanceId
 	require.NoError(t, createUser(c, id, "tf-reader", "", "Reader-Pass1"))
-	topics := []string{"tf-a", "tf-b", "tf-c", "tf-d"}
+	topics := []string{"tf-a", "tf-b", "tf-c"}
+	type request struct{ path, body string }
+	var requests []request
 	for _, topic := range topics {
 		createTopic(t, c, id, topic, 1)
+		requests = append(requests,
+			request{"/v1/{project}/instances/" + id + "/topics/accesspolicy", `{"topics":[{"name":"` + topic + `","policies":[{"user_name":"tf-reader","access_policy":"pub"}]}]}`},
+			request{"/v2/kafka/{project}/instances/" + id + "/kafka-topic-quota", `{"topic":"` + topic + `","producer-byte-rate":1048576}`})
 	}
-	statuses := make([]int, len(topics))
-	answers := make([]any, len(topics))
+	statuses := make([]int, len(requests))
+	answers := make([]any, len(requests))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i, topic := range topics {
+	for i, r := range requests {
 		wg.Go(func() {
 			<-start
-			statuses[i], answers[i] = a.do(http.MethodPost, "/v1/{project}/instances/"+id+"/topics/accesspolicy",
-				`{"topics":[{"name":"`+topic+`","policies":[{"user_name":"tf-reader","access_policy":"pub"}]}]}`)
+			statuses[i], answers[i] = a.do(http.MethodPost, r.path, r.body)
 		})
 	}
 	close(start)
 	wg.Wait()
-	for i := range topics {
-		require.Contains(t, []int{200, 204}, statuses[i], "%s: %v", topics[i], answers[i])
+	for i, r := range requests {
+		require.Contains(t, []int{200, 204}, statuses[i], "%s %s: %v", r.path, r.body, answers[i])
+		if job, ok := at(answers[i], "job_id").(string); ok {
+			a.waitJob(id, job)
+		}
 	}
 	a.waitInstance(id, []string{"RUNNING"}, func(inst any) bool { return at(inst, "task", "name") != "updateTopicPolicies" })
+	quotas := a.must(okGet, http.MethodGet, "/v2/kafka/{project}/instances/"+id+"/kafka-topic-quota?type=topic&limit=100&offset=0", "")
 	for _, topic := range topics {
 		got := at(a.must(okGet, http.MethodGet, "/v1/{project}/instances/"+id+"/topics/"+topic+"/accesspolicy", ""), "policies")
 		require.Equal(t, "pub", at(got, 0, "access_policy"), topic)
+		require.Equal(t, 1048576.0, at(find(quotas, "topic", topic, "quotas"), "producer-byte-rate"), topic)
 	}
 }
 
