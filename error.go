@@ -145,6 +145,10 @@ func (e *Error) Error() string {
 // Unwrap returns the internal cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrUnchanged is what a change given to InstanceStore.ModifyInstance returns
+// when it has nothing to save.
+var ErrUnchanged = errors.New("unchanged")
+
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

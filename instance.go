@@ -290,6 +290,14 @@ type InstanceStore interface {
 	// exist.
 	UpdateInstance(ctx context.Context, inst *Instance) error
 
+	// ModifyInstance reads an instance of a project, calls change with it
+	// and saves what change left, in one transaction that no other change
+	// of the instance interleaves with: what another change saved
+	// meanwhile is neither lost nor overwritten. An error of change saves
+	// nothing and is returned, as ErrUnchanged is, as nil. Returns
+	// EINSTANCENOTFOUND if the instance does not exist in the project.
+	ModifyInstance(ctx context.Context, projectID, instanceID string, change func(*Instance) error) error
+
 	// DeleteInstance deletes an instance and every task record of it.
 	// Deleting an instance that does not exist is not an error, so that
 	// the engine may repeat it.

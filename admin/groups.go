@@ -213,24 +213,22 @@ func (s *Service) DeleteGroupOffsets(ctx context.Context, actor dmsd.Actor, inst
 }
 
 // updateGroupNotes applies change to the instance's group notes and saves
-// them, reading the record again first so that what a task saved meanwhile
+// them, and nothing else of the record, so that what a task saved meanwhile
 // is kept.
 func (s *Service) updateGroupNotes(ctx context.Context, inst *dmsd.Instance, change func(map[string]dmsd.GroupNote)) error {
-	fresh, err := s.store.FindInstance(ctx, inst.ProjectID, inst.ID)
-	if err != nil {
-		return err
-	}
-	notes := maps.Clone(fresh.GroupNotes)
-	if notes == nil {
-		notes = map[string]dmsd.GroupNote{}
-	}
-	change(notes)
-	if maps.Equal(notes, fresh.GroupNotes) {
+	return s.store.ModifyInstance(ctx, inst.ProjectID, inst.ID, func(fresh *dmsd.Instance) error {
+		notes := maps.Clone(fresh.GroupNotes)
+		if notes == nil {
+			notes = map[string]dmsd.GroupNote{}
+		}
+		change(notes)
+		if maps.Equal(notes, fresh.GroupNotes) {
+			return dmsd.ErrUnchanged
+		}
+		if len(notes) == 0 {
+			notes = nil
+		}
+		fresh.GroupNotes = notes
 		return nil
-	}
-	if len(notes) == 0 {
-		notes = nil
-	}
-	fresh.GroupNotes = notes
-	return s.store.UpdateInstance(ctx, fresh)
+	})
 }

@@ -15,22 +15,20 @@ var _ dmsd.TagService = (*Service)(nil)
 // returns dmsd.ChangeTags's errors, the store's EINSTANCENOTFOUND and
 // EREPLAYED.
 func (s *Service) ChangeTags(ctx context.Context, actor dmsd.Actor, instanceID, action string, tags []dmsd.Tag) error {
-	inst, err := s.store.FindInstance(ctx, actor.ProjectID, instanceID)
-	if err != nil {
-		return err
-	}
-	next, err := dmsd.ChangeTags(inst.Tags, action, tags)
-	if err != nil {
-		return err
-	}
-	if slices.Equal(next, inst.Tags) {
+	return s.store.ModifyInstance(ctx, actor.ProjectID, instanceID, func(inst *dmsd.Instance) error {
+		next, err := dmsd.ChangeTags(inst.Tags, action, tags)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(next, inst.Tags) {
+			return dmsd.ErrUnchanged
+		}
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
+		inst.Tags = next
 		return nil
-	}
-	if err := dmsd.CheckNotReplayed(ctx); err != nil {
-		return err
-	}
-	inst.Tags = next
-	return s.store.UpdateInstance(ctx, inst)
+	})
 }
 
 // ProjectTags returns the tags of the project's instances. It returns the

@@ -179,21 +179,19 @@ func (s *Service) UpdateUser(ctx context.Context, actor dmsd.Actor, instanceID, 
 }
 
 // updateNotes applies change to the instance's user notes and saves them
-// when they change. It reads the record again first and changes nothing
-// else of it, so that what a task saved meanwhile is kept.
+// when they change, and nothing else of the record, so that what a task
+// saved meanwhile is kept.
 func (s *Service) updateNotes(ctx context.Context, inst *dmsd.Instance, change func(map[string]dmsd.UserNote)) error {
-	fresh, err := s.store.FindInstance(ctx, inst.ProjectID, inst.ID)
-	if err != nil {
-		return err
-	}
-	notes := maps.Clone(fresh.UserNotes)
-	if notes == nil {
-		notes = map[string]dmsd.UserNote{}
-	}
-	change(notes)
-	if maps.Equal(notes, fresh.UserNotes) || (len(notes) == 0 && len(fresh.UserNotes) == 0) {
+	return s.store.ModifyInstance(ctx, inst.ProjectID, inst.ID, func(fresh *dmsd.Instance) error {
+		notes := maps.Clone(fresh.UserNotes)
+		if notes == nil {
+			notes = map[string]dmsd.UserNote{}
+		}
+		change(notes)
+		if maps.Equal(notes, fresh.UserNotes) || (len(notes) == 0 && len(fresh.UserNotes) == 0) {
+			return dmsd.ErrUnchanged
+		}
+		fresh.UserNotes = notes
 		return nil
-	}
-	fresh.UserNotes = notes
-	return s.store.UpdateInstance(ctx, fresh)
+	})
 }

@@ -100,16 +100,15 @@ type deps struct {
 // managed while tasks run and the step's copy may predate a change.
 type stepStore struct{ dmsd.InstanceStore }
 
-// UpdateInstance saves inst with the record's current user notes. It returns
-// the store's errors.
+// UpdateInstance saves inst with the record's current user notes, group notes
+// and tags, which the API changes at once while tasks run, in one change of
+// the record. It returns the store's errors.
 func (s stepStore) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
-	cur, err := s.InstanceStore.FindInstance(ctx, inst.ProjectID, inst.ID)
-	if err != nil {
-		return err
-	}
-	inst.UserNotes = cur.UserNotes
-	inst.Tags = cur.Tags // changed at once by the tag operations, like the notes
-	return s.InstanceStore.UpdateInstance(ctx, inst)
+	return s.InstanceStore.ModifyInstance(ctx, inst.ProjectID, inst.ID, func(cur *dmsd.Instance) error {
+		inst.UserNotes, inst.GroupNotes, inst.Tags = cur.UserNotes, cur.GroupNotes, cur.Tags
+		*cur = *inst
+		return nil
+	})
 }
 
 // instanceStep returns a step of any kind that needs only the instance.

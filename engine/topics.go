@@ -61,10 +61,21 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 		if err := e.store.CheckIdle(ctx, actor.ProjectID, instanceID); err != nil {
 			return nil, err
 		}
-		if err := dmsd.CheckNotReplayed(ctx); err != nil {
-			return nil, err
-		}
-		if err := e.store.UpdateInstance(ctx, updated); err != nil {
+		// Only the update's fields are saved, on the record as it is now:
+		// what the API changed meanwhile (tags, users) is kept.
+		err := e.store.ModifyInstance(ctx, actor.ProjectID, instanceID, func(cur *dmsd.Instance) error {
+			if err := dmsd.CheckNotReplayed(ctx); err != nil {
+				return err
+			}
+			next, err := u.Apply(cur)
+			if err != nil {
+				return err
+			}
+			next.RetentionPolicy = cur.RetentionPolicy // The task changes it.
+			*cur = *next
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
 	}

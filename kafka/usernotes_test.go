@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,6 +38,20 @@ func (m memInstances) ListAllInstances(context.Context) ([]*dmsd.Instance, error
 func (m memInstances) UpdateInstance(_ context.Context, inst *dmsd.Instance) error {
 	c := *inst
 	m[inst.ID] = &c
+	return nil
+}
+func (m memInstances) ModifyInstance(ctx context.Context, projectID, id string, change func(*dmsd.Instance) error) error {
+	inst, err := m.FindInstance(ctx, projectID, id)
+	if err != nil {
+		return err
+	}
+	if err := change(inst); err != nil {
+		if errors.Is(err, dmsd.ErrUnchanged) {
+			return nil
+		}
+		return err
+	}
+	m[id] = inst
 	return nil
 }
 func (m memInstances) DeleteInstance(_ context.Context, id string) error { delete(m, id); return nil }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/dmsd/dmsd"
 )
@@ -52,6 +53,29 @@ func (s *Store) UpdateInstance(ctx context.Context, inst *dmsd.Instance) (err er
 		}
 		return err
 	})
+}
+
+// ModifyInstance calls change with the instance, read with its row locked and
+// its secrets opened, and saves what change left, in one transaction. It
+// returns EINSTANCENOTFOUND, change's error (saving nothing; nil for
+// dmsd.ErrUnchanged), and the database's errors.
+func (s *Store) ModifyInstance(ctx context.Context, projectID, instanceID string, change func(*dmsd.Instance) error) (err error) {
+	defer s.out(&err)
+	err = s.inTx(ctx, func(tx ExecutorTx) error {
+		inst, err := s.opened(s.findInstance(ctx, tx, projectID, instanceID, true))
+		if err != nil {
+			return err
+		}
+		if err := change(inst); err != nil {
+			return err
+		}
+		_, err = s.updateInstance(ctx, tx, inst)
+		return err
+	})
+	if errors.Is(err, dmsd.ErrUnchanged) {
+		return nil
+	}
+	return err
 }
 
 // DeleteInstance deletes an instance and its task records. Deleting an

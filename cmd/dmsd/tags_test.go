@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kafka/v2/model"
@@ -89,4 +90,45 @@ func TestTagsRoundTrip(t *testing.T) {
 	// The tags survive a task that saves the instance (a restart).
 	require.Equal(t, "SUCCESS", *waitTask(t, c, a, *restart(t, s, a).Id).Status)
 	require.Equal(t, map[string]string{"team": "orders"}, instanceTags(t, c, a))
+}
+
+// Tags and users of one instance changed at once, as Terraform applies an
+// instance's tags beside its user resources: every change is kept, none
+// overwrites another's with an older copy of the instance.
+func TestTagsAndUsersChangedAtOnce(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	id := *createSASLInstance(t, c, "tags-and-users").InstanceId
+	const n = 6
+	errs := make([]error, 2*n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = c.BatchCreateOrDeleteKafkaTag(tagAction(id, "create", fmt.Sprintf("key%d", i), "v"))
+		})
+		wg.Go(func() {
+			<-start
+			errs[n+i] = createUser(c, id, fmt.Sprintf("user%d", i), fmt.Sprintf("user %d", i), "User-Pass1")
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, instanceTags(t, c, id), n)
+	users, err := c.ShowInstanceUsers(&model.ShowInstanceUsersRequest{InstanceId: id})
+	require.NoError(t, err)
+	descs := map[string]string{}
+	for _, u := range *users.Users {
+		if u.UserDesc != nil {
+			descs[*u.UserName] = *u.UserDesc
+		}
+	}
+	for i := range n {
+		require.Equal(t, fmt.Sprintf("user %d", i), descs[fmt.Sprintf("user%d", i)], "user%d's description", i)
+	}
 }
