@@ -146,6 +146,11 @@ type Submission struct {
 	// InstanceStatus, when set, is the status the instance moves to as the
 	// task is accepted (for example RESTARTING).
 	InstanceStatus InstanceStatus
+	// Change, when set, changes the instance's record as the task is
+	// accepted, in the submission's transaction, so that neither is saved
+	// without the other. It gets the record as stored (secrets sealed) and
+	// must not use the store; its error refuses the submission.
+	Change func(*Instance) error
 	// Quota, when set, is checked on the project's usage with the
 	// submission included (a new instance, or an extension counted at its
 	// new broker number), in the same transaction; past it the submission

@@ -236,6 +236,11 @@ func withNewInstance(inst *dmsd.Instance) submitOpt {
 	return func(s *dmsd.Submission) { s.NewInstance = inst }
 }
 
+// withChange changes the instance's record with the task's acceptance.
+func withChange(change func(*dmsd.Instance) error) submitOpt {
+	return func(s *dmsd.Submission) { s.Change = change }
+}
+
 // withQuota checks the project's quota with the submission counted.
 func withQuota(q *dmsd.Quota) submitOpt { return func(s *dmsd.Submission) { s.Quota = q } }
 

@@ -27,16 +27,16 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 	return t, dynamic, static, nil
 }
 
-// UpdateInstance validates the update as creation would. A change of the
-// name, description, maintenance window or security group is refused with
-// ETASKRUNNING while a task of the instance is unfinished, so that no step
-// writes an older copy of the instance over it, and with EINSTANCESTATUS
-// unless the instance is RUNNING (or ERROR, when the policy stays), and is
-// saved in place; then, if the retention policy changes, it starts
-// changeRetentionPolicy, which the submission refuses with ETASKRUNNING or
-// EINSTANCESTATUS as any task's. It returns the task, nil when the policy
-// does not change; EINSTANCENOTFOUND, EINVALID, EREPLAYED, and the store's
-// errors.
+// UpdateInstance validates the update as creation would. If the retention
+// policy changes, it starts changeRetentionPolicy, whose acceptance saves the
+// update's other fields with it, and which the submission refuses with
+// EINSTANCESTATUS or ETASKRUNNING as any task's. Otherwise a change of the
+// name, description, maintenance window or security group is saved in
+// place, refused with EINSTANCESTATUS unless the instance is RUNNING or
+// ERROR and with ETASKRUNNING while a task of the instance is unfinished, so
+// that no step writes an older copy of the instance over it. It returns the
+// task, nil when the policy does not change; EINSTANCENOTFOUND, EINVALID,
+// EREPLAYED, and the store's errors.
 func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {
@@ -51,36 +51,39 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 	}
 	changesPolicy := updated.RetentionPolicy != inst.RetentionPolicy
 	updated.RetentionPolicy = inst.RetentionPolicy // The task changes it.
-	if updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd || updated.SecurityGroupID != inst.SecurityGroupID {
-		// Saved before the task is submitted, so checked before either:
-		// nothing of the update is saved when its task would be refused.
-		// The status first, as a submission checks it (store.SubmitTask).
-		if inst.Status != dmsd.InstanceRunning && (changesPolicy || inst.Status != dmsd.InstanceError) {
-			return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
-		}
-		if err := e.store.CheckIdle(ctx, actor.ProjectID, instanceID); err != nil {
-			return nil, err
-		}
-		// Only the update's fields are saved, on the record as it is now:
-		// what the API changed meanwhile (tags, users) is kept.
-		err := e.store.ModifyInstance(ctx, actor.ProjectID, instanceID, func(cur *dmsd.Instance) error {
-			if err := dmsd.CheckNotReplayed(ctx); err != nil {
-				return err
-			}
-			next, err := u.Apply(cur)
-			if err != nil {
-				return err
-			}
-			next.RetentionPolicy = cur.RetentionPolicy // The task changes it.
-			*cur = *next
-			return nil
-		})
+	changesFields := updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd || updated.SecurityGroupID != inst.SecurityGroupID
+	// The fields go on the record as it is when they are saved: what the
+	// API changed meanwhile (tags, users) is kept.
+	saveFields := func(cur *dmsd.Instance) error {
+		next, err := u.Apply(cur)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		next.RetentionPolicy = cur.RetentionPolicy
+		*cur = *next
+		return nil
 	}
-	if !changesPolicy {
+	if changesPolicy {
+		var opts []submitOpt
+		if changesFields {
+			opts = append(opts, withChange(saveFields))
+		}
+		return submit(ctx, e, changeRetentionPolicy, actor, instanceID, retentionPolicyParams{New: *u.RetentionPolicy, Origin: inst.RetentionPolicy}, opts...)
+	}
+	if !changesFields {
 		return nil, nil
 	}
-	return submit(ctx, e, changeRetentionPolicy, actor, instanceID, retentionPolicyParams{New: *u.RetentionPolicy, Origin: inst.RetentionPolicy})
+	// The status first, as a submission checks it (store.SubmitTask).
+	if inst.Status != dmsd.InstanceRunning && inst.Status != dmsd.InstanceError {
+		return nil, dmsd.Errorf(dmsd.EINSTANCESTATUS, "The instance is %s; it can be modified only while RUNNING.", inst.Status)
+	}
+	if err := e.store.CheckIdle(ctx, actor.ProjectID, instanceID); err != nil {
+		return nil, err
+	}
+	return nil, e.store.ModifyInstance(ctx, actor.ProjectID, instanceID, func(cur *dmsd.Instance) error {
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
+		return saveFields(cur)
+	})
 }

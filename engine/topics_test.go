@@ -96,3 +96,38 @@ func TestConfigModifyFailsWhenKafkaDisagrees(t *testing.T) {
 	require.Equal(t, dmsd.InstanceRunning, got.Status, "a refused parameter leaves the instance as it was")
 	require.Empty(t, got.BrokerConfigs)
 }
+
+// A change of the name with one of the retention policy is saved with the
+// policy's task, or not at all: while another task runs, both are refused
+// and the name stays.
+func TestUpdateInstanceSavesItsFieldsWithItsTask(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst := b.createRunningSASL(t)
+	b.clusters.hold()
+	running, err := b.engine.UpdateTopicPolicies(b.ctx, b.actor, inst.ID, []dmsd.TopicPolicies{{Topic: "orders", Policies: []dmsd.UserPolicy{{UserName: "slow", Policy: dmsd.PolicySub}}}})
+	require.NoError(t, err)
+	require.Equal(t, "set-policies orders", <-b.clusters.entered)
+
+	both := &dmsd.InstanceUpdate{Name: new("renamed"), RetentionPolicy: new("produce_reject")}
+	_, err = b.engine.UpdateInstance(b.ctx, b.actor, inst.ID, both)
+	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err))
+	_, err = b.engine.UpdateInstance(b.ctx, b.actor, inst.ID, &dmsd.InstanceUpdate{Name: new("renamed")})
+	require.Equal(t, dmsd.ETASKRUNNING, dmsd.ErrorCode(err))
+	got, err := b.db.FindInstance(b.ctx, b.actor.ProjectID, inst.ID)
+	require.NoError(t, err)
+	require.Equal(t, "engine-test", got.Name, "nothing of a refused update is saved")
+
+	b.clusters.release()
+	b.waitTask(t, inst, running.ID, dmsd.TaskSuccess)
+	task, err := b.engine.UpdateInstance(b.ctx, b.actor, inst.ID, both)
+	require.NoError(t, err)
+	got, err = b.db.FindInstance(b.ctx, b.actor.ProjectID, inst.ID)
+	require.NoError(t, err)
+	require.Equal(t, "renamed", got.Name, "saved as the task was accepted")
+	b.waitTask(t, inst, task.ID, dmsd.TaskSuccess)
+	got, err = b.db.FindInstance(b.ctx, b.actor.ProjectID, inst.ID)
+	require.NoError(t, err)
+	require.Equal(t, "produce_reject", got.RetentionPolicy)
+	require.Equal(t, "renamed", got.Name)
+}

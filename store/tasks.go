@@ -65,8 +65,17 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		} else if err != nil {
 			return err
 		}
+		changed := false
+		if sub.Change != nil {
+			if err := sub.Change(inst); err != nil {
+				return err
+			}
+			changed = true
+		}
 		if sub.InstanceStatus != "" && sub.InstanceStatus != inst.Status {
-			inst.Status = sub.InstanceStatus
+			inst.Status, changed = sub.InstanceStatus, true
+		}
+		if changed {
 			if _, err := s.updateInstance(ctx, tx, inst); err != nil {
 				return err
 			}
