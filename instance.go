@@ -293,8 +293,9 @@ type InstanceStore interface {
 	// ModifyInstance reads an instance of a project, calls change with it
 	// and saves what change left, in one transaction that no other change
 	// of the instance interleaves with: what another change saved
-	// meanwhile is neither lost nor overwritten. An error of change saves
-	// nothing and is returned, as ErrUnchanged is, as nil. Returns
+	// meanwhile is neither lost nor overwritten. change must not use the
+	// store. If it returns an error, nothing is saved and the error is
+	// returned, except ErrUnchanged, which returns nil. Returns
 	// EINSTANCENOTFOUND if the instance does not exist in the project.
 	ModifyInstance(ctx context.Context, projectID, instanceID string, change func(*Instance) error) error
 

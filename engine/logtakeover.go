@@ -71,9 +71,9 @@ func (l *instanceLogs) takeOverLogs(ctx context.Context) {
 // store makes the change of collector while no process can start working
 // the replica it takes the log from, so one replica collects a log at a
 // time. It returns the store's error listing the logs or trying a replica's
-// lock; a log not taken now
-// is tried again at the next turn, and one taken whose cluster cannot give
-// what it collects is logged, as a resume at start logs it.
+// lock; a log not taken now is tried again at the next turn, and one taken
+// whose cluster cannot give what it collects is logged, as a resume at start
+// logs it.
 func (l *instanceLogs) takeOver(ctx context.Context) error {
 	logs, err := l.logs.ListRunningLogs(ctx)
 	if err != nil {
