@@ -50,9 +50,10 @@ type Kind[P any] struct {
 	// Steps are run in order; the task's step list, its progress view,
 	// names them.
 	Steps []Step[P]
-	// Waits is set for a kind that clients submit several of at once, one
-	// per topic, user or group: the Terraform provider creates such
-	// resources in parallel and retries none of them on DMS.00400017. A
+	// Waits is set for a short kind that clients submit beside others on
+	// one instance: the Terraform provider creates its resources (a
+	// permission or quota per topic or user, an offset reset per group,
+	// the logs) in parallel and retries none of them on DMS.00400017. A
 	// submission that meets another task of the instance unfinished waits
 	// for it to end, up to the engine's turn wait, and is refused with
 	// ETASKRUNNING only after.
@@ -273,7 +274,7 @@ func submit[P any](ctx context.Context, e *Engine, k *Kind[P], actor dmsd.Actor,
 const defaultTurnWait = 10 * time.Second
 
 // TurnWait sets how long a submission of a kind that waits its turn
-// (Kind.Waits: permissions, quotas, offset resets) waits at most for the
+// (Kind.Waits: permissions, quotas, offset resets, logs) waits at most for the
 // instance's unfinished task to end before it is refused with
 // DMS.00400017.
 func TurnWait(d time.Duration) Option {

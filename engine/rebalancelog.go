@@ -18,11 +18,13 @@ const maxRebalanceEntries = 1000
 var (
 	kafkaRebalanceLogStart = &Kind[logParams]{
 		Name:  "kafkaRebalanceLogStart",
+		Waits: true,
 		From:  running,
 		Steps: []Step[logParams]{{Name: "START_REBALANCE_LOG", Run: startRebalanceLog}},
 	}
 	kafkaRebalanceLogStop = &Kind[instanceParams]{
 		Name:  "kafkaRebalanceLogStop",
+		Waits: true,
 		Steps: []Step[instanceParams]{instanceStep[instanceParams]("STOP_REBALANCE_LOG", stopRebalanceLog)},
 	}
 )

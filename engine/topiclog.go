@@ -17,11 +17,13 @@ const defaultBrokerLogFile = "server.log"
 var (
 	kafkaTopicLogStart = &Kind[logParams]{
 		Name:  "kafkaTopicLogStart",
+		Waits: true,
 		From:  running,
 		Steps: []Step[logParams]{{Name: "START_TOPIC_LOG", Run: startTopicLog}},
 	}
 	kafkaTopicLogStop = &Kind[instanceParams]{
 		Name:  "kafkaTopicLogStop",
+		Waits: true,
 		Steps: []Step[instanceParams]{instanceStep[instanceParams]("STOP_TOPIC_LOG", stopTopicLog)},
 	}
 )

@@ -365,8 +365,8 @@ func TestTerraformPermissionsResource(t *testing.T) {
 	require.Empty(t, read())
 }
 
-// Terraform creates the permission and quota resources of one instance in
-// parallel, one per topic, and retries none: each is accepted, the later
+// Terraform creates the permission, quota and log resources of one instance
+// in parallel, one per topic, and retries none: each is accepted, the later
 // ones once the instance's running change has ended, and all take effect.
 func TestTerraformResourcesInParallel(t *testing.T) {
 	t.Parallel()
@@ -382,6 +382,8 @@ func TestTerraformResourcesInParallel(t *testing.T) {
 			request{"/v1/{project}/instances/" + id + "/topics/accesspolicy", `{"topics":[{"name":"` + topic + `","policies":[{"user_name":"tf-reader","access_policy":"pub"}]}]}`},
 			request{"/v2/kafka/{project}/instances/" + id + "/kafka-topic-quota", `{"topic":"` + topic + `","producer-byte-rate":1048576}`})
 	}
+	rebalance := "/v2/kafka/{project}/instances/" + id + "/log/rebalance-log"
+	requests = append(requests, request{rebalance, ""})
 	statuses := make([]int, len(requests))
 	answers := make([]any, len(requests))
 	start := make(chan struct{})
@@ -407,6 +409,7 @@ func TestTerraformResourcesInParallel(t *testing.T) {
 		require.Equal(t, "pub", at(got, 0, "access_policy"), topic)
 		require.Equal(t, 1048576.0, at(find(quotas, "topic", topic, "quotas"), "producer-byte-rate"), topic)
 	}
+	require.Equal(t, "OPEN", at(a.must(okGet, http.MethodGet, rebalance, ""), "status"))
 }
 
 func TestTerraformConsumerGroupAndOffsetReset(t *testing.T) {
