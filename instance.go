@@ -267,6 +267,14 @@ func (inst *Instance) ValidateOffer() error {
 	return validateProduct(inst.ProductID, inst.StorageSpecCode, inst.BrokerNum)
 }
 
+// KeepAPIFields sets inst's user notes, group notes, tags and automatic
+// storage growth to cur's. The API changes these on the record at once,
+// whatever task runs, and no task changes them, so a task's copy of the
+// instance, read before, may hold older ones than cur, the record as it is.
+func (inst *Instance) KeepAPIFields(cur *Instance) {
+	inst.UserNotes, inst.GroupNotes, inst.Tags, inst.VolumeExpand = cur.UserNotes, cur.GroupNotes, cur.Tags, cur.VolumeExpand
+}
+
 // InstanceStore keeps instance records. Every method that takes a project id
 // answers only for that project: an instance of another project is not found.
 type InstanceStore interface {

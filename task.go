@@ -246,8 +246,9 @@ type TaskStore interface {
 	// is not scheduled and whose start was not saved, as a quick task kind
 	// runs: its status, reason and steps, if jobID is its job (0 matching
 	// any), the instance as its steps left it (inst, nil when unchanged)
-	// with the record's current user notes and tags, moved to
-	// instanceStatus when that is not empty, and the end of its job. Such
+	// with the record's current fields that the API manages
+	// (Instance.KeepAPIFields), moved to instanceStatus when that is not
+	// empty, and the end of its job. Such
 	// a task holds its instance's one unfinished task from its acceptance,
 	// so no other task ran meanwhile. Returns ETASKNOTFOUND, saving
 	// nothing, if the task does not exist, is no longer CREATED or was

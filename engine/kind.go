@@ -97,16 +97,16 @@ type deps struct {
 }
 
 // stepStore is the instance store as steps see it: a step saves its copy of
-// the instance with the user notes the record has now, because users are
-// managed while tasks run and the step's copy may predate a change.
+// the instance with the fields the API manages that the record has now
+// (dmsd.Instance.KeepAPIFields), as the step's copy may predate a change.
 type stepStore struct{ dmsd.InstanceStore }
 
-// UpdateInstance saves inst with the record's current user notes, group notes
-// and tags, which the API changes at once while tasks run, in one change of
+// UpdateInstance saves inst with the record's current fields that the API
+// changes while tasks run (dmsd.Instance.KeepAPIFields), in one change of
 // the record. It returns the store's errors.
 func (s stepStore) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
 	return s.InstanceStore.ModifyInstance(ctx, inst.ProjectID, inst.ID, func(cur *dmsd.Instance) error {
-		inst.UserNotes, inst.GroupNotes, inst.Tags = cur.UserNotes, cur.GroupNotes, cur.Tags
+		inst.KeepAPIFields(cur)
 		*cur = *inst
 		return nil
 	})

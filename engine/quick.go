@@ -82,7 +82,7 @@ func (s *pendingStore) FindInstance(ctx context.Context, projectID, instanceID s
 }
 
 // UpdateInstance keeps the task's instance for the task's write; another
-// instance is saved at once, with stepStore's care for its users and tags. It
+// instance is saved at once, with stepStore's care for the fields the API manages. It
 // returns the store's errors for another instance, nil for the task's.
 func (s *pendingStore) UpdateInstance(ctx context.Context, inst *dmsd.Instance) error {
 	if inst.ID != s.id {

@@ -27,11 +27,14 @@ func (e *Engine) SetVolumeExpand(ctx context.Context, actor dmsd.Actor, instance
 	case v.MaxSize > dmsd.MaxStorageSpace || v.MaxSize < inst.StorageSpace:
 		return dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: max_volume_size must be between the current %d GB and %d GB.", inst.StorageSpace, dmsd.MaxStorageSpace)
 	}
-	if err := dmsd.CheckNotReplayed(ctx); err != nil {
-		return err
-	}
-	inst.VolumeExpand = &v
-	return (stepStore{e.store}).UpdateInstance(ctx, inst)
+	// Only the growth is saved, on the record as it is then.
+	return e.store.ModifyInstance(ctx, actor.ProjectID, instanceID, func(cur *dmsd.Instance) error {
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
+		}
+		cur.VolumeExpand = &v
+		return nil
+	})
 }
 
 // expandedStorage returns the storage_space automatic growth gives inst

@@ -108,13 +108,13 @@ func (s *Store) known(id string) (knownRow, bool) {
 
 // runInstance returns the instance a task's end saves over cur, the record
 // as stored: inst, the instance as the task's steps left it (nil when they
-// changed nothing), with cur's user notes and tags, which are managed while
-// tasks run, moved to status when that is set.
+// changed nothing), with cur's fields that the API manages while tasks run
+// (dmsd.Instance.KeepAPIFields), moved to status when that is set.
 func runInstance(cur, inst *dmsd.Instance, status dmsd.InstanceStatus) *dmsd.Instance {
 	next := cur
 	if inst != nil {
 		c := *inst
-		c.UserNotes, c.Tags = cur.UserNotes, cur.Tags
+		c.KeepAPIFields(cur)
 		next = &c
 	}
 	if status != "" {
@@ -138,7 +138,7 @@ type runSave struct {
 
 // prepareRunSave returns the save of the instance at a task's end: inst, as
 // the task's steps left it (nil when they changed nothing), with the current
-// record's user notes and tags, moved to status when that is set. It returns
+// record's fields that the API manages, moved to status when that is set. It returns
 // the encoding's error.
 func (s *Store) prepareRunSave(projectID, instanceID string, inst *dmsd.Instance, status dmsd.InstanceStatus) (*runSave, error) {
 	rs := &runSave{projectID: projectID, instanceID: instanceID, inst: inst, status: status}

@@ -10,8 +10,8 @@ import (
 // whose start was not saved (a quick kind's, dmsd.TaskStore): its status,
 // reason, steps and update time, in one update of the CREATED row; the
 // instance as its steps left it (inst, nil when they changed nothing), with
-// the record's current user notes and tags, moved to instanceStatus when that
-// is set; and, as the task is finished, the end of its job. It returns
+// the record's current fields that the API manages (KeepAPIFields), moved to
+// instanceStatus when that is set; and, as the task is finished, the end of its job. It returns
 // ETASKNOTFOUND, saving nothing, if the task does not exist, is no longer
 // CREATED or was rescheduled to another job than jobID, and EINSTANCENOTFOUND
 // if the instance is gone.
@@ -46,8 +46,8 @@ func (s *Store) SaveTaskRun(ctx context.Context, t *dmsd.Task, jobID int64, inst
 		if swapped {
 			s.know(t.InstanceID, run.NewStatus, run.Data)
 		} else if rs != nil {
-			// Users and tags are managed while tasks run: the record's
-			// are the current ones, as stepStore keeps them.
+			// The fields the API manages while tasks run are the
+			// record's (runInstance), as stepStore keeps them.
 			rs.next = nil // Not the record last known: read it.
 			if err := s.saveRunInstance(ctx, tx, rs); err != nil {
 				return err

@@ -10,7 +10,8 @@ import (
 )
 
 // ExerciseTaskRunKeepsOtherWrites checks that the end of a task run keeps
-// the user notes and tags that were set on its instance while it ran, when
+// the user notes, group notes, tags and storage growth that were set on its
+// instance while it ran, when
 // they were set through another store of the same database (another
 // replica), whose write the running store did not see, and when the running
 // store last saw a write of its own that rolled back; and that FindTaskRun
@@ -53,12 +54,16 @@ func ExerciseTaskRunKeepsOtherWrites(t *testing.T, newPair func(t *testing.T) (w
 		require.NoError(t, err)
 		tagged.Tags = []dmsd.Tag{{Key: "team", Value: "blue"}}
 		tagged.UserNotes = map[string]dmsd.UserNote{"alice": {}}
+		tagged.GroupNotes = map[string]dmsd.GroupNote{"readers": {Description: "made meanwhile"}}
+		tagged.VolumeExpand = &dmsd.VolumeExpand{Enabled: true, Threshold: 80, Increment: 20, MaxSize: 1000}
 		require.NoError(t, writer.UpdateInstance(b.ctx, tagged))
 
 		got := end(t, b, runner, task, seen, dmsd.InstanceRunning)
 		require.Equal(t, "produce_reject", got.RetentionPolicy)
 		require.Equal(t, tagged.Tags, got.Tags, "the tags set meanwhile are kept")
 		require.Equal(t, tagged.UserNotes, got.UserNotes, "the users added meanwhile are kept")
+		require.Equal(t, tagged.GroupNotes, got.GroupNotes, "the groups added meanwhile are kept")
+		require.Equal(t, tagged.VolumeExpand, got.VolumeExpand, "the storage growth set meanwhile is kept")
 		// And through the writer, which reads what the runner wrote.
 		fromWriter, err := writer.FindInstance(b.ctx, b.inst.ProjectID, b.inst.ID)
 		require.NoError(t, err)
