@@ -9,8 +9,9 @@ import (
 
 // runQuick runs a CREATED task of a quick kind (Kind.Quick), not scheduled,
 // which holds its instance's one unfinished task since it was accepted, its
-// steps starting from inst, the instance as read with the task, and saves its whole run in one write: its start, its steps with their times,
-// the instance as the steps left it, and its end, with the end of its job.
+// steps starting from inst, the instance as read with the task, and saves
+// its whole run in one write: its start, its steps with their times, the
+// instance as the steps left it, and its end, with the end of its job.
 // The start is not saved apart, as the steps last milliseconds: a user sees
 // the task CREATED, then finished, with the times of its steps as they ran.
 // An interruption (shutdown, the database away) saves nothing and returns
