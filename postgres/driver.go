@@ -18,6 +18,10 @@ type driver struct{ db *DB }
 
 func (d driver) GetExecutor() store.Executor { return &executor{q: d.db.pool} }
 
+// Autocommit is the pool too: each statement outside a transaction commits
+// on its own.
+func (d driver) Autocommit() store.Executor { return &executor{q: d.db.pool} }
+
 func (d driver) Begin(ctx context.Context) (store.ExecutorTx, error) {
 	tx, err := d.db.pool.Begin(ctx)
 	if err != nil {

@@ -3,17 +3,23 @@ package postgres
 import (
 	"context"
 
-	"github.com/dmsd/dmsd"
 	"github.com/dmsd/dmsd/store"
 )
+
+// getInstanceUnfinishedQuery is GetInstance's query with the count of the
+// instance's unfinished tasks. The statuses are in the text, not bound: a
+// plan made for any statuses cannot use tasks_one_unfinished, whose
+// condition they repeat, so PostgreSQL planned the statement again at every
+// submission.
+const getInstanceUnfinishedQuery = `SELECT ` + store.InstanceColumns + `,
+    (SELECT count(*) FROM tasks WHERE instance_id = instances.id AND (status = 'EXECUTING' OR (status = 'CREATED' AND execute_ms = 0)))
+FROM instances WHERE id = $1 AND project_id = $2`
 
 func (e *executor) GetInstanceUnfinished(ctx context.Context, projectID, instanceID string, lock bool) (*store.InstanceRow, int, error) {
 	// The lock takes the instance's row only: the count's rows are not
 	// locked, the unique index of unfinished tasks guards them.
 	var n int
-	r, err := store.ScanInstance(store.ScanWith(e.q.QueryRow(ctx, `SELECT `+store.InstanceColumns+`,
-    (SELECT count(*) FROM tasks WHERE instance_id = instances.id AND (status = $3 OR (status = $4 AND execute_ms = 0)))
-FROM instances WHERE id = $1 AND project_id = $2`+lockOf(lock), instanceID, projectID, dmsd.TaskExecuting, dmsd.TaskCreated), &n))
+	r, err := store.ScanInstance(store.ScanWith(e.q.QueryRow(ctx, getInstanceUnfinishedQuery+lockOf(lock), instanceID, projectID), &n))
 	return r, n, err
 }
 
@@ -32,23 +38,27 @@ func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old [
 }
 
 // endTaskRunQuery is the task's update, SwapInstance and DeleteJob in one
-// statement, one round trip: the instance and the job change only if the
-// task did.
-const endTaskRunQuery = `WITH t AS (
-    UPDATE tasks SET status = $1, reason = $2, steps = $3, updated_ms = $4
-    WHERE id = $5 AND status = 'CREATED' AND ($6::bigint = 0 OR job_id IN (0, $6)) RETURNING 1
+// statement, which commits alone in one round trip. The task's row is
+// locked first, and only if the task can end: then no cancel can come
+// between the instance's swap, made only then, and the task's update, made
+// only if the swap was; the job goes only with the task.
+const endTaskRunQuery = `WITH run AS (
+    SELECT id FROM tasks WHERE id = $5 AND status = 'CREATED' AND ($6::bigint = 0 OR job_id IN (0, $6)) FOR UPDATE
 ), i AS (
     UPDATE instances SET data = $7, status = $8
-    WHERE $7::jsonb IS NOT NULL AND id = $9 AND status = $10 AND data = $11 AND EXISTS (SELECT 1 FROM t) RETURNING 1
+    WHERE $7::jsonb IS NOT NULL AND id = $9 AND status = $10 AND data = $11 AND EXISTS (SELECT 1 FROM run) RETURNING 1
+), t AS (
+    UPDATE tasks SET status = $1, reason = $2, steps = $3, updated_ms = $4
+    WHERE id IN (SELECT id FROM run) AND ($7::jsonb IS NULL OR EXISTS (SELECT 1 FROM i)) RETURNING 1
 ), j AS (
     DELETE FROM river_job WHERE $12::bigint <> 0 AND id = $12 AND EXISTS (SELECT 1 FROM t)
 )
-SELECT EXISTS (SELECT 1 FROM t), EXISTS (SELECT 1 FROM i)`
+SELECT EXISTS (SELECT 1 FROM t)`
 
-func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, swapped bool, err error) {
+func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended bool, err error) {
 	err = e.q.QueryRow(ctx, endTaskRunQuery, r.Status, r.Reason, r.Steps, r.UpdatedMs, r.TaskID, r.JobID,
-		r.Data, r.NewStatus, r.InstanceID, r.OldStatus, r.Old, r.EndJobID).Scan(&ended, &swapped)
-	return ended, swapped, err
+		r.Data, r.NewStatus, r.InstanceID, r.OldStatus, r.Old, r.EndJobID).Scan(&ended)
+	return ended, err
 }
 
 // getTaskRunQuery reads the task, then its instance's columns beside it.

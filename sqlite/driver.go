@@ -19,6 +19,10 @@ func (d driver) GetExecutor() store.Executor {
 	return &executor{db: d.db, q: d.db.read, read: true}
 }
 
+// Autocommit is nil: writes go through Begin, on the one write connection,
+// whose transactions WriteGeneration counts.
+func (driver) Autocommit() store.Executor { return nil }
+
 func (d driver) Begin(ctx context.Context) (store.ExecutorTx, error) {
 	tx, err := d.db.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -28,26 +28,30 @@ func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old [
 		data, status, id, oldStatus, old))
 }
 
-// EndTaskRun runs its three statements one after the other: SQLite has no
-// statement that changes several tables, and the one connection makes each
-// a call, not a round trip.
-func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended, swapped bool, err error) {
+// EndTaskRun runs its statements one after the other, in the caller's
+// transaction: SQLite has no statement that changes several tables, and the
+// one connection makes each a call, not a round trip. The swap goes first,
+// made only if the task can end, so that the task's update, which the one
+// writer then cannot miss, is made only if the swap was.
+func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended bool, err error) {
+	if r.Data != nil {
+		n, err := rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ?, status = ?
+WHERE id = ? AND status = ? AND data = ? AND EXISTS (SELECT 1 FROM tasks WHERE id = ? AND status = 'CREATED' AND (? = 0 OR job_id IN (0, ?)))`,
+			r.Data, r.NewStatus, r.InstanceID, r.OldStatus, r.Old, packID(r.TaskID), r.JobID, r.JobID))
+		if err != nil || n == 0 {
+			return false, err
+		}
+	}
 	n, err := e.EndCreatedTask(ctx, r.TaskID, r.JobID, r.Status, r.Reason, r.Steps, r.UpdatedMs)
 	if err != nil || n == 0 {
-		return false, false, err
-	}
-	if r.Data != nil {
-		if n, err = e.SwapInstance(ctx, r.InstanceID, r.OldStatus, r.Old, r.NewStatus, r.Data); err != nil {
-			return false, false, err
-		}
-		swapped = n == 1
+		return false, err
 	}
 	if r.EndJobID != 0 {
 		if err := e.DeleteJob(ctx, r.EndJobID); err != nil {
-			return false, false, err
+			return false, err
 		}
 	}
-	return true, swapped, nil
+	return true, nil
 }
 
 // getTaskRunQuery reads the task, then its instance's columns beside it.

@@ -20,6 +20,11 @@ var (
 type Driver interface {
 	// GetExecutor returns an executor for reads outside a transaction.
 	GetExecutor() Executor
+	// Autocommit returns an executor whose every statement commits on its
+	// own, for a script that is one statement (a task's end, EndTaskRun), or
+	// nil when the backend writes only in transactions (SQLite's one write
+	// connection).
+	Autocommit() Executor
 	// Begin starts a write transaction. On a backend with one writer it
 	// takes the write lock at once.
 	Begin(ctx context.Context) (ExecutorTx, error)
@@ -105,8 +110,10 @@ type Executor interface {
 	// GetTaskCount returns an instance's count of task records.
 	GetTaskCount(ctx context.Context, projectID, instanceID string) (int, error)
 
-	// InsertTask adds a task; a second unfinished task of an instance is a
-	// unique violation.
+	// InsertTask adds a task and counts it in its instance's count of task
+	// records (AddTaskCount), in one statement where the backend can; a
+	// second unfinished task of an instance is a unique violation, which
+	// adds nothing.
 	InsertTask(ctx context.Context, r *TaskRow) error
 	// GetTask reads a task of an instance of a project, locking its row
 	// when lock is set.

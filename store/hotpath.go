@@ -21,12 +21,13 @@ type HotQueries interface {
 	// old and oldStatus, and returns how many rows it changed.
 	SwapInstance(ctx context.Context, id, oldStatus string, old []byte, status string, data []byte) (int64, error)
 	// EndTaskRun saves the status, reason, steps and update time of a
-	// CREATED task whose job is r.JobID (as StartTask matches it) and, only
-	// if it did, swaps its instance's record as SwapInstance does (when
-	// r.Data is set) and deletes the job r.EndJobID (when set) as DeleteJob
-	// does. It returns whether the task was saved and whether the instance
-	// was. A backend that can runs it as one statement.
-	EndTaskRun(ctx context.Context, r *TaskRunRow) (ended, swapped bool, err error)
+	// CREATED task whose job is r.JobID (as StartTask matches it), swaps its
+	// instance's record as SwapInstance does when r.Data is set, and
+	// deletes the job r.EndJobID (when set) as DeleteJob does: all of them
+	// or none, as the task can end and, when r.Data is set, the record is
+	// still r.Old. It returns whether it saved them. On the executor of
+	// Driver.Autocommit it is one statement.
+	EndTaskRun(ctx context.Context, r *TaskRunRow) (ended bool, err error)
 	// GetTaskRun reads a task by id alone, as GetTaskByID does, and its
 	// instance, in one statement.
 	GetTaskRun(ctx context.Context, taskID string) (*TaskRow, *InstanceRow, error)

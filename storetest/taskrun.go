@@ -77,6 +77,37 @@ func exerciseTaskRuns(t *testing.T, newStore func(t *testing.T) dmsd.Store) {
 		require.Equal(t, "time_base", inst.RetentionPolicy)
 	})
 
+	t.Run("TaskRunRacingAStartSavesAllOrNothing", func(t *testing.T) {
+		t.Parallel()
+		// Another worker starting the task (a job run twice) races the
+		// run's end: either the end is saved with its instance, or nothing
+		// of it is, whichever comes first.
+		for range 8 {
+			b, task := quick(t)
+			seen, err := b.store.FindInstance(b.ctx, b.inst.ProjectID, b.inst.ID)
+			require.NoError(t, err)
+			seen.RetentionPolicy = "produce_reject"
+			started := make(chan error, 1)
+			go func() { started <- b.store.StartTask(b.ctx, task.ID, task.JobID, dmsd.Now()) }()
+			endErr := b.store.SaveTaskRun(b.ctx, run(task), task.JobID, seen, dmsd.InstanceRunning)
+			startErr := <-started
+			got, err := b.store.FindTask(b.ctx, b.inst.ProjectID, b.inst.ID, task.ID)
+			require.NoError(t, err)
+			inst, err := b.store.FindInstance(b.ctx, b.inst.ProjectID, b.inst.ID)
+			require.NoError(t, err)
+			if endErr == nil {
+				requireCode(t, startErr, dmsd.ETASKNOTFOUND)
+				require.Equal(t, dmsd.TaskSuccess, got.Status)
+				require.Equal(t, "produce_reject", inst.RetentionPolicy)
+			} else {
+				requireCode(t, endErr, dmsd.ETASKNOTFOUND)
+				require.NoError(t, startErr)
+				require.Equal(t, dmsd.TaskExecuting, got.Status)
+				require.Equal(t, "time_base", inst.RetentionPolicy, "a refused end changes no instance")
+			}
+		}
+	})
+
 	t.Run("TaskRunOfAnotherJobSavesNothing", func(t *testing.T) {
 		t.Parallel()
 		b, task := quick(t)
