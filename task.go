@@ -148,9 +148,12 @@ type Submission struct {
 	InstanceStatus InstanceStatus
 	// Change, when set, changes the instance's record as the task is
 	// accepted, in the submission's transaction, so that neither is saved
-	// without the other. It gets the record as stored (secrets sealed) and
-	// must not use the store; its error refuses the submission.
-	Change func(*Instance) error
+	// without the other, and may set the task's Params from the record. It
+	// gets the task and the record as stored (secrets sealed), read under
+	// its lock once the status and the running task are checked, and must
+	// not use the store; ErrUnchanged leaves the record as it is, and any
+	// other error refuses the submission.
+	Change func(*Task, *Instance) error
 	// Quota, when set, is checked on the project's usage with the
 	// submission included (a new instance, or an extension counted at its
 	// new broker number), in the same transaction; past it the submission

@@ -237,8 +237,9 @@ func withNewInstance(inst *dmsd.Instance) submitOpt {
 	return func(s *dmsd.Submission) { s.NewInstance = inst }
 }
 
-// withChange changes the instance's record with the task's acceptance.
-func withChange(change func(*dmsd.Instance) error) submitOpt {
+// withChange changes the instance's record, and may set the task's params
+// from it, with the task's acceptance (dmsd.Submission.Change).
+func withChange(change func(*dmsd.Task, *dmsd.Instance) error) submitOpt {
 	return func(s *dmsd.Submission) { s.Change = change }
 }
 
@@ -253,11 +254,7 @@ func at(t time.Time) submitOpt { return func(s *dmsd.Submission) { s.Task.Execut
 // store's SubmitTask errors (EINSTANCESTATUS outside k.From, ETASKRUNNING,
 // the quota's ...).
 func submit[P any](ctx context.Context, e *Engine, k *Kind[P], actor dmsd.Actor, instanceID string, p P, opts ...submitOpt) (*dmsd.Task, error) {
-	var shown any = p
-	if k.Public != nil {
-		shown = k.Public(p)
-	}
-	t := newTask(actor, instanceID, k, shown)
+	t := newTask(actor, instanceID, k, k.paramsText(p))
 	sub := &dmsd.Submission{Task: t, AllowedStatuses: k.From, InstanceStatus: k.During}
 	for _, opt := range opts {
 		opt(sub)
@@ -319,8 +316,18 @@ func (e *Engine) submitInTurn(ctx context.Context, sub *dmsd.Submission) error {
 	}
 }
 
-func newTask(actor dmsd.Actor, instanceID string, k kind, params any) *dmsd.Task {
-	p, _ := json.Marshal(params) // Params are structs of plain values.
+// paramsText returns the params of a task of k as its record keeps them:
+// p, or what k.Public shows of it, in JSON.
+func (k *Kind[P]) paramsText(p P) string {
+	var shown any = p
+	if k.Public != nil {
+		shown = k.Public(p)
+	}
+	b, _ := json.Marshal(shown) // Params are structs of plain values.
+	return string(b)
+}
+
+func newTask(actor dmsd.Actor, instanceID string, k kind, params string) *dmsd.Task {
 	now := dmsd.Now()
 	t := &dmsd.Task{
 		ID:         dmsd.NewID(),
@@ -329,7 +336,7 @@ func newTask(actor dmsd.Actor, instanceID string, k kind, params any) *dmsd.Task
 		Name:       k.name(),
 		UserID:     actor.UserID,
 		UserName:   actor.UserName,
-		Params:     string(p),
+		Params:     params,
 		Status:     dmsd.TaskCreated,
 		CreatedAt:  now,
 		UpdatedAt:  now,

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/dmsd/dmsd"
 )
@@ -38,40 +39,47 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 // task, nil when the policy does not change; EINSTANCENOTFOUND, EINVALID,
 // EREPLAYED, and the store's errors.
 func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
+	if u.RetentionPolicy != nil {
+		policy := *u.RetentionPolicy
+		if policy != "time_base" && policy != "produce_reject" {
+			return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: retention_policy must be time_base or produce_reject.")
+		}
+		// Whether the policy changes, and from what, is read from the
+		// record the submission locks: a policy changed since an earlier
+		// read is neither missed nor misnamed, and a change costs no read
+		// of its own.
+		t, err := submit(ctx, e, changeRetentionPolicy, actor, instanceID, retentionPolicyParams{New: policy}, withChange(func(t *dmsd.Task, cur *dmsd.Instance) error {
+			if cur.RetentionPolicy == policy {
+				return errPolicyUnchanged
+			}
+			t.Params = changeRetentionPolicy.paramsText(retentionPolicyParams{New: policy, Origin: cur.RetentionPolicy})
+			return applyFields(u, cur)
+		}))
+		switch code := dmsd.ErrorCode(err); {
+		case errors.Is(err, errPolicyUnchanged):
+		case code == dmsd.EINSTANCESTATUS || code == dmsd.ETASKRUNNING:
+			// Refused before the record was compared: if the policy
+			// would not change, the fields alone are saved, or refused,
+			// as below (an instance in ERROR takes a new name).
+			inst, ferr := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if inst.RetentionPolicy != policy {
+				return nil, err
+			}
+		default:
+			return t, err
+		}
+	}
 	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
 	if err != nil {
 		return nil, err
 	}
-	if u.RetentionPolicy != nil && *u.RetentionPolicy != "time_base" && *u.RetentionPolicy != "produce_reject" {
-		return nil, dmsd.Errorf(dmsd.EINVALID, "Invalid request parameter: retention_policy must be time_base or produce_reject.")
-	}
-	updated, err := u.Apply(inst)
-	if err != nil {
-		return nil, err
-	}
-	changesPolicy := updated.RetentionPolicy != inst.RetentionPolicy
-	updated.RetentionPolicy = inst.RetentionPolicy // The task changes it.
-	changesFields := updated.Name != inst.Name || updated.Description != inst.Description || updated.MaintainBegin != inst.MaintainBegin || updated.MaintainEnd != inst.MaintainEnd || updated.SecurityGroupID != inst.SecurityGroupID
-	// The fields go on the record as it is when they are saved: what the
-	// API changed meanwhile (tags, users) is kept.
-	saveFields := func(cur *dmsd.Instance) error {
-		next, err := u.Apply(cur)
-		if err != nil {
-			return err
-		}
-		next.RetentionPolicy = cur.RetentionPolicy
-		*cur = *next
-		return nil
-	}
-	if changesPolicy {
-		var opts []submitOpt
-		if changesFields {
-			opts = append(opts, withChange(saveFields))
-		}
-		return submit(ctx, e, changeRetentionPolicy, actor, instanceID, retentionPolicyParams{New: *u.RetentionPolicy, Origin: inst.RetentionPolicy}, opts...)
-	}
-	if !changesFields {
+	if err := applyFields(u, inst); errors.Is(err, dmsd.ErrUnchanged) {
 		return nil, nil
+	} else if err != nil {
+		return nil, err
 	}
 	// The status first, as a submission checks it (store.SubmitTask).
 	if inst.Status != dmsd.InstanceRunning && inst.Status != dmsd.InstanceError {
@@ -84,6 +92,27 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
 			return err
 		}
-		return saveFields(cur)
+		return applyFields(u, cur)
 	})
+}
+
+// errPolicyUnchanged refuses a policy change's submission whose record has
+// the policy already.
+var errPolicyUnchanged = errors.New("the retention policy is unchanged")
+
+// applyFields applies to cur the fields of u that are saved in place (name,
+// description, maintenance window, security group), validated as creation
+// would; the retention policy is its task's. It returns Apply's errors, and
+// dmsd.ErrUnchanged when cur already has those fields.
+func applyFields(u *dmsd.InstanceUpdate, cur *dmsd.Instance) error {
+	next, err := u.Apply(cur)
+	if err != nil {
+		return err
+	}
+	if next.Name == cur.Name && next.Description == cur.Description && next.MaintainBegin == cur.MaintainBegin && next.MaintainEnd == cur.MaintainEnd && next.SecurityGroupID == cur.SecurityGroupID {
+		return dmsd.ErrUnchanged
+	}
+	next.RetentionPolicy = cur.RetentionPolicy
+	*cur = *next
+	return nil
 }

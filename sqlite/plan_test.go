@@ -88,9 +88,16 @@ func TestTaskQueriesUseIndexes(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.EndCreatedTask(ctx, newTask.ID, 0, string(dmsd.TaskSuccess), "", []byte(`[]`), 5)
 	require.NoError(t, err)
+	// The swap of a task's end, refused here (the task is not CREATED): one
+	// statement.
+	ended, err := e.EndTaskRun(ctx, &store.TaskRunRow{TaskID: newTask.ID, Status: string(dmsd.TaskSuccess), Steps: []byte(`[]`), UpdatedMs: 6,
+		InstanceID: inst.ID, OldStatus: string(dmsd.InstanceRunning), Old: []byte(`{}`), NewStatus: string(dmsd.InstanceRunning), Data: []byte(`{}`)})
+	require.NoError(t, err)
+	require.False(t, ended)
 	require.NoError(t, e.RescheduleTask(ctx, newTask.ID, 6, 7, 8))
 	require.NoError(t, e.DeleteTask(ctx, newTask.ID))
-	require.Len(t, rec.stmts, 17)
+	// InsertTask is two statements: the task and its instance's count.
+	require.Len(t, rec.stmts, 19)
 
 	for _, s := range rec.stmts {
 		rows, err := tx.QueryContext(ctx, `EXPLAIN QUERY PLAN `+s.query, s.args...)

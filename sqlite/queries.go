@@ -66,7 +66,12 @@ func (e *executor) InsertTask(ctx context.Context, r *store.TaskRow) error {
 	_, err := e.q.ExecContext(ctx, `INSERT INTO tasks (id, instance_seq, name, user_id, user_name, params, status, reason, steps, created_ms, updated_ms, execute_ms, job_id)
 		VALUES (?, `+instanceSeq+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		packID(r.ID), r.InstanceID, r.ProjectID, r.Name, packID(r.UserID), r.UserName, r.Params, r.Status, r.Reason, r.Steps, r.CreatedMs, r.UpdatedMs, r.ExecuteMs, r.JobID)
-	return err
+	if err != nil {
+		return err
+	}
+	// Two statements, in the caller's transaction: on SQLite a statement
+	// is a call, not a round trip.
+	return e.AddTaskCount(ctx, r.InstanceID, 1)
 }
 
 func (e *executor) GetTask(ctx context.Context, projectID, instanceID, taskID string, _ bool) (*store.TaskRow, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"time"
@@ -55,6 +56,17 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		if err := dmsd.CheckNotReplayed(ctx); err != nil {
 			return err
 		}
+		changed := false
+		if sub.Change != nil {
+			switch err := sub.Change(t, inst); {
+			case errors.Is(err, dmsd.ErrUnchanged):
+			case err != nil:
+				return err
+			default:
+				changed = true
+			}
+			row.Params = t.Params // Change may set them from the record.
+		}
 		// The job first, so that the task's row is written once, with its
 		// job's id; a refusal below rolls the job back with the rest.
 		if row.JobID, err = queue.Insert(ctx, s.d.UnwrapTx(tx), t.ID, inst.Queue(), t.ExecuteAt); err != nil {
@@ -65,13 +77,6 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		} else if err != nil {
 			return err
 		}
-		changed := false
-		if sub.Change != nil {
-			if err := sub.Change(inst); err != nil {
-				return err
-			}
-			changed = true
-		}
 		if sub.InstanceStatus != "" && sub.InstanceStatus != inst.Status {
 			inst.Status, changed = sub.InstanceStatus, true
 		}
@@ -79,9 +84,6 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 			if _, err := s.updateInstance(ctx, tx, inst); err != nil {
 				return err
 			}
-		}
-		if err := tx.AddTaskCount(ctx, t.InstanceID, 1); err != nil {
-			return err
 		}
 		if sub.Quota != nil {
 			if err := s.checkQuota(ctx, tx, t.ProjectID, *sub.Quota); err != nil {
