@@ -152,7 +152,8 @@ type Submission struct {
 	// gets the task and the record as stored (secrets sealed), read under
 	// its lock once the status and the running task are checked, and must
 	// not use the store; ErrUnchanged leaves the record as it is, and any
-	// other error refuses the submission.
+	// other error refuses the submission, a replayed one too (it changes
+	// nothing, so it is the service's answer, dmsd.CheckNotReplayed).
 	Change func(*Task, *Instance) error
 	// Quota, when set, is checked on the project's usage with the
 	// submission included (a new instance, or an extension counted at its

@@ -51,11 +51,6 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 		if !t.Scheduled() && running > 0 {
 			return errTaskRunning()
 		}
-		// The refusals above answer a replayed request as any other; past
-		// here the operation changes something, which a replay may not.
-		if err := dmsd.CheckNotReplayed(ctx); err != nil {
-			return err
-		}
 		changed := false
 		if sub.Change != nil {
 			switch err := sub.Change(t, inst); {
@@ -66,6 +61,11 @@ func (s *Store) SubmitTask(ctx context.Context, sub *dmsd.Submission) (err error
 				changed = true
 			}
 			row.Params = t.Params // Change may set them from the record.
+		}
+		// The refusals above answer a replayed request as any other; past
+		// here the operation changes something, which a replay may not.
+		if err := dmsd.CheckNotReplayed(ctx); err != nil {
+			return err
 		}
 		// The job first, so that the task's row is written once, with its
 		// job's id; a refusal below rolls the job back with the rest.

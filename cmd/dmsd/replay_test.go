@@ -185,6 +185,36 @@ func TestReplayedRestartStartsNoSecondTask(t *testing.T) {
 	require.Equal(t, "RUNNING", *waitInstance(t, c, id, "RUNNING").Status)
 }
 
+// An instance update that changed the retention policy, sent again byte for
+// byte once its task ended, gets the service's answer: the policy is the one
+// it asks for, so nothing changes (204) and no second task starts. Once the
+// policy is back, the same bytes would change it, and are refused.
+func TestReplayedPolicyChangeGetsTheServiceAnswer(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir())
+	c := s.client(0)
+	id := *createInstance(t, c, "replayed-policy", 1, false).InstanceId
+	update := capture(t, s, 0, sdkRequest{method: http.MethodPut, pathAndQuery: "/v2/" + s.creds[0].ProjectID + "/instances/" + id,
+		body: `{"retention_policy":"produce_reject"}`, headers: map[string]string{"Content-Type": "application/json"}})
+	status, body := update.sendTo(t, s.url)
+	require.Equal(t, http.StatusNoContent, status, body)
+	task := (*listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))}).Tasks)[0]
+	require.Equal(t, "changeRetentionPolicy", *task.Name)
+	require.Equal(t, "SUCCESS", *waitTask(t, c, id, *task.Id).Status)
+
+	status, body = update.sendTo(t, s.url)
+	require.Equal(t, http.StatusNoContent, status, body)
+	require.Equal(t, "2", *listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id}).TaskCount, "createInstance and one changeRetentionPolicy")
+
+	_, err := c.UpdateInstance(&model.UpdateInstanceRequest{InstanceId: id, Body: &model.UpdateInstanceReq{RetentionPolicy: ptr(model.GetUpdateInstanceReqRetentionPolicyEnum().TIME_BASE)}})
+	require.NoError(t, err)
+	task = (*listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id, Limit: ptr(int32(1))}).Tasks)[0]
+	require.Equal(t, "SUCCESS", *waitTask(t, c, id, *task.Id).Status)
+	status, body = update.sendTo(t, s.url)
+	require.Equal(t, dmsd.EREPLAYED, requireClientError(t, status, body).Code)
+	require.Equal(t, "3", *listTasks(t, c, &model.ListBackgroundTasksRequest{InstanceId: id}).TaskCount)
+}
+
 // A DELETE of a task record refused while the task was unfinished, re-sent
 // once it finished, deletes nothing; a DELETE that deleted a record, re-sent,
 // gets the service's answer: the record is not found. The unfinished task is
