@@ -105,6 +105,11 @@ var errPolicyUnchanged = errors.New("the retention policy is unchanged")
 // would; the retention policy is its task's. It returns Apply's errors, and
 // dmsd.ErrUnchanged when cur already has those fields.
 func applyFields(u *dmsd.InstanceUpdate, cur *dmsd.Instance) error {
+	if u.Name == nil && u.Description == nil && u.MaintainBegin == nil && u.MaintainEnd == nil && u.SecurityGroupID == nil {
+		// Nothing to validate either: a change of the policy alone holds
+		// the submission's transaction (SQLite's one writer) no longer.
+		return dmsd.ErrUnchanged
+	}
 	next, err := u.Apply(cur)
 	if err != nil {
 		return err
