@@ -39,7 +39,7 @@ func BenchmarkTaskThroughputRatio(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchThroughput(b, db, db.RiverDriver(), sqlite.PollInterval, 0, db.Commits, db.Statements)
+		benchThroughput(b, db, db.RiverDriver(), sqlite.PollInterval, db.Commits, db.Statements)
 	})
 	b.Run("postgres", func(b *testing.B) {
 		url := storetest.PostgresURL(b)
@@ -48,15 +48,15 @@ func BenchmarkTaskThroughputRatio(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchThroughput(b, db, db.RiverDriver(), postgres.PollInterval, postgres.NotifyCooldown, nil, nil)
+		benchThroughput(b, db, db.RiverDriver(), postgres.PollInterval, nil, nil)
 	})
 }
 
-func benchThroughput[TTx any](b *testing.B, db enginebench.DB, driver riverdriver.Driver[TTx], poll, notify time.Duration, writes, statements func() uint64) {
+func benchThroughput[TTx any](b *testing.B, db enginebench.DB, driver riverdriver.Driver[TTx], poll time.Duration, writes, statements func() uint64) {
 	clusters := newGatedClusters()
 	clusters.release()
 	res, err := enginebench.Run(context.Background(), db, driver, enginebench.Config{
-		Clusters: clusters, Poll: poll, NotifyCooldown: notify, Instances: 20, PerRound: 20, Rounds: b.N, Wait: 30 * time.Second,
+		Clusters: clusters, Poll: poll, Instances: 20, PerRound: 20, Rounds: b.N, Wait: 30 * time.Second,
 		Writes: writes, Statements: statements, Logf: b.Logf,
 	})
 	if err != nil {

@@ -46,7 +46,7 @@ func (db *DB) committed() {
 // startCheckpointer starts the checkpointer of db on its own connection to
 // dsn. Close stops it.
 func (db *DB) startCheckpointer(dsn string) {
-	conn := openPool(dsn, nil, nil)
+	conn := openPool(dsn, nil, nil, nil)
 	conn.SetMaxOpenConns(1)
 	ctx, stop := context.WithCancel(context.Background())
 	db.ckpt = &checkpointer{conn: conn, dirty: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}

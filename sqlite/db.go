@@ -55,6 +55,10 @@ type DB struct {
 	checkpoints atomic.Uint64
 
 	secrets dmsd.SecretBox
+
+	// notifying tells River's listener (riverDriver) that a transaction
+	// that inserted a notification commits.
+	notifying chan struct{}
 }
 
 // Option changes how the database is opened.
@@ -64,9 +68,10 @@ type Option func(*DB)
 func Secrets(box dmsd.SecretBox) Option { return func(db *DB) { db.secrets = box } }
 
 // PollInterval is how often the queue should look for due jobs. River's
-// SQLite driver tells of inserted jobs through a table it reads every 50 ms;
-// the poll finds the jobs whose telling River's limit of one per queue per
-// fetch cooldown left out.
+// SQLite driver tells of inserted jobs through a table, which its listener
+// reads as the transaction that wrote it commits (riverDriver); the poll
+// finds the jobs whose telling River's limit per queue
+// (engine.NotifyCooldown) left out.
 const PollInterval = 200 * time.Millisecond
 
 // Open opens (creating if needed) the database at path, applies dmsd's and
@@ -74,13 +79,13 @@ const PollInterval = 200 * time.Millisecond
 // be opened or a migration fails.
 func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db := &DB{path: path, logger: logger}
+	db := &DB{path: path, logger: logger, notifying: make(chan struct{}, 1)}
 	db.startCheckpointer(dsn) // Before the first commit, which tells it.
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
-	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", db.committed, &db.statements)
+	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", db.committed, db.notified, &db.statements)
 	write.SetMaxOpenConns(1)
-	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil)
+	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil, nil)
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
 
@@ -140,7 +145,9 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // RiverDriver returns the River driver of the database, on the connection the
 // store writes with, for the engine's queue.
-func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return riversqlite.New(db.write) }
+func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] {
+	return riverDriver{Driver: riversqlite.New(db.write), db: db}
+}
 
 // StartQueue starts working queued tasks on q, the queue of replica, which
 // the store then inserts its jobs with. Jobs that were running when the previous process died are

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
 )
 
 // openPool returns a pool of connections on dsn that keep their statements
@@ -15,8 +16,10 @@ import (
 // store's and River's own (its fetches, completions and maintenance), as they
 // share the connection. A transaction that changed no row (a poll that found
 // no job) wrote nothing to the database and is not told. When statements is
-// set, its connections count in it every statement they run.
-func openPool(dsn string, committed func(), statements *atomic.Uint64) *sql.DB {
+// set, its connections count in it every statement they run. When notified is
+// set, its connections call it as they commit a transaction that inserted
+// one of River's notifications (riverDriver).
+func openPool(dsn string, committed, notified func(), statements *atomic.Uint64) *sql.DB {
 	// A driver of its own, so that the hooks reach this pool's connections
 	// and no other.
 	d := &sqlite3.Driver{}
@@ -27,16 +30,24 @@ func openPool(dsn string, committed func(), statements *atomic.Uint64) *sql.DB {
 		}
 		// A connection is used by one goroutine at a time, and the hooks
 		// run on it, so changed needs no lock.
-		changed := false
-		h.RegisterPreUpdateHook(func(sqlite3.SQLitePreUpdateData) { changed = true })
+		changed, notifying := false, false
+		h.RegisterPreUpdateHook(func(d sqlite3.SQLitePreUpdateData) {
+			changed = true
+			if d.Op == sqlite3lib.SQLITE_INSERT && d.TableName == "river_notification" {
+				notifying = true
+			}
+		})
 		h.RegisterCommitHook(func() int32 {
 			if changed {
 				committed()
 			}
-			changed = false
+			if notifying && notified != nil {
+				notified()
+			}
+			changed, notifying = false, false
 			return 0
 		})
-		h.RegisterRollbackHook(func() { changed = false })
+		h.RegisterRollbackHook(func() { changed, notifying = false, false })
 		return nil
 	})
 	return sql.OpenDB(connector{dsn: dsn, d: d, statements: statements})

@@ -53,7 +53,6 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, box dmsd
 		return db, func(qc engine.QueueConfig) (*engine.Queue, error) {
 			qc.RescueAfter = postgres.RescueAfter
 			qc.PollInterval = postgres.PollInterval
-			qc.NotifyCooldown = postgres.NotifyCooldown
 			return engine.NewQueue(db.RiverDriver(), qc)
 		}, nil
 	}

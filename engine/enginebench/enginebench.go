@@ -6,7 +6,6 @@
 package enginebench
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,9 +34,6 @@ type Config struct {
 	Clusters dmsd.Clusters
 	// Poll is the queue's poll interval, the backend's own.
 	Poll time.Duration
-	// NotifyCooldown is the queue's, the backend's own (0 for River's
-	// default, the fetch cooldown).
-	NotifyCooldown time.Duration
 	// Instances run tasks at once, each one after the other; as many slots
 	// insert bare jobs.
 	Instances int
@@ -75,7 +71,7 @@ type Result struct {
 func Run[TTx any](ctx context.Context, db DB, driver riverdriver.Driver[TTx], cfg Config) (*Result, error) {
 	fs := &finishStore{Store: db, finished: map[string]chan struct{}{}}
 	eng := engine.New(fs, cfg.Clusters, slog.New(slog.DiscardHandler), nil)
-	q, err := engine.NewQueue(driver, engine.QueueConfig{Workers: eng.Workers(), RetryPolicy: engine.RetryPolicy(), PollInterval: cfg.Poll, NotifyCooldown: cfg.NotifyCooldown})
+	q, err := engine.NewQueue(driver, engine.QueueConfig{Workers: eng.Workers(), RetryPolicy: engine.RetryPolicy(), PollInterval: cfg.Poll})
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +84,11 @@ func Run[TTx any](ctx context.Context, db DB, driver riverdriver.Driver[TTx], cf
 	workers := river.NewWorkers()
 	river.AddWorker(workers, noop)
 	bare, err := river.NewClient(driver, &river.Config{
-		Logger:            slog.New(slog.DiscardHandler),
-		Queues:            map[string]river.QueueConfig{"bench_noop": {MaxWorkers: cfg.Instances, FetchCooldown: engine.FetchCooldown}},
-		Workers:           workers,
-		FetchCooldown:     cmp.Or(cfg.NotifyCooldown, engine.FetchCooldown),
+		Logger:  slog.New(slog.DiscardHandler),
+		Queues:  map[string]river.QueueConfig{"bench_noop": {MaxWorkers: cfg.Instances, FetchCooldown: engine.FetchCooldown}},
+		Workers: workers,
+		// As the engine's queue notifies (engine.NotifyCooldown).
+		FetchCooldown:     engine.NotifyCooldown,
 		FetchPollInterval: cfg.Poll,
 		JobTimeout:        -1,
 	})

@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/stretchr/testify/require"
+)
+
+// A commit that inserted one of River's notifications tells the listener, on
+// River's own transactions too; a rolled-back one and a commit of other rows
+// do not.
+func TestCommitOfANotificationTellsTheListener(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer db.Close()
+	told := func() bool {
+		select {
+		case <-db.notifying:
+			return true
+		default:
+			return false
+		}
+	}
+	told() // Whatever opening the database inserted.
+	driver := db.RiverDriver()
+	notify := func(commit bool) {
+		tx, err := db.write.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		require.NoError(t, driver.UnwrapExecutor(tx).NotifyMany(ctx, &riverdriver.NotifyManyParams{Topic: "river_insert", Payload: []string{`{"queue":"q"}`}}))
+		if commit {
+			require.NoError(t, tx.Commit())
+		} else {
+			require.NoError(t, tx.Rollback())
+		}
+	}
+
+	notify(false)
+	require.False(t, told(), "a rolled-back notification")
+	_, err = db.write.ExecContext(ctx, `UPDATE river_job SET state = state`)
+	require.NoError(t, err)
+	_, err = db.write.ExecContext(ctx, `CREATE TABLE other (v INTEGER); INSERT INTO other VALUES (1)`)
+	require.NoError(t, err)
+	require.False(t, told(), "a commit of other rows")
+	notify(true)
+	require.True(t, told(), "a committed notification")
+}
+
+// The listener looks for notifications again as soon as it is told of a
+// commit, without waiting for the driver's listener to end its own wait; its
+// caller's context still ends its wait.
+func TestListenerLooksAgainWhenTold(t *testing.T) {
+	notifying := make(chan struct{}, 1)
+	inner := &blockingListener{looks: make(chan struct{}, 4)}
+	l := &listener{Listener: inner, notifying: notifying}
+
+	got := make(chan *riverdriver.Notification, 1)
+	go func() {
+		n, err := l.WaitForNotification(context.Background())
+		require.NoError(t, err)
+		got <- n
+	}()
+	<-inner.looks // The first look finds nothing and waits.
+	inner.ready.Store(true)
+	notifying <- struct{}{}
+	require.Equal(t, "found", (<-got).Payload)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	inner.ready.Store(false)
+	errs := make(chan error, 1)
+	go func() {
+		_, err := l.WaitForNotification(ctx)
+		errs <- err
+	}()
+	<-inner.looks
+	cancel()
+	require.ErrorIs(t, <-errs, context.Canceled)
+}
+
+// blockingListener is a driver's listener whose look finds a notification
+// once ready is set, and otherwise waits until its context ends.
+type blockingListener struct {
+	riverdriver.Listener
+	ready atomic.Bool
+	looks chan struct{}
+}
+
+func (b *blockingListener) WaitForNotification(ctx context.Context) (*riverdriver.Notification, error) {
+	b.looks <- struct{}{}
+	if b.ready.Load() {
+		return &riverdriver.Notification{Topic: "river_insert", Payload: "found"}, nil
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
