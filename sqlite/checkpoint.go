@@ -34,7 +34,9 @@ type checkpointer struct {
 }
 
 // committed tells the checkpointer of a commit, and counts it (Commits). The
-// write connection calls it after each commit that changed a row.
+// write connection calls it after each commit that changed a row, once the
+// commit has ended (commitWatch): a checkpoint told earlier could run before
+// a slow commit ended and leave its pages in the WAL.
 func (db *DB) committed() {
 	db.commits.Add(1)
 	select {
@@ -46,7 +48,7 @@ func (db *DB) committed() {
 // startCheckpointer starts the checkpointer of db on its own connection to
 // dsn. Close stops it.
 func (db *DB) startCheckpointer(dsn string) {
-	conn := openPool(dsn, nil, nil, nil)
+	conn := openPool(dsn, nil, nil)
 	conn.SetMaxOpenConns(1)
 	ctx, stop := context.WithCancel(context.Background())
 	db.ckpt = &checkpointer{conn: conn, dirty: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}

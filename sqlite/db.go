@@ -57,7 +57,7 @@ type DB struct {
 	secrets dmsd.SecretBox
 
 	// notifying tells River's listener (riverDriver) that a transaction
-	// that inserted a notification commits.
+	// that inserted a notification committed.
 	notifying chan struct{}
 }
 
@@ -83,9 +83,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	db.startCheckpointer(dsn) // Before the first commit, which tells it.
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.
-	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", db.committed, db.notified, &db.statements)
+	write := openPool(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")", &commitHooks{changed: db.committed, notified: db.notified}, &db.statements)
 	write.SetMaxOpenConns(1)
-	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil, nil)
+	read := openPool(dsn+"&_pragma=query_only(1)", nil, nil)
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
 

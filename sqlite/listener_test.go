@@ -98,3 +98,44 @@ func (b *blockingListener) WaitForNotification(ctx context.Context) (*riverdrive
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
+
+// A connection's hooks are told of a commit once it has ended, so that what
+// the commit wrote is there for other connections to see: for a statement
+// outside a transaction and for a transaction's commit; a rollback tells
+// nothing.
+func TestCommitHooksAreToldAfterTheCommit(t *testing.T) {
+	dsn := "file:" + filepath.Join(t.TempDir(), "hooks.db") + "?_pragma=journal_mode(WAL)"
+	read := openPool(dsn, nil, nil)
+	defer read.Close()
+	var seen []int
+	count := func() {
+		var n int
+		require.NoError(t, read.QueryRow(`SELECT count(*) FROM t`).Scan(&n))
+		seen = append(seen, n)
+	}
+	write := openPool(dsn, &commitHooks{changed: count}, nil)
+	defer write.Close()
+	write.SetMaxOpenConns(1)
+
+	_, err := write.Exec(`CREATE TABLE t (v INTEGER)`)
+	require.NoError(t, err)
+	_, err = write.Exec(`INSERT INTO t VALUES (1)`)
+	require.NoError(t, err)
+	tx, err := write.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec(`INSERT INTO t VALUES (2), (3)`)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit())
+	tx, err = write.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec(`INSERT INTO t VALUES (4)`)
+	require.NoError(t, err)
+	require.NoError(t, tx.Rollback())
+	rows, err := write.Query(`INSERT INTO t VALUES (5) RETURNING v`)
+	require.NoError(t, err)
+	for rows.Next() {
+	}
+	require.NoError(t, rows.Close())
+
+	require.Equal(t, []int{1, 3, 4}, seen, "each commit that changed a row, seen by another connection")
+}

@@ -11,46 +11,69 @@ import (
 )
 
 // openPool returns a pool of connections on dsn that keep their statements
-// prepared (cachedConn). When committed is set, its connections call it after
-// every transaction they commit that changed a row: on the write pool, the
-// store's and River's own (its fetches, completions and maintenance), as they
-// share the connection. A transaction that changed no row (a poll that found
-// no job) wrote nothing to the database and is not told. When statements is
-// set, its connections count in it every statement they run. When notified is
-// set, its connections call it as they commit a transaction that inserted
-// one of River's notifications (riverDriver).
-func openPool(dsn string, committed, notified func(), statements *atomic.Uint64) *sql.DB {
-	// A driver of its own, so that the hooks reach this pool's connections
-	// and no other.
-	d := &sqlite3.Driver{}
-	d.RegisterConnectionHook(func(conn sqlite3.ExecQuerierContext, _ string) error {
-		h, ok := conn.(sqlite3.HookRegisterer)
-		if !ok || committed == nil {
-			return nil
+// prepared (cachedConn). When hooks is set, its connections tell it of the
+// commits they end (commitWatch): on the write pool, the store's and River's
+// own (its fetches, completions and maintenance), as they share the
+// connection. When statements is set, its connections count in it every
+// statement they run.
+func openPool(dsn string, hooks *commitHooks, statements *atomic.Uint64) *sql.DB {
+	// A driver of its own per pool, as database/sql wants a connector's.
+	return sql.OpenDB(connector{dsn: dsn, d: &sqlite3.Driver{}, hooks: hooks, statements: statements})
+}
+
+// commitHooks are told of a connection's commits once they have ended.
+type commitHooks struct {
+	// changed is told of a commit that changed a row. A transaction that
+	// changed none (a poll that found no job) wrote nothing to the
+	// database and is not told.
+	changed func()
+	// notified is told of a commit that inserted one of River's
+	// notifications (riverDriver).
+	notified func()
+}
+
+// commitWatch follows one connection's writes through SQLite's hooks, which
+// run on the connection, used by one goroutine at a time: it needs no lock.
+// SQLite's commit hook runs before the commit ends, when what it wrote is
+// not yet seen by others and the write lock still held, so the hooks are told
+// only as the call that committed returns (flush).
+type commitWatch struct {
+	hooks              *commitHooks
+	changed, notifying bool // since the last commit or rollback
+	// ended holds what a commit wrote, until its call returns.
+	endedChanged, endedNotifying bool
+}
+
+// watch registers w on conn's hooks.
+func (w *commitWatch) watch(h sqlite3.HookRegisterer) {
+	h.RegisterPreUpdateHook(func(d sqlite3.SQLitePreUpdateData) {
+		w.changed = true
+		if d.Op == sqlite3lib.SQLITE_INSERT && d.TableName == "river_notification" {
+			w.notifying = true
 		}
-		// A connection is used by one goroutine at a time, and the hooks
-		// run on it, so changed needs no lock.
-		changed, notifying := false, false
-		h.RegisterPreUpdateHook(func(d sqlite3.SQLitePreUpdateData) {
-			changed = true
-			if d.Op == sqlite3lib.SQLITE_INSERT && d.TableName == "river_notification" {
-				notifying = true
-			}
-		})
-		h.RegisterCommitHook(func() int32 {
-			if changed {
-				committed()
-			}
-			if notifying && notified != nil {
-				notified()
-			}
-			changed, notifying = false, false
-			return 0
-		})
-		h.RegisterRollbackHook(func() { changed, notifying = false, false })
-		return nil
 	})
-	return sql.OpenDB(connector{dsn: dsn, d: d, statements: statements})
+	h.RegisterCommitHook(func() int32 {
+		w.endedChanged, w.endedNotifying = w.endedChanged || w.changed, w.endedNotifying || w.notifying
+		w.changed, w.notifying = false, false
+		return 0
+	})
+	h.RegisterRollbackHook(func() { w.changed, w.notifying = false, false })
+}
+
+// flush tells the hooks of the commits that ended during the call that
+// returns, if ok; a failed commit is forgotten.
+func (w *commitWatch) flush(ok bool) {
+	changed, notifying := w.endedChanged, w.endedNotifying
+	w.endedChanged, w.endedNotifying = false, false
+	if !ok {
+		return
+	}
+	if changed && w.hooks.changed != nil {
+		w.hooks.changed()
+	}
+	if notifying && w.hooks.notified != nil {
+		w.hooks.notified()
+	}
 }
 
 // connector opens connections on dsn with its own driver, each keeping its
@@ -58,6 +81,7 @@ func openPool(dsn string, committed, notified func(), statements *atomic.Uint64)
 type connector struct {
 	dsn        string
 	d          *sqlite3.Driver
+	hooks      *commitHooks
 	statements *atomic.Uint64
 }
 
@@ -69,7 +93,12 @@ func (c connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newCachedConn(conn, c.statements)
+	var w *commitWatch
+	if h, ok := conn.(sqlite3.HookRegisterer); ok && c.hooks != nil {
+		w = &commitWatch{hooks: c.hooks}
+		w.watch(h)
+	}
+	return newCachedConn(conn, c.statements, w)
 }
 
 func (c connector) Driver() sqldriver.Driver { return c.d }

@@ -22,6 +22,9 @@ type cachedConn struct {
 	stmts map[string]sqldriver.Stmt
 	// statements, when set, counts the statements run (DB.Statements).
 	statements *atomic.Uint64
+	// watch, when set, is told as each call that may have committed
+	// returns.
+	watch *commitWatch
 }
 
 // the driver's connection has these; a cachedConn needs them to pass through.
@@ -34,11 +37,11 @@ type driverConn interface {
 	sqldriver.Validator
 }
 
-func newCachedConn(c sqldriver.Conn, statements *atomic.Uint64) (sqldriver.Conn, error) {
+func newCachedConn(c sqldriver.Conn, statements *atomic.Uint64, watch *commitWatch) (sqldriver.Conn, error) {
 	if _, ok := c.(driverConn); !ok {
 		return nil, errors.New("sqlite: the driver's connection lacks an interface the statement cache needs")
 	}
-	return &cachedConn{conn: c, stmts: map[string]sqldriver.Stmt{}, statements: statements}, nil
+	return &cachedConn{conn: c, stmts: map[string]sqldriver.Stmt{}, statements: statements, watch: watch}, nil
 }
 
 func (c *cachedConn) raw() driverConn { return c.conn.(driverConn) }
@@ -50,11 +53,33 @@ func (c *cachedConn) PrepareContext(ctx context.Context, query string) (sqldrive
 }
 
 func (c *cachedConn) Begin() (sqldriver.Tx, error) {
-	return c.raw().BeginTx(context.Background(), sqldriver.TxOptions{})
+	return c.BeginTx(context.Background(), sqldriver.TxOptions{})
 }
 
 func (c *cachedConn) BeginTx(ctx context.Context, opts sqldriver.TxOptions) (sqldriver.Tx, error) {
-	return c.raw().BeginTx(ctx, opts)
+	tx, err := c.raw().BeginTx(ctx, opts)
+	if err != nil || c.watch == nil {
+		return tx, err
+	}
+	return watchedTx{tx, c.watch}, nil
+}
+
+// watchedTx tells its connection's watch once its commit has ended.
+type watchedTx struct {
+	sqldriver.Tx
+	watch *commitWatch
+}
+
+func (t watchedTx) Commit() error {
+	err := t.Tx.Commit()
+	t.watch.flush(err == nil)
+	return err
+}
+
+func (t watchedTx) Rollback() error {
+	err := t.Tx.Rollback()
+	t.watch.flush(false)
+	return err
 }
 
 func (c *cachedConn) Ping(ctx context.Context) error         { return c.raw().Ping(ctx) }
@@ -100,7 +125,11 @@ func (c *cachedConn) ExecContext(ctx context.Context, query string, args []sqldr
 		return nil, err
 	}
 	defer c.give(query, s)
-	return s.(sqldriver.StmtExecContext).ExecContext(ctx, args)
+	res, err := s.(sqldriver.StmtExecContext).ExecContext(ctx, args)
+	if c.watch != nil {
+		c.watch.flush(err == nil) // A statement outside a transaction commits in its call.
+	}
+	return res, err
 }
 
 func (c *cachedConn) QueryContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Rows, error) {
@@ -113,7 +142,12 @@ func (c *cachedConn) QueryContext(ctx context.Context, query string, args []sqld
 		c.give(query, s)
 		return nil, err
 	}
-	return &cachedRows{Rows: rows, done: func() { c.give(query, s) }}, nil
+	return &cachedRows{Rows: rows, done: func() {
+		c.give(query, s)
+		if c.watch != nil {
+			c.watch.flush(true) // Outside a transaction, the rows' statement commits as they end.
+		}
+	}}, nil
 }
 
 // cachedRows gives its statement back to the cache when it closes.
