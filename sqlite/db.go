@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,9 +57,10 @@ type DB struct {
 
 	secrets dmsd.SecretBox
 
-	// notifying tells River's listener (riverDriver) that a transaction
-	// that inserted a notification committed.
-	notifying chan struct{}
+	// listeners are told, each on its own channel, that a transaction that
+	// inserted one of River's notifications committed (riverDriver).
+	listenersMu sync.Mutex
+	listeners   map[chan struct{}]struct{}
 }
 
 // Option changes how the database is opened.
@@ -79,7 +81,7 @@ const PollInterval = 200 * time.Millisecond
 // be opened or a migration fails.
 func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db := &DB{path: path, logger: logger, notifying: make(chan struct{}, 1)}
+	db := &DB{path: path, logger: logger, listeners: map[chan struct{}]struct{}{}}
 	db.startCheckpointer(dsn) // Before the first commit, which tells it.
 	// Write transactions take the write lock at BEGIN, so that two of them
 	// never deadlock upgrading; read transactions must not take it.

@@ -28,14 +28,36 @@ var _ riverdriver.Driver[*sql.Tx] = riverDriver{}
 
 // GetListener returns the driver's listener on the read connections, so that
 // its looks never wait for the one write connection, woken by the commits
-// that inserted a notification.
+// that inserted a notification. Each listener is woken on its own: two
+// River clients on one database both hear of each commit.
 func (d riverDriver) GetListener(params *riverdriver.GetListenenerParams) riverdriver.Listener {
-	return &listener{Listener: riversqlite.New(d.db.read).GetListener(params), notifying: d.db.notifying}
+	return &listener{Listener: riversqlite.New(d.db.read).GetListener(params), db: d.db, notifying: make(chan struct{}, 1)}
 }
 
 type listener struct {
 	riverdriver.Listener
-	notifying <-chan struct{}
+	db        *DB
+	notifying chan struct{}
+}
+
+// Connect connects the driver's listener and has the database tell it of
+// commits from then on.
+func (l *listener) Connect(ctx context.Context) error {
+	if err := l.Listener.Connect(ctx); err != nil {
+		return err
+	}
+	l.db.listenersMu.Lock()
+	defer l.db.listenersMu.Unlock()
+	l.db.listeners[l.notifying] = struct{}{}
+	return nil
+}
+
+// Close stops the telling and closes the driver's listener.
+func (l *listener) Close(ctx context.Context) error {
+	l.db.listenersMu.Lock()
+	delete(l.db.listeners, l.notifying)
+	l.db.listenersMu.Unlock()
+	return l.Listener.Close(ctx)
 }
 
 // WaitForNotification returns the next notification, as the driver's
@@ -62,11 +84,15 @@ func (l *listener) WaitForNotification(ctx context.Context) (*riverdriver.Notifi
 // errNotifying ends a listener's wait when a commit inserted a notification.
 var errNotifying = errors.New("a notification was committed")
 
-// notified tells the listener that a transaction that inserted a
-// notification committed; one telling waits at most.
+// notified tells each connected listener that a transaction that inserted a
+// notification committed; one telling waits at most on each.
 func (db *DB) notified() {
-	select {
-	case db.notifying <- struct{}{}:
-	default:
+	db.listenersMu.Lock()
+	defer db.listenersMu.Unlock()
+	for ch := range db.listeners {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
 }

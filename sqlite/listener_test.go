@@ -11,24 +11,34 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A commit that inserted one of River's notifications tells the listener, on
-// River's own transactions too; a rolled-back one and a commit of other rows
-// do not.
-func TestCommitOfANotificationTellsTheListener(t *testing.T) {
+// A commit that inserted one of River's notifications tells every
+// connected listener, on River's own transactions too; a rolled-back one and
+// a commit of other rows do not, nor is a closed listener told.
+func TestCommitOfANotificationTellsTheListeners(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "dmsd.db"), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	defer db.Close()
-	told := func() bool {
-		select {
-		case <-db.notifying:
-			return true
-		default:
-			return false
-		}
-	}
-	told() // Whatever opening the database inserted.
 	driver := db.RiverDriver()
+	var listeners []*listener
+	for range 2 {
+		l := driver.GetListener(&riverdriver.GetListenenerParams{}).(*listener)
+		require.NoError(t, l.Connect(ctx))
+		listeners = append(listeners, l)
+	}
+	// told returns which listeners were told since it was last called.
+	told := func() []bool {
+		var out []bool
+		for _, l := range listeners {
+			select {
+			case <-l.notifying:
+				out = append(out, true)
+			default:
+				out = append(out, false)
+			}
+		}
+		return out
+	}
 	notify := func(commit bool) {
 		tx, err := db.write.BeginTx(ctx, nil)
 		require.NoError(t, err)
@@ -41,14 +51,17 @@ func TestCommitOfANotificationTellsTheListener(t *testing.T) {
 	}
 
 	notify(false)
-	require.False(t, told(), "a rolled-back notification")
+	require.Equal(t, []bool{false, false}, told(), "a rolled-back notification")
 	_, err = db.write.ExecContext(ctx, `UPDATE river_job SET state = state`)
 	require.NoError(t, err)
 	_, err = db.write.ExecContext(ctx, `CREATE TABLE other (v INTEGER); INSERT INTO other VALUES (1)`)
 	require.NoError(t, err)
-	require.False(t, told(), "a commit of other rows")
+	require.Equal(t, []bool{false, false}, told(), "a commit of other rows")
 	notify(true)
-	require.True(t, told(), "a committed notification")
+	require.Equal(t, []bool{true, true}, told(), "a committed notification, to each listener")
+	require.NoError(t, listeners[1].Close(ctx))
+	notify(true)
+	require.Equal(t, []bool{true, false}, told(), "the closed listener is not told")
 }
 
 // The listener looks for notifications again as soon as it is told of a
