@@ -31,11 +31,6 @@ type QueueConfig struct {
 	// PollInterval is how often due jobs are looked for; 0 means River's
 	// default.
 	PollInterval time.Duration
-	// NotifyCooldown is how long after a submission wakes the workers of a
-	// queue through the database's notifications no other submission to
-	// that queue does; 0 means NotifyCooldown. Each wake-up starts a fetch
-	// at most every FetchCooldown, however many arrive.
-	NotifyCooldown time.Duration
 	// RescueAfter is how long a job may stay running before River takes it
 	// for abandoned (its replica died) and works it again elsewhere; 0
 	// means River's default. It must exceed the longest a task takes.
@@ -95,7 +90,7 @@ func NewQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue,
 		RetryPolicy: cfg.RetryPolicy,
 		// River limits its insert notifications by the client's fetch
 		// cooldown, the queues' own cooldown stays FetchCooldown.
-		FetchCooldown:        cmp.Or(cfg.NotifyCooldown, NotifyCooldown),
+		FetchCooldown:        NotifyCooldown,
 		FetchPollInterval:    cfg.PollInterval,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		// Task steps report their own progress; a step such as starting a

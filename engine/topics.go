@@ -39,6 +39,7 @@ func (e *Engine) ModifyConfigs(ctx context.Context, actor dmsd.Actor, instanceID
 // task, nil when the policy does not change; EINSTANCENOTFOUND, EINVALID,
 // EREPLAYED, and the store's errors.
 func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceID string, u *dmsd.InstanceUpdate) (*dmsd.Task, error) {
+	var inst *dmsd.Instance // The record the fields are checked on, once read.
 	if u.RetentionPolicy != nil {
 		policy := *u.RetentionPolicy
 		if policy != "time_base" && policy != "produce_reject" {
@@ -61,8 +62,8 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 			// Refused before the record was compared: if the policy
 			// would not change, the fields alone are saved, or refused,
 			// as below (an instance in ERROR takes a new name).
-			inst, ferr := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
-			if ferr != nil {
+			var ferr error
+			if inst, ferr = e.store.FindInstance(ctx, actor.ProjectID, instanceID); ferr != nil {
 				return nil, ferr
 			}
 			if inst.RetentionPolicy != policy {
@@ -72,9 +73,11 @@ func (e *Engine) UpdateInstance(ctx context.Context, actor dmsd.Actor, instanceI
 			return t, err
 		}
 	}
-	inst, err := e.store.FindInstance(ctx, actor.ProjectID, instanceID)
-	if err != nil {
-		return nil, err
+	if inst == nil {
+		var err error
+		if inst, err = e.store.FindInstance(ctx, actor.ProjectID, instanceID); err != nil {
+			return nil, err
+		}
 	}
 	if err := applyFields(u, inst); errors.Is(err, dmsd.ErrUnchanged) {
 		return nil, nil

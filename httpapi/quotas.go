@@ -29,14 +29,9 @@ func newTopicQuotaJSON(q dmsd.ClientQuota) topicQuotaJSON {
 // quota returns the topic quota j asks for: each rate under its hyphenated
 // key, or under the underscored one when the hyphenated key is absent.
 func (j topicQuotaJSON) quota() dmsd.ClientQuota {
-	q := dmsd.ClientQuota{Topic: j.Topic, ProducerByteRate: int64(j.ProducerByteRate), ConsumerByteRate: int64(j.ConsumerByteRate)}
-	if q.ProducerByteRate == 0 {
-		q.ProducerByteRate = int64(j.ProducerByteRateUnder)
-	}
-	if q.ConsumerByteRate == 0 {
-		q.ConsumerByteRate = int64(j.ConsumerByteRateUnder)
-	}
-	return q
+	return dmsd.ClientQuota{Topic: j.Topic,
+		ProducerByteRate: int64(cmp.Or(j.ProducerByteRate, j.ProducerByteRateUnder)),
+		ConsumerByteRate: int64(cmp.Or(j.ConsumerByteRate, j.ConsumerByteRateUnder))}
 }
 
 // userClientQuotaRequest is the body of the user/client quota operations

@@ -36,7 +36,7 @@ func (e *executor) SwapInstance(ctx context.Context, id, oldStatus string, old [
 func (e *executor) EndTaskRun(ctx context.Context, r *store.TaskRunRow) (ended bool, err error) {
 	if r.Data != nil {
 		n, err := rowsAffected(e.q.ExecContext(ctx, `UPDATE instances SET data = ?, status = ?
-WHERE id = ? AND status = ? AND data = ? AND EXISTS (SELECT 1 FROM tasks WHERE id = ? AND status = 'CREATED' AND (? = 0 OR job_id IN (0, ?)))`,
+WHERE id = ? AND status = ? AND data = ? AND EXISTS (SELECT 1 FROM tasks WHERE `+endableTask+`)`,
 			r.Data, r.NewStatus, r.InstanceID, r.OldStatus, r.Old, packID(r.TaskID), r.JobID, r.JobID))
 		if err != nil || n == 0 {
 			return false, err
